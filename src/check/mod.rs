@@ -1,0 +1,1 @@
+//! Checks (`expect`) and captures. Placeholder: filled in by the check work.

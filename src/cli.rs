@@ -1,0 +1,89 @@
+//! Command-line definitions (clap) and nothing else: what each command and flag means.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::style::ColorChoice;
+
+/// A declarative runner for open-banking authorisation flows.
+#[derive(Debug, Parser)]
+#[command(name = "obflow", version, about, propagate_version = true)]
+pub struct Cli {
+    /// When to use colours: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios and report the results.
+    Run(RunArgs),
+    /// Load and validate scenarios without sending any request.
+    Check(LoadArgs),
+    /// List the scenarios that would run.
+    List(LoadArgs),
+    /// Serve the TrueLayer-compatible mock on its own.
+    Mock(MockArgs),
+}
+
+/// What to load, and the values templates see.
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    /// Scenario files or directories (searched recursively for *.yaml and *.yml).
+    #[arg(default_value = "scenarios/")]
+    pub paths: Vec<PathBuf>,
+
+    /// Set a template variable, overriding the scenario's `vars` (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Read environment variables from this file (default: `.env` when present).
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// Only scenarios whose name or file path contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+
+    /// Only scenarios with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// How many scenarios run at once (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Stop starting new scenarios after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Print every request and response (secrets redacted).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MockArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// Replace the built-in fixtures (clients, users, accounts) with this YAML file.
+    #[arg(long, value_name = "FILE")]
+    pub fixtures: Option<PathBuf>,
+}

@@ -1,0 +1,1 @@
+//! The TrueLayer-compatible mock. Placeholder: filled in by the mock work.

@@ -1,0 +1,117 @@
+//! Terminal colours, decided once per run from `--color`, `NO_COLOR` and whether the stream
+//! is a terminal. Everything that prints styled text takes a [`Palette`].
+
+use std::fmt;
+use std::io::IsTerminal;
+
+use anstyle::{AnsiColor, Effects, Style};
+
+/// `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream. `auto` colours terminals unless `NO_COLOR` is set
+    /// (to anything non-empty, per no-color.org).
+    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    pub fn for_stdout(self) -> Palette {
+        Palette::new(self.enabled(std::io::stdout().is_terminal()))
+    }
+
+    pub fn for_stderr(self) -> Palette {
+        Palette::new(self.enabled(std::io::stderr().is_terminal()))
+    }
+}
+
+/// A style that may be switched off.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    style: Style,
+    on: bool,
+}
+
+impl Paint {
+    pub fn paint<'a>(&self, text: &'a str) -> Painted<'a> {
+        Painted { paint: *self, text }
+    }
+}
+
+pub struct Painted<'a> {
+    paint: Paint,
+    text: &'a str,
+}
+
+impl fmt::Display for Painted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.paint.on {
+            write!(
+                f,
+                "{}{}{}",
+                self.paint.style.render(),
+                self.text,
+                self.paint.style.render_reset()
+            )
+        } else {
+            f.write_str(self.text)
+        }
+    }
+}
+
+/// The styles obflow prints with.
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub enabled: bool,
+    pub error: Paint,
+    pub pass: Paint,
+    pub skip: Paint,
+    pub bold: Paint,
+    pub dim: Paint,
+    pub gutter: Paint,
+    pub help: Paint,
+    pub added: Paint,
+    pub removed: Paint,
+}
+
+impl Palette {
+    pub fn new(enabled: bool) -> Palette {
+        let p = |style: Style| Paint { style, on: enabled };
+        Palette {
+            enabled,
+            error: p(Style::new()
+                .fg_color(Some(AnsiColor::Red.into()))
+                .effects(Effects::BOLD)),
+            pass: p(Style::new()
+                .fg_color(Some(AnsiColor::Green.into()))
+                .effects(Effects::BOLD)),
+            skip: p(Style::new().fg_color(Some(AnsiColor::Yellow.into()))),
+            bold: p(Style::new().effects(Effects::BOLD)),
+            dim: p(Style::new().effects(Effects::DIMMED)),
+            gutter: p(Style::new()
+                .fg_color(Some(AnsiColor::Blue.into()))
+                .effects(Effects::BOLD)),
+            help: p(Style::new()
+                .fg_color(Some(AnsiColor::Cyan.into()))
+                .effects(Effects::BOLD)),
+            added: p(Style::new().fg_color(Some(AnsiColor::Green.into()))),
+            removed: p(Style::new().fg_color(Some(AnsiColor::Red.into()))),
+        }
+    }
+
+    pub fn plain() -> Palette {
+        Palette::new(false)
+    }
+}

@@ -1,0 +1,102 @@
+//! A scenario file as read from disk: its path, text and source map, and the helpers that
+//! turn a YAML path into a [`Location`] or a located [`Diagnostic`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::source_map::{SourceMap, YamlPath};
+use crate::diagnostic::{Diagnostic, Location};
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: Arc<PathBuf>,
+    pub text: String,
+    pub map: SourceMap,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        let map = SourceMap::build(&text);
+        SourceFile {
+            path: Arc::new(path),
+            text,
+            map,
+        }
+    }
+
+    /// Where the value at `path` starts.
+    pub fn location(&self, path: &YamlPath) -> Location {
+        let m = self.map.value_mark(path);
+        Location::new(self.path.clone(), m.line, m.col)
+    }
+
+    /// Where the key of the entry at `path` starts.
+    pub fn key_location(&self, path: &YamlPath) -> Location {
+        let m = self.map.key_mark(path);
+        Location::new(self.path.clone(), m.line, m.col)
+    }
+
+    /// A diagnostic pointing at the value at `path`, underlining a plain scalar in full.
+    pub fn error_at(&self, path: &YamlPath, message: impl Into<String>) -> Diagnostic {
+        let loc = self.location(path);
+        let len = self.token_len(&loc);
+        Diagnostic::new(message).at(loc, &self.text).span(len)
+    }
+
+    /// A diagnostic pointing at the key of the entry at `path`.
+    pub fn error_at_key(&self, path: &YamlPath, message: impl Into<String>) -> Diagnostic {
+        let loc = self.key_location(path);
+        let len = self.token_len(&loc);
+        Diagnostic::new(message).at(loc, &self.text).span(len)
+    }
+
+    /// A diagnostic pointing at a character range inside the scalar at `path` (a template
+    /// expression, say), when the scalar is written on one line; the scalar start otherwise.
+    pub fn error_in_scalar(
+        &self,
+        path: &YamlPath,
+        char_range: Option<(usize, usize)>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        match (self.map.get(path), char_range) {
+            (Some(span), Some((start, end))) if span.inline_scalar => {
+                let loc = Location::new(
+                    self.path.clone(),
+                    span.value.line,
+                    span.value.col + span.value_offset + start,
+                );
+                Diagnostic::new(message)
+                    .at(loc, &self.text)
+                    .span(end.saturating_sub(start))
+            }
+            _ => self.error_at(path, message),
+        }
+    }
+
+    /// Length of the token starting at `loc`: up to the end of a word, quoted string or line.
+    fn token_len(&self, loc: &Location) -> usize {
+        let Some(line) = self.text.lines().nth(loc.line - 1) else {
+            return 1;
+        };
+        let rest: Vec<char> = line.chars().skip(loc.col - 1).collect();
+        match rest.first() {
+            Some(q @ ('"' | '\'')) => rest
+                .iter()
+                .skip(1)
+                .position(|c| c == q)
+                .map(|p| p + 2)
+                .unwrap_or(rest.len()),
+            Some(_) => rest
+                .iter()
+                .position(|c| *c == ':' || *c == '#' || *c == ',' || *c == '}' || *c == ']')
+                .unwrap_or(rest.len())
+                .max(1)
+                .min(
+                    rest.iter()
+                        .rposition(|c| !c.is_whitespace())
+                        .map_or(1, |p| p + 1),
+                ),
+            None => 1,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Templates (minijinja). Placeholder: filled in by the template work.

@@ -181,10 +181,9 @@ impl Builder {
                 *next += 1;
                 Some((p, None))
             }
-            Some(Frame::Map { path, pending_key }) => match pending_key.take() {
-                Some((k, mark)) => Some((path.key(k), Some(mark))),
-                None => None,
-            },
+            Some(Frame::Map { path, pending_key }) => pending_key
+                .take()
+                .map(|(k, mark)| (path.key(k), Some(mark))),
         }
     }
 }

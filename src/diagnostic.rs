@@ -35,6 +35,17 @@ impl Location {
     }
 }
 
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Location", 3)?;
+        s.serialize_field("file", &self.file.display().to_string())?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("col", &self.col)?;
+        s.end()
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)

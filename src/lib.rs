@@ -5,12 +5,18 @@
 //! [`check`] (expectations and captures), [`report`] (terminal and files). [`mock`] is the
 //! TrueLayer-compatible server the default target runs against.
 
+// Diagnostics are large (a message, a source line, notes) but travel only on the error
+// path, where their size costs nothing worth a box.
+#![allow(clippy::result_large_err)]
+
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod exit;
 pub mod mock;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod secret;
 pub mod template;

@@ -46,13 +46,23 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Whether a variable or field name says its value is secret.
+/// Whether a variable's name says its value is secret (`*secret*`, `*token*`, `*password*`).
 pub fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ["secret", "token", "password", "passwd", "api_key", "apikey"]
         .iter()
         .any(|w| lower.contains(w))
-        || matches!(lower.as_str(), "code" | "code_verifier" | "client_secret")
+        || SECRET_FIELDS.contains(&lower.as_str())
+}
+
+/// Whether a response, form or query field holds a secret. Narrower than
+/// [`is_secret_name`]: `token_type: Bearer` is not a secret, `access_token` is.
+pub fn is_secret_field(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_FIELDS.contains(&lower.as_str())
+        || lower.ends_with("_token")
+        || lower.contains("secret")
+        || lower.contains("password")
 }
 
 /// Response fields whose captured values are secret whatever the capture is called.
@@ -63,6 +73,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "code",
     "client_secret",
     "code_verifier",
+    "password",
 ];
 
 /// The set of secret strings known so far; cheap to clone and shared across a run.
@@ -198,5 +209,8 @@ mod tests {
         for name in ["account_id", "redirect_uri", "state"] {
             assert!(!is_secret_name(name), "{name}");
         }
+        assert!(is_secret_field("refresh_token"));
+        assert!(!is_secret_field("token_type"));
+        assert!(!is_secret_field("expires_in"));
     }
 }

@@ -1,1 +1,7 @@
-//! The TrueLayer-compatible mock. Placeholder: filled in by the mock work.
+//! The TrueLayer-compatible mock. STUB until the mock branch lands.
+
+/// Serves the mock on its own until interrupted; returns the exit code.
+pub fn run_standalone(_args: &crate::cli::MockArgs) -> i32 {
+    eprintln!("error: the mock is not built yet");
+    crate::exit::ENVIRONMENT
+}

@@ -1,3 +1,5 @@
-//! Reporters: consumers of the engine's event stream (terminal now; JUnit and JSON later).
+//! Reporters: consumers of the engine's event stream. The terminal reporter prints as
+//! scenarios finish.
 
 pub mod style;
+pub mod terminal;

@@ -1,7 +1,12 @@
 //! Scenario files: the serde model, loading from disk with positions, and validation.
 
+pub mod duration;
+pub mod load;
+pub mod model;
 pub mod source;
 pub mod source_map;
 
+pub use load::{LoadOptions, discover, load_files};
+pub use model::{Action, Scenario, Step};
 pub use source::SourceFile;
 pub use source_map::{PathSeg, SourceMap, YamlPath};

@@ -73,6 +73,12 @@ impl SourceFile {
         }
     }
 
+    /// A diagnostic at a location already known (a check's own position, say).
+    pub fn error_at_location(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
+        let len = self.token_len(&loc);
+        Diagnostic::new(message).at(loc, &self.text).span(len)
+    }
+
     /// Length of the token starting at `loc`: up to the end of a word, quoted string or line.
     fn token_len(&self, loc: &Location) -> usize {
         let Some(line) = self.text.lines().nth(loc.line - 1) else {

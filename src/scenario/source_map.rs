@@ -104,6 +104,8 @@ impl From<Marker> for Mark {
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     nodes: HashMap<YamlPath, NodeSpan>,
+    /// Keys written twice in one mapping (YAML forbids it; serde would keep the last).
+    duplicates: Vec<(YamlPath, Mark)>,
 }
 
 impl SourceMap {
@@ -117,7 +119,13 @@ impl SourceMap {
         }
         SourceMap {
             nodes: builder.nodes,
+            duplicates: builder.duplicates,
         }
+    }
+
+    /// Keys that appear twice in the same mapping, with where the second one is.
+    pub fn duplicate_keys(&self) -> &[(YamlPath, Mark)] {
+        &self.duplicates
     }
 
     pub fn get(&self, path: &YamlPath) -> Option<&NodeSpan> {
@@ -157,6 +165,7 @@ enum Frame {
         path: YamlPath,
         /// The key just read, waiting for its value, with the key's mark.
         pending_key: Option<(String, Mark)>,
+        seen: std::collections::HashSet<String>,
     },
     Seq {
         path: YamlPath,
@@ -168,6 +177,7 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     nodes: HashMap<YamlPath, NodeSpan>,
+    duplicates: Vec<(YamlPath, Mark)>,
     done: bool,
 }
 
@@ -181,7 +191,9 @@ impl Builder {
                 *next += 1;
                 Some((p, None))
             }
-            Some(Frame::Map { path, pending_key }) => pending_key
+            Some(Frame::Map {
+                path, pending_key, ..
+            }) => pending_key
                 .take()
                 .map(|(k, mark)| (path.key(k), Some(mark))),
         }
@@ -207,30 +219,36 @@ impl MarkedEventReceiver for Builder {
                             | TScalarStyle::SingleQuoted
                             | TScalarStyle::DoubleQuoted
                     );
-                    self.nodes.insert(
-                        path,
-                        NodeSpan {
-                            key,
-                            value: mark,
-                            value_offset: usize::from(quoted),
-                            inline_scalar: inline,
-                        },
-                    );
+                    // On a duplicate key the first stays mapped: errors point there.
+                    self.nodes.entry(path).or_insert(NodeSpan {
+                        key,
+                        value: mark,
+                        value_offset: usize::from(quoted),
+                        inline_scalar: inline,
+                    });
                 }
                 None => {
-                    if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        path,
+                        pending_key,
+                        seen,
+                    }) = self.stack.last_mut()
+                    {
+                        if !seen.insert(text.clone()) {
+                            self.duplicates.push((path.key(text.clone()), mark));
+                        }
                         *pending_key = Some((text, mark));
                     }
                 }
             },
             Event::Alias(_) => {
                 if let Some((path, key)) = self.place() {
-                    self.nodes.insert(path, plain(key, mark));
+                    self.nodes.entry(path).or_insert(plain(key, mark));
                 }
             }
             Event::SequenceStart(..) => {
                 let path = self.place().map(|(p, key)| {
-                    self.nodes.insert(p.clone(), plain(key, mark));
+                    self.nodes.entry(p.clone()).or_insert(plain(key, mark));
                     p
                 });
                 // A collection used as a mapping key: track it under a throwaway path.
@@ -239,13 +257,14 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingStart(..) => {
                 let path = self.place().map(|(p, key)| {
-                    self.nodes.insert(p.clone(), plain(key, mark));
+                    self.nodes.entry(p.clone()).or_insert(plain(key, mark));
                     p
                 });
                 let path = path.unwrap_or_else(|| YamlPath::root().key("\u{0}complex-key"));
                 self.stack.push(Frame::Map {
                     path,
                     pending_key: None,
+                    seen: Default::default(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -287,5 +306,15 @@ mod tests {
         assert_eq!(map.value_mark(&step).line, 3);
         // An unknown path falls back to its nearest ancestor.
         assert_eq!(map.value_mark(&url.key("nope")).line, 5);
+        assert!(map.duplicate_keys().is_empty());
+    }
+
+    #[test]
+    fn finds_duplicate_keys() {
+        let map = SourceMap::build("name: a\nsteps: []\nname: b\n");
+        let dups = map.duplicate_keys();
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].0, YamlPath::root().key("name"));
+        assert_eq!(dups[0].1, Mark { line: 3, col: 1 });
     }
 }

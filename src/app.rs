@@ -1,0 +1,254 @@
+//! The commands: what `run`, `check`, `list` and `mock` do, from parsed arguments to an exit
+//! code. Errors are rendered here, once, at the edge.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::cli::{Cli, Command, LoadArgs, RunArgs};
+use crate::diagnostic::Diagnostic;
+use crate::exit;
+use crate::report::style::Palette;
+use crate::report::terminal::TerminalReporter;
+use crate::run::{self, RunConfig};
+use crate::scenario::{self, LoadOptions, Scenario};
+use crate::secret::{Redactor, is_secret_name};
+use crate::template::Templates;
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn execute(cli: Cli) -> i32 {
+    let stderr = cli.color.for_stderr();
+    match cli.command {
+        Command::Run(args) => run_command(args, cli.color.for_stdout(), stderr),
+        Command::Check(args) => check_command(args, stderr),
+        Command::List(args) => list_command(args, stderr),
+        Command::Mock(args) => crate::mock::run_standalone(&args),
+    }
+}
+
+/// Problems that stop a command before it starts.
+struct Invalid(Vec<Diagnostic>);
+
+fn print_invalid(Invalid(diagnostics): Invalid, palette: &Palette) -> i32 {
+    let mut err = std::io::stderr().lock();
+    use std::io::Write;
+    for d in &diagnostics {
+        let _ = write!(err, "{}", d.render(palette));
+        let _ = writeln!(err);
+    }
+    let files: BTreeSet<_> = diagnostics
+        .iter()
+        .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
+        .collect();
+    let problems = diagnostics.len();
+    let _ = writeln!(
+        err,
+        "{}: {problems} problem{} in {} file{}; nothing was run",
+        palette.error.paint("error"),
+        if problems == 1 { "" } else { "s" },
+        files.len().max(1),
+        if files.len() > 1 { "s" } else { "" },
+    );
+    exit::INVALID_INPUT
+}
+
+/// Everything `run`, `check` and `list` share: the environment, `--var`s and the scenarios.
+struct Loaded {
+    scenarios: Vec<Scenario>,
+    files: usize,
+    env: Map<String, Value>,
+    cli_vars: Vec<(String, Value)>,
+}
+
+fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded, Invalid> {
+    let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
+    let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
+    let files = scenario::discover(&args.paths).map_err(Invalid)?;
+    if files.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Invalid(vec![
+            Diagnostic::new(format!("no scenario files found in {}", shown.join(", ")))
+                .help("scenario files end in .yaml or .yml"),
+        ]));
+    }
+    let options = LoadOptions {
+        cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
+    };
+    let scenarios = scenario::load_files(&files, &options, templates).map_err(Invalid)?;
+    let scenarios = scenarios
+        .into_iter()
+        .filter(|s| selected(s, args))
+        .collect();
+    Ok(Loaded {
+        scenarios,
+        files: files.len(),
+        env,
+        cli_vars,
+    })
+}
+
+fn selected(scenario: &Scenario, args: &LoadArgs) -> bool {
+    let filter_ok = args.filter.as_deref().is_none_or(|text| {
+        scenario.name.contains(text) || scenario.file().to_string_lossy().contains(text)
+    });
+    let tag_ok = args.tags.is_empty() || args.tags.iter().any(|t| scenario.has_tag(t));
+    filter_ok && tag_ok
+}
+
+/// The process environment, plus the env file (`--env-file`, or `.env` when present). The
+/// process environment wins, as with dotenv everywhere.
+fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
+    let mut env = Map::new();
+    let file = match env_file {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(".env")).filter(|p| p.is_file()),
+    };
+    if let Some(path) = file {
+        let iter = dotenvy::from_path_iter(&path).map_err(|e| {
+            Diagnostic::new(format!("cannot read env file `{}`: {e}", path.display()))
+                .help("pass an existing file to --env-file")
+        })?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| {
+                Diagnostic::new(format!("invalid env file `{}`: {e}", path.display()))
+                    .help("write one KEY=VALUE per line")
+            })?;
+            env.insert(k, Value::String(v));
+        }
+    }
+    for (k, v) in std::env::vars() {
+        env.insert(k, Value::String(v));
+    }
+    Ok(env)
+}
+
+/// `--var KEY=VALUE`: numbers, booleans and null keep their type, like YAML scalars.
+fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for var in vars {
+        match var.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                let value = match serde_yaml_ng::from_str::<Value>(v) {
+                    Ok(scalar @ (Value::Number(_) | Value::Bool(_))) => scalar,
+                    _ => Value::String(v.to_owned()),
+                };
+                out.push((k.trim().to_owned(), value));
+            }
+            _ => errors.push(
+                Diagnostic::new(format!("invalid --var `{var}`"))
+                    .help("write --var KEY=VALUE, e.g. --var account_id=acc-1"),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
+    let templates = Templates::new();
+    match load(&args, &templates) {
+        Ok(loaded) => {
+            println!(
+                "{} scenario{} in {} file{}: all valid",
+                loaded.scenarios.len(),
+                if loaded.scenarios.len() == 1 { "" } else { "s" },
+                loaded.files,
+                if loaded.files == 1 { "" } else { "s" },
+            );
+            exit::PASSED
+        }
+        Err(invalid) => print_invalid(invalid, &stderr),
+    }
+}
+
+fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
+    let templates = Templates::new();
+    match load(&args, &templates) {
+        Ok(loaded) => {
+            for s in &loaded.scenarios {
+                let tags = if s.tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", s.tags.join(", "))
+                };
+                println!("{}  {}{tags}", s.name, s.file().display());
+            }
+            exit::PASSED
+        }
+        Err(invalid) => print_invalid(invalid, &stderr),
+    }
+}
+
+fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
+    let templates = Arc::new(Templates::new());
+    let loaded = match load(&args.load, &templates) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return print_invalid(invalid, &stderr),
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let redactor = Redactor::new();
+    for (k, v) in &loaded.env {
+        if is_secret_name(k) {
+            redactor.add_json(v);
+        }
+    }
+    for (k, v) in &loaded.cli_vars {
+        if is_secret_name(k) {
+            redactor.add_json(v);
+        }
+    }
+    let config = RunConfig {
+        jobs,
+        fail_fast: args.fail_fast,
+        record_transcripts: args.verbose,
+        default_timeout: run::DEFAULT_TIMEOUT,
+        cli_vars: loaded.cli_vars,
+        env: Value::Object(loaded.env),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!(
+                "{}: cannot start the runtime: {e}",
+                stderr.error.paint("error")
+            );
+            return exit::ENVIRONMENT;
+        }
+    };
+    let scenarios: Vec<Arc<Scenario>> = loaded.scenarios.into_iter().map(Arc::new).collect();
+    let mut reporter = TerminalReporter::new(std::io::stdout(), stdout, args.verbose);
+    let result = runtime.block_on(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = tokio::spawn(run::run(scenarios, config, templates, redactor, tx));
+        while let Some(event) = rx.recv().await {
+            // A closed stdout (`| head`) must not stop the run.
+            let _ = reporter.on_event(&event);
+        }
+        engine.await
+    });
+    match result {
+        Ok(Ok(summary)) if summary.failed == 0 => exit::PASSED,
+        Ok(Ok(_)) => exit::FAILED,
+        Ok(Err(e)) => {
+            eprintln!("{}: cannot set up HTTP: {e}", stderr.error.paint("error"));
+            exit::ENVIRONMENT
+        }
+        Err(e) => {
+            eprintln!("{}: the engine stopped: {e}", stderr.error.paint("error"));
+            exit::ENVIRONMENT
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The terminal reporter: one line per scenario, details for failures, transcripts with
+//! `-v`, and a closing `N passed, M failed` line.
+
+use std::io::Write;
+
+use crate::check::CheckFailure;
+use crate::run::{Event, Outcome, ScenarioReport, StepReport};
+use crate::scenario::duration::format_duration;
+
+use super::style::Palette;
+
+pub struct TerminalReporter<W: Write> {
+    out: W,
+    palette: Palette,
+    verbose: bool,
+}
+
+impl<W: Write> TerminalReporter<W> {
+    pub fn new(out: W, palette: Palette, verbose: bool) -> Self {
+        TerminalReporter {
+            out,
+            palette,
+            verbose,
+        }
+    }
+
+    pub fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
+        match event {
+            Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),
+            Event::ScenarioFinished(report) => self.scenario(report),
+            Event::RunFinished(summary) => {
+                let p = &self.palette;
+                writeln!(
+                    self.out,
+                    "{}",
+                    p.dim.paint(&format!(
+                        "ran {} scenarios in {}",
+                        summary.passed + summary.failed + summary.skipped,
+                        format_duration(summary.duration)
+                    ))
+                )?;
+                let mut line = format!("{} passed, {} failed", summary.passed, summary.failed);
+                if summary.skipped > 0 {
+                    line.push_str(&format!(", {} skipped", summary.skipped));
+                }
+                let paint = if summary.failed > 0 { p.error } else { p.pass };
+                writeln!(self.out, "{}", paint.paint(&line))?;
+                self.out.flush()
+            }
+        }
+    }
+
+    fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
+        let p = self.palette;
+        let tag = match report.outcome {
+            Outcome::Passed => p.pass.paint("PASS"),
+            Outcome::Failed => p.error.paint("FAIL"),
+            Outcome::Skipped => p.skip.paint("SKIP"),
+        };
+        writeln!(
+            self.out,
+            "{tag}  {}  {}  {}",
+            p.bold.paint(&report.name),
+            p.dim.paint(&report.file.display().to_string()),
+            format_duration(report.duration)
+        )?;
+        if self.verbose {
+            for step in &report.steps {
+                self.transcript(step)?;
+            }
+        }
+        if report.outcome == Outcome::Failed {
+            for step in &report.steps {
+                self.step_failure(report, step)?;
+            }
+            let skipped: Vec<&str> = report
+                .steps
+                .iter()
+                .filter(|s| s.outcome == Outcome::Skipped)
+                .map(|s| s.label.as_str())
+                .collect();
+            if !skipped.is_empty() {
+                writeln!(
+                    self.out,
+                    "      {} {}",
+                    p.skip.paint("skipped:"),
+                    skipped.join(", ")
+                )?;
+            }
+            writeln!(self.out)?;
+        }
+        self.out.flush()
+    }
+
+    fn transcript(&mut self, step: &StepReport) -> std::io::Result<()> {
+        let p = self.palette;
+        let status = match step.outcome {
+            Outcome::Passed => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        };
+        writeln!(
+            self.out,
+            "  {} step {} ({}) {status} in {}",
+            p.dim.paint("──"),
+            step.label,
+            step.keyword,
+            format_duration(step.duration)
+        )?;
+        for exchange in &step.exchanges {
+            for line in exchange.request.lines() {
+                writeln!(self.out, "    {} {line}", p.dim.paint(">"))?;
+            }
+            for line in exchange.response.lines() {
+                writeln!(self.out, "    {} {line}", p.dim.paint("<"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn step_failure(&mut self, report: &ScenarioReport, step: &StepReport) -> std::io::Result<()> {
+        let context = format!(
+            "scenario `{}`, step {} `{}`",
+            report.name,
+            step.index + 1,
+            step.label
+        );
+        if let Some(error) = &step.error {
+            let rendered = error.clone().note(context.clone()).render(&self.palette);
+            write_indented(&mut self.out, &rendered)?;
+        }
+        for failure in &step.failures {
+            let d = failure_diagnostic(report, failure).note(context.clone());
+            write_indented(&mut self.out, &d.render(&self.palette))?;
+        }
+        Ok(())
+    }
+}
+
+/// A failed check as a located diagnostic: the check, expected, actual.
+pub fn failure_diagnostic(
+    report: &ScenarioReport,
+    failure: &CheckFailure,
+) -> crate::diagnostic::Diagnostic {
+    report
+        .source
+        .error_at_location(
+            failure.location.clone(),
+            format!("check failed: {}", failure.check),
+        )
+        .note(format!("expected: {}", failure.expected))
+        .note(format!("  actual: {}", failure.actual))
+}
+
+fn write_indented<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
+    for line in text.lines() {
+        writeln!(out, "    {line}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! What the engine tells reporters: one stream of events, and the reports they carry.
+//! The engine never prints; reporters (terminal, JUnit, JSON) consume these.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::check::CheckFailure;
+use crate::diagnostic::Diagnostic;
+use crate::scenario::SourceFile;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    RunStarted { total: usize },
+    ScenarioStarted { index: usize, name: String },
+    ScenarioFinished(Arc<ScenarioReport>),
+    RunFinished(RunSummary),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// How one scenario went.
+#[derive(Debug, Clone)]
+pub struct ScenarioReport {
+    /// Position in the run's plan, so reports can keep file order.
+    pub index: usize,
+    pub name: String,
+    pub file: PathBuf,
+    pub source: Arc<SourceFile>,
+    pub outcome: Outcome,
+    pub duration: Duration,
+    pub steps: Vec<StepReport>,
+}
+
+impl ScenarioReport {
+    /// The step that failed, if any.
+    pub fn failed_step(&self) -> Option<&StepReport> {
+        self.steps.iter().find(|s| s.outcome == Outcome::Failed)
+    }
+}
+
+/// How one step went.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub index: usize,
+    pub label: String,
+    pub keyword: &'static str,
+    pub outcome: Outcome,
+    pub duration: Duration,
+    /// Checks that did not hold.
+    pub failures: Vec<CheckFailure>,
+    /// Why the step could not complete (request failed, template error, capture missing).
+    pub error: Option<Diagnostic>,
+    /// Requests and responses, redacted; recorded only when a reporter asks for them.
+    pub exchanges: Vec<Transcript>,
+}
+
+/// One HTTP exchange as text, with every secret already redacted.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    pub request: String,
+    pub response: String,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunSummary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub duration: Duration,
+}
+
+impl RunSummary {
+    pub fn record(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}

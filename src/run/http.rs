@@ -1,0 +1,323 @@
+//! HTTP for the engine: one client for the whole run (connections reused), cookies kept per
+//! scenario, and responses recorded as [`HttpResponse`] for checks, captures and transcripts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::secret::Redactor;
+
+/// Builds the run's one client. Redirects are not followed: OAuth flows need to see them.
+pub fn build_client(jobs: usize) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(jobs.max(1) * 2)
+        .user_agent(concat!("obflow/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// A request about to be sent, fully rendered.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: reqwest::Method,
+    pub url: url::Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<RequestBody>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum RequestBody {
+    Form(Vec<(String, String)>),
+    Json(Value),
+    Raw(String),
+}
+
+impl RequestBody {
+    fn content_type(&self) -> Option<&'static str> {
+        match self {
+            RequestBody::Form(_) => Some("application/x-www-form-urlencoded"),
+            RequestBody::Json(_) => Some("application/json"),
+            RequestBody::Raw(_) => None,
+        }
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            RequestBody::Form(fields) => url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish()
+                .into_bytes(),
+            RequestBody::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
+            RequestBody::Raw(s) => s.clone().into_bytes(),
+        }
+    }
+}
+
+/// A response as checks and captures see it.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Lower-cased names, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<Value>,
+    pub elapsed: Duration,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The response as templates see it under `steps.<id>`.
+    pub fn to_template_value(&self) -> Value {
+        let mut headers = serde_json::Map::new();
+        for (name, value) in &self.headers {
+            headers
+                .entry(name.clone())
+                .or_insert_with(|| Value::String(value.clone()));
+        }
+        serde_json::json!({
+            "status": self.status,
+            "headers": headers,
+            "json": self.json.clone().unwrap_or(Value::Null),
+            "body": self.body,
+        })
+    }
+}
+
+/// Why a request could not be completed.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Sends a request with the scenario's cookies, and records the response.
+pub async fn send(
+    client: &reqwest::Client,
+    cookies: &Arc<Jar>,
+    request: &HttpRequest,
+) -> Result<HttpResponse, HttpError> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &request.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| HttpError::Other(format!("`{name}` is not a valid header name")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| HttpError::Other(format!("the value of header `{name}` is not valid")))?;
+        headers.append(name, value);
+    }
+    if let Some(body) = &request.body
+        && let Some(ct) = body.content_type()
+        && !headers.contains_key(reqwest::header::CONTENT_TYPE)
+    {
+        headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    if let Some(cookie) = cookies.cookies(&request.url) {
+        headers.insert(reqwest::header::COOKIE, cookie);
+    }
+    let mut builder = client
+        .request(request.method.clone(), request.url.clone())
+        .headers(headers)
+        .timeout(request.timeout);
+    if let Some(body) = &request.body {
+        builder = builder.body(body.to_bytes());
+    }
+    let started = std::time::Instant::now();
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| classify(e, request.timeout))?;
+    let mut set_cookies = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .peekable();
+    if set_cookies.peek().is_some() {
+        cookies.set_cookies(&mut set_cookies, &request.url);
+    }
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| classify(e, request.timeout))?;
+    let elapsed = started.elapsed();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let json = parse_json_body(&headers, &body);
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+        json,
+        elapsed,
+    })
+}
+
+fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {
+    let declared_json = headers
+        .iter()
+        .any(|(n, v)| n == "content-type" && v.contains("json"));
+    let looks_json = matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    if declared_json || looks_json {
+        serde_json::from_str(body).ok()
+    } else {
+        None
+    }
+}
+
+fn classify(err: reqwest::Error, timeout: Duration) -> HttpError {
+    if err.is_timeout() {
+        HttpError::Timeout(timeout)
+    } else if err.is_connect() {
+        let mut msg = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            msg = s.to_string();
+            source = s.source();
+        }
+        HttpError::Connect(msg)
+    } else {
+        HttpError::Other(err.to_string())
+    }
+}
+
+/// The request as text, for `-v` and reports; every secret replaced by the placeholder.
+pub fn describe_request(request: &HttpRequest, redactor: &Redactor) -> String {
+    let mut out = format!("{} {}\n", request.method, request.url);
+    for (name, value) in &request.headers {
+        let value = if is_credential_header(name) {
+            crate::secret::PLACEHOLDER.to_owned()
+        } else {
+            value.clone()
+        };
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some(body) = &request.body {
+        out.push('\n');
+        match body {
+            RequestBody::Form(fields) => {
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push('&');
+                    }
+                    let v = if crate::secret::is_secret_field(k) {
+                        crate::secret::PLACEHOLDER
+                    } else {
+                        v
+                    };
+                    out.push_str(&format!("{k}={v}"));
+                }
+                out.push('\n');
+            }
+            RequestBody::Json(v) => {
+                out.push_str(&serde_json::to_string_pretty(v).unwrap_or_default());
+                out.push('\n');
+            }
+            RequestBody::Raw(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+    }
+    redactor.redact(&out).into_owned()
+}
+
+/// The response as text, for `-v` and reports; every secret replaced by the placeholder.
+pub fn describe_response(response: &HttpResponse, redactor: &Redactor) -> String {
+    let mut out = format!("HTTP {}\n", response.status);
+    for (name, value) in &response.headers {
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    out.push('\n');
+    match &response.json {
+        Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
+        None => out.push_str(&response.body),
+    }
+    out.push('\n');
+    redactor.redact(&out).into_owned()
+}
+
+fn is_credential_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "authorization" || lower == "cookie" || lower == "proxy-authorization"
+}
+
+/// Learns the secrets a response carries (tokens, codes) before anything prints it.
+pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
+    if let Some(json) = &response.json {
+        learn_json_secrets(json, redactor);
+    }
+    if let Some(location) = response.header("location") {
+        learn_url_secrets(location, redactor);
+    }
+}
+
+/// Learns the secrets a request carries: credential headers and secret-named fields.
+pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
+    for (name, value) in &request.headers {
+        if is_credential_header(name) {
+            // "Bearer <token>" / "Basic <b64>": the credential is the last word.
+            if let Some(cred) = value.split_whitespace().last() {
+                redactor.add(cred);
+            }
+        }
+    }
+    if let Some(RequestBody::Form(fields)) = &request.body {
+        for (k, v) in fields {
+            if crate::secret::is_secret_field(k) {
+                redactor.add(v);
+            }
+        }
+    }
+    if let Some(RequestBody::Json(json)) = &request.body {
+        learn_json_secrets(json, redactor);
+    }
+    learn_url_secrets(request.url.as_str(), redactor);
+}
+
+fn learn_url_secrets(url: &str, redactor: &Redactor) {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if crate::secret::is_secret_field(&k) {
+            redactor.add(&v);
+        }
+    }
+}
+
+fn learn_json_secrets(json: &Value, redactor: &Redactor) {
+    match json {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if crate::secret::is_secret_field(k) {
+                    redactor.add_json(v);
+                } else {
+                    learn_json_secrets(v, redactor);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| learn_json_secrets(v, redactor)),
+        _ => {}
+    }
+}

@@ -1,0 +1,98 @@
+//! Durations as scenarios write them: `500ms`, `30s`, `6m`, `1h`, `90d`, or a bare number of
+//! seconds. Used for timeouts and `wait`.
+
+use std::time::Duration;
+
+/// Parses `10s`, `1.5s`, `250ms`, `6m`, `2h`, `30d`, `1h30m`, or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(secs) = text.parse::<f64>() {
+        return seconds(secs, text);
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("`{text}` has a number without a unit"))?;
+        if num_len == 0 {
+            return Err(format!("`{text}` is not a duration"));
+        }
+        let value: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration"))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match rest[..unit_len].trim() {
+            "ms" => 0.001,
+            "s" | "sec" | "secs" => 1.0,
+            "m" | "min" | "mins" => 60.0,
+            "h" | "hr" | "hrs" => 3600.0,
+            "d" | "day" | "days" => 86_400.0,
+            other => {
+                return Err(format!(
+                    "`{text}` has an unknown unit `{other}` (use ms, s, m, h or d)"
+                ));
+            }
+        };
+        total += value * factor;
+        rest = &rest[unit_len..];
+    }
+    seconds(total, text)
+}
+
+fn seconds(secs: f64, text: &str) -> Result<Duration, String> {
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("`{text}` is not a duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Formats a duration the way a person reads it: `12ms`, `1.2s`, `6m`, `90d`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if d.as_secs() < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if d.as_secs() % 86_400 == 0 {
+        format!("{}d", d.as_secs() / 86_400)
+    } else if d.as_secs() % 3600 == 0 {
+        format!("{}h", d.as_secs() / 3600)
+    } else if d.as_secs() % 60 == 0 {
+        format!("{}m", d.as_secs() / 60)
+    } else {
+        format!("{}s", d.as_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_compounds() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("6m"), Ok(Duration::from_secs(360)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90d"), Ok(Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn formats_for_people() {
+        assert_eq!(format_duration(Duration::from_millis(12)), "12ms");
+        assert_eq!(format_duration(Duration::from_millis(1234)), "1.2s");
+        assert_eq!(format_duration(Duration::from_secs(360)), "6m");
+        assert_eq!(format_duration(Duration::from_secs(86_400 * 30)), "30d");
+    }
+}

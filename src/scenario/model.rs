@@ -1,0 +1,159 @@
+//! The typed scenario: what a loaded, validated scenario file says.
+//!
+//! Values that may hold templates stay as `serde_json::Value` trees (with the YAML path they
+//! came from) until the engine renders them; everything else is checked and typed at load.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{SourceFile, YamlPath};
+use crate::check::{CaptureSet, Expectation};
+use crate::diagnostic::Location;
+
+/// One scenario file, loaded and validated.
+#[derive(Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// `vars`, in file order: later ones may use earlier ones in templates.
+    pub vars: Vec<(String, Value)>,
+    /// Names of variables whose values are secret, besides those named like one.
+    pub secrets: Vec<String>,
+    pub steps: Vec<Step>,
+    pub source: Arc<SourceFile>,
+    /// Where the scenario's `name` is written.
+    pub location: Location,
+}
+
+impl Scenario {
+    /// The file the scenario came from, as the user named it.
+    pub fn file(&self) -> &std::path::Path {
+        &self.source.path
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+}
+
+/// One step: exactly one action, then its expectations and captures.
+#[derive(Debug)]
+pub struct Step {
+    /// Position in the scenario, from 0.
+    pub index: usize,
+    pub id: Option<String>,
+    /// A short sentence saying what the step is for (shown in reports and guides).
+    pub name: Option<String>,
+    pub action: Action,
+    pub expect: Expectation,
+    pub capture: CaptureSet,
+    /// `steps[i]` in the file.
+    pub path: YamlPath,
+    pub location: Location,
+}
+
+impl Step {
+    /// How reports name the step: its id, or its position and action.
+    pub fn label(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("#{} {}", self.index + 1, self.action.keyword()),
+        }
+    }
+}
+
+/// What a step does. Each variant is one action keyword in the file.
+#[derive(Debug)]
+pub enum Action {
+    Request(RequestSpec),
+}
+
+/// Every action keyword, for validation and suggestions.
+pub const ACTION_KEYWORDS: &[&str] = &["request"];
+
+/// Keys a step may have besides its action.
+pub const STEP_KEYS: &[&str] = &["id", "name", "expect", "capture"];
+
+impl Action {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Request(_) => "request",
+        }
+    }
+}
+
+/// A generic HTTP request. Its fields are template trees, rendered by the engine.
+#[derive(Debug)]
+pub struct RequestSpec {
+    /// The `request` mapping as written; rendered as a whole then read as [`RequestFields`].
+    pub raw: Value,
+    pub path: YamlPath,
+}
+
+/// The fields of a `request`, as read after rendering (and, at load, to validate the shape).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFields {
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub url: String,
+    #[serde(default)]
+    pub query: indexmap::IndexMap<String, Value>,
+    #[serde(default)]
+    pub headers: indexmap::IndexMap<String, Value>,
+    /// A form body, sent `application/x-www-form-urlencoded`.
+    pub form: Option<indexmap::IndexMap<String, Value>>,
+    /// A JSON body.
+    pub json: Option<Value>,
+    /// A raw text body, sent as is.
+    pub body: Option<String>,
+    /// `10s`, `500ms`...; the run's default when absent.
+    pub timeout: Option<Value>,
+}
+
+fn default_method() -> String {
+    "GET".to_owned()
+}
+
+/// The top level of a scenario file, as serde reads it. Steps are read separately, key by
+/// key, so that an unknown action or a step with two actions gets a precise error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioHeader {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub vars: indexmap::IndexMap<String, Value>,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    pub steps: Vec<Value>,
+}
+
+/// Renders a JSON value as a short string for messages: strings bare, the rest as JSON.
+pub fn value_to_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a timeout written as `10s` or a number of seconds.
+pub fn read_timeout(value: &Value) -> Result<Duration, String> {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|s| *s >= 0.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| format!("`{n}` is not a duration")),
+        Value::String(s) => super::duration::parse_duration(s),
+        other => Err(format!("`{other}` is not a duration (write e.g. `10s`)")),
+    }
+}

@@ -234,6 +234,13 @@ impl MarkedEventReceiver for Builder {
                         seen,
                     }) = self.stack.last_mut()
                     {
+                        if seen.is_empty() {
+                            // The parser marks a block mapping oddly; its first key is where
+                            // a reader sees it start.
+                            if let Some(node) = self.nodes.get_mut(path) {
+                                node.value = mark;
+                            }
+                        }
                         if !seen.insert(text.clone()) {
                             self.duplicates.push((path.key(text.clone()), mark));
                         }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::actions::ActionKind;
 use super::{SourceFile, YamlPath};
 use crate::check::{CaptureSet, Expectation};
 use crate::diagnostic::Location;
@@ -43,7 +44,7 @@ impl Scenario {
 /// One step: exactly one action, then its expectations and captures.
 #[derive(Debug)]
 pub struct Step {
-    /// Position in the scenario, from 0.
+    /// Position in the scenario (after includes are expanded), from 0.
     pub index: usize,
     pub id: Option<String>,
     /// A short sentence saying what the step is for (shown in reports and guides).
@@ -51,7 +52,13 @@ pub struct Step {
     pub action: Action,
     pub expect: Expectation,
     pub capture: CaptureSet,
-    /// `steps[i]` in the file.
+    /// Repeat the step once per item of a list.
+    pub for_each: Option<ForEach>,
+    /// Variables set by the `include` this step came from, rendered before it runs.
+    pub scope: Vec<ScopedVar>,
+    /// The file the step is written in: the scenario's, or an included flow's.
+    pub source: Arc<SourceFile>,
+    /// `steps[i]` in that file.
     pub path: YamlPath,
     pub location: Location,
 }
@@ -64,34 +71,46 @@ impl Step {
             None => format!("#{} {}", self.index + 1, self.action.keyword()),
         }
     }
-}
 
-/// What a step does. Each variant is one action keyword in the file.
-#[derive(Debug)]
-pub enum Action {
-    Request(RequestSpec),
-}
-
-/// Every action keyword, for validation and suggestions.
-pub const ACTION_KEYWORDS: &[&str] = &["request"];
-
-/// Keys a step may have besides its action.
-pub const STEP_KEYS: &[&str] = &["id", "name", "expect", "capture"];
-
-impl Action {
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            Action::Request(_) => "request",
-        }
+    /// Whether the step wrote its own expectations (which then replace the default check
+    /// that a typed step succeeded).
+    pub fn has_expectations(&self) -> bool {
+        !self.expect.is_empty()
     }
 }
 
-/// A generic HTTP request. Its fields are template trees, rendered by the engine.
+/// `for_each: <list>` with `as: <name>` (default `item`).
 #[derive(Debug)]
-pub struct RequestSpec {
-    /// The `request` mapping as written; rendered as a whole then read as [`RequestFields`].
+pub struct ForEach {
+    pub items: Value,
+    pub var: String,
+    pub path: YamlPath,
+}
+
+/// A variable an `include` sets for the steps it brings in.
+#[derive(Debug, Clone)]
+pub struct ScopedVar {
+    pub name: String,
+    pub value: Value,
+    pub path: YamlPath,
+    pub source: Arc<SourceFile>,
+}
+
+/// What a step does: the action keyword and its parameters as written (a template tree).
+#[derive(Debug)]
+pub struct Action {
+    pub kind: ActionKind,
     pub raw: Value,
     pub path: YamlPath,
+}
+
+/// Keys a step may have besides its action.
+pub const STEP_KEYS: &[&str] = &["id", "name", "expect", "capture", "for_each", "as"];
+
+impl Action {
+    pub fn keyword(&self) -> &'static str {
+        self.kind.keyword()
+    }
 }
 
 /// The fields of a `request`, as read after rendering (and, at load, to validate the shape).

@@ -1,0 +1,257 @@
+//! The actions a step can take, and the parameters each one accepts.
+//!
+//! Parameters stay template trees until the engine renders them; the structs here say what
+//! shape they must have, so a misspelt parameter is caught at load with a suggestion, and the
+//! engine reads the rendered tree through the same struct.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Every action a step can take. Each is one keyword in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    Request,
+    AuthLink,
+    AwaitCode,
+    Exchange,
+    Refresh,
+    SignupAccounts,
+    Me,
+    Accounts,
+    Account,
+    Balance,
+    Transactions,
+    Extend,
+    Wait,
+}
+
+impl ActionKind {
+    pub const ALL: &'static [ActionKind] = &[
+        ActionKind::Request,
+        ActionKind::AuthLink,
+        ActionKind::AwaitCode,
+        ActionKind::Exchange,
+        ActionKind::Refresh,
+        ActionKind::SignupAccounts,
+        ActionKind::Me,
+        ActionKind::Accounts,
+        ActionKind::Account,
+        ActionKind::Balance,
+        ActionKind::Transactions,
+        ActionKind::Extend,
+        ActionKind::Wait,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ActionKind::Request => "request",
+            ActionKind::AuthLink => "auth_link",
+            ActionKind::AwaitCode => "await_code",
+            ActionKind::Exchange => "exchange",
+            ActionKind::Refresh => "refresh",
+            ActionKind::SignupAccounts => "signup_accounts",
+            ActionKind::Me => "me",
+            ActionKind::Accounts => "accounts",
+            ActionKind::Account => "account",
+            ActionKind::Balance => "balance",
+            ActionKind::Transactions => "transactions",
+            ActionKind::Extend => "extend",
+            ActionKind::Wait => "wait",
+        }
+    }
+
+    pub fn from_keyword(word: &str) -> Option<ActionKind> {
+        ActionKind::ALL.iter().copied().find(|k| k.keyword() == word)
+    }
+
+    /// Whether the action calls an HTTP endpoint and so succeeds by default only on 2xx.
+    pub fn is_http(self) -> bool {
+        !matches!(
+            self,
+            ActionKind::AuthLink | ActionKind::AwaitCode | ActionKind::Wait
+        )
+    }
+}
+
+/// `scope:` and `providers:` take a list or a space-separated string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum WordList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl WordList {
+    pub fn words(&self) -> Vec<String> {
+        match self {
+            WordList::List(items) => items.clone(),
+            WordList::Text(text) => text.split_whitespace().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// `auth_link`: builds the link that starts the auth dialog.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuthLinkParams {
+    /// Scopes, e.g. `[info, accounts, offline_access]`. Default: info accounts balance
+    /// transactions offline_access.
+    pub scope: Option<WordList>,
+    /// Providers offered, e.g. `[uk-cs-mock]`. Default: the target's.
+    pub providers: Option<WordList>,
+    /// Skips bank selection.
+    pub provider_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// `query` (default) or `form_post`.
+    pub response_mode: Option<String>,
+    /// Adds a PKCE S256 challenge; `exchange` then sends the verifier.
+    #[serde(default)]
+    pub pkce: bool,
+    /// Generated when absent.
+    pub state: Option<String>,
+    /// Generated when absent.
+    pub nonce: Option<String>,
+    /// Overrides the client id (to test an unknown client).
+    pub client_id: Option<String>,
+    /// Any other query parameters, added as given.
+    #[serde(default)]
+    pub extra: IndexMap<String, Value>,
+}
+
+/// How `await_code` gets the authorisation code.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeSource {
+    /// Plays the user in the mock's dialog over HTTP: no human.
+    #[default]
+    Auto,
+    /// Listens on the redirect URI's loopback port for the browser to come back.
+    Listen,
+    /// Asks on the terminal for the redirect URL or the code.
+    Prompt,
+    /// Takes the code from `value`.
+    Value,
+}
+
+/// `await_code`: the user goes through the dialog and comes back with a code (or an error).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AwaitCodeParams {
+    #[serde(default)]
+    pub via: CodeSource,
+    /// `auto`: the mock user who logs in (default `john`).
+    pub user: Option<String>,
+    /// `auto`: their password (default: the mock's for that user).
+    pub password: Option<String>,
+    /// `auto`: the bank picked when the dialog asks (default: the first offered).
+    pub provider: Option<String>,
+    /// `auto`: `accept` (default) or `decline` consent.
+    pub decision: Option<String>,
+    /// `value`: the code, usually a template such as `{{ env.AUTH_CODE }}`.
+    pub value: Option<Value>,
+    /// The link to open; default: the last `auth_link`, or the `user_input_link` of the
+    /// last `extend` that asked for re-authentication.
+    pub link: Option<String>,
+    /// `listen` and `prompt`: how long to wait (default 5m).
+    pub timeout: Option<Value>,
+    /// `listen`: open the link in the default browser.
+    #[serde(default)]
+    pub open_browser: bool,
+}
+
+/// `exchange`: the code for tokens. Everything defaults to the session's values.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeParams {
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// `refresh`: a new access token from the session's refresh token.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshParams {
+    pub refresh_token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// Data API and Signup+ calls.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApiParams {
+    /// Required for `account`, `balance`, `transactions`; optional for `signup_accounts`.
+    pub account_id: Option<String>,
+    /// `transactions`: ISO dates.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Overrides the session's access token (to test a bad or missing one: `""`).
+    pub access_token: Option<String>,
+    /// Extra request headers, e.g. `X-PSU-IP`.
+    #[serde(default)]
+    pub headers: IndexMap<String, Value>,
+}
+
+/// `extend`: extend the connection (UK).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendParams {
+    /// `{ id, name, email }` of the user reconfirming consent.
+    pub user: Option<Value>,
+    #[serde(default = "yes")]
+    pub user_has_reconfirmed_consent: bool,
+    pub refresh_token: Option<String>,
+    pub redirect_uri: Option<String>,
+}
+
+impl Default for ExtendParams {
+    fn default() -> Self {
+        ExtendParams {
+            user: None,
+            user_has_reconfirmed_consent: true,
+            refresh_token: None,
+            redirect_uri: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `wait: 6m` or `wait: { for: 6m }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum WaitParams {
+    Short(Value),
+    Long(WaitLong),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitLong {
+    #[serde(rename = "for")]
+    pub duration: Value,
+}
+
+impl WaitParams {
+    pub fn duration(&self) -> &Value {
+        match self {
+            WaitParams::Short(v) => v,
+            WaitParams::Long(l) => &l.duration,
+        }
+    }
+}
+
+/// `{}` or nothing at all (`exchange:` with no value) both mean "all defaults".
+pub fn empty_is_default(raw: &Value) -> Value {
+    if raw.is_null() {
+        Value::Object(Default::default())
+    } else {
+        raw.clone()
+    }
+}

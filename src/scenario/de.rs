@@ -1,0 +1,156 @@
+//! From YAML text and serde errors to located diagnostics: syntax errors, unknown keys with
+//! suggestions, wrong types, and templates that use variables nobody defined.
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::{SourceFile, YamlPath};
+use crate::diagnostic::{Diagnostic, closest};
+use crate::template::Templates;
+
+/// Checks every template string inside `value`: syntax, and that each variable it reads is
+/// known at that point of the scenario.
+pub fn check_templates(
+    value: &Value,
+    path: &YamlPath,
+    source: &SourceFile,
+    templates: &Templates,
+    known: &BTreeSet<String>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    match value {
+        Value::String(s) if Templates::is_template(s) => match templates.validate(s) {
+            Ok(names) => {
+                for name in names.iter().filter(|n| !known.contains(n.as_str())) {
+                    let range = s.find(name.as_str()).map(|byte| {
+                        let start = s[..byte].chars().count();
+                        (start, start + name.chars().count())
+                    });
+                    let mut d =
+                        source.error_in_scalar(path, range, format!("undefined variable `{name}`"));
+                    d = match closest(name, known.iter().map(String::as_str)) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None => d.help(
+                            "define it under `vars`, capture it in an earlier step, or pass `--var`",
+                        ),
+                    };
+                    errors.push(d);
+                }
+            }
+            Err(err) => errors.push(
+                source
+                    .error_in_scalar(path, err.char_range, format!("template error: {err}"))
+                    .help("templates use minijinja syntax: `{{ name }}`, `{{ value | filter }}`"),
+            ),
+        },
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_templates(item, &path.index(i), source, templates, known, errors);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                check_templates(v, &path.key(k), source, templates, known, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads a typed value out of the document, mapping serde's errors to located diagnostics
+/// (and an unknown key to a "did you mean" suggestion).
+pub fn deserialize<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    source: &SourceFile,
+    base: &YamlPath,
+) -> Result<T, Vec<Diagnostic>> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let at = base.join_serde(err.path());
+        let inner = err.into_inner().to_string();
+        vec![serde_error(&inner, &at, source)]
+    })
+}
+
+fn serde_error(message: &str, at: &YamlPath, source: &SourceFile) -> Diagnostic {
+    static UNKNOWN: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static MISSING: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let unknown = UNKNOWN.get_or_init(|| {
+        Regex::new(r"^unknown field `([^`]*)`, (?:expected|there are no fields)(.*)$")
+            .expect("static regex")
+    });
+    let missing =
+        MISSING.get_or_init(|| Regex::new(r"^missing field `([^`]*)`").expect("static regex"));
+    if let Some(c) = unknown.captures(message) {
+        let key = &c[1];
+        let expected: Vec<&str> = c[2]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| !s.is_empty())
+            .collect();
+        // serde_path_to_error stops at the map that holds the unknown key.
+        let key_path = at.key(key);
+        let d = source.error_at_key(&key_path, format!("unknown key `{key}`"));
+        return match closest(key, expected.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None if !expected.is_empty() => d.help(format!("valid keys: {}", expected.join(", "))),
+            None => d.help("remove it"),
+        };
+    }
+    if let Some(c) = missing.captures(message) {
+        return source
+            .error_at(at, format!("missing key `{}`", &c[1]))
+            .help(format!("add `{}:`", &c[1]));
+    }
+    let described = if at.0.is_empty() {
+        message.to_owned()
+    } else {
+        format!("invalid value for `{at}`: {message}")
+    };
+    source.error_at(at, described)
+}
+
+fn yaml_syntax_error(source: &SourceFile, err: &serde_yaml_ng::Error) -> Diagnostic {
+    use crate::diagnostic::Location;
+    static AT: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| Regex::new(r" at line (\d+) column (\d+)").expect("static regex"));
+    let full = err.to_string();
+    // libyaml says "<problem> at line L column C, while <context> at line L2 column C2".
+    // Locations are shown as file:line:col instead; the context becomes a note.
+    let (problem, context) = match full.split_once(", while ") {
+        Some((p, c)) => (p.to_owned(), Some(c.to_owned())),
+        None => (full.clone(), None),
+    };
+    let problem = at.replace(&problem, "").into_owned();
+    let context_loc = context.as_deref().and_then(|c| {
+        at.captures(c).and_then(|m| {
+            Some(Location::new(
+                source.path.clone(),
+                m[1].parse().ok()?,
+                m[2].parse().ok()?,
+            ))
+        })
+    });
+    let lines = source.text.lines().count().max(1);
+    let primary = err
+        .location()
+        .map(|l| Location::new(source.path.clone(), l.line(), l.column()))
+        .unwrap_or_else(|| Location::file_start(source.path.clone()));
+    // An error at the end of the file (an unclosed quote) is best shown where it started.
+    let shown = match &context_loc {
+        Some(ctx) if primary.line > lines => ctx.clone(),
+        _ => primary,
+    };
+    let mut d = Diagnostic::new(format!("invalid YAML: {problem}")).at(shown, &source.text);
+    if let Some(context) = context {
+        let context = at.replace(&context, "");
+        let note = match &context_loc {
+            Some(loc) => format!("while {context} that starts at {loc}"),
+            None => format!("while {context}"),
+        };
+        d = d.note(note);
+    }
+    d.help("check the indentation and quoting around this point")
+}

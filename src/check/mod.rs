@@ -1,1 +1,2 @@
-//! Checks (`expect`) and captures. Placeholder: filled in by the check work.
+//! Checks (`expect`) and captures.
+pub mod jsonpath;

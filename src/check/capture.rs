@@ -210,7 +210,11 @@ fn parse_capture(
             false,
         ),
         Value::Object(map) => {
-            for key in map.keys().filter(|k| !CAPTURE_KEYS.contains(&k.as_str())) {
+            let unknown: Vec<&String> = map
+                .keys()
+                .filter(|k| !CAPTURE_KEYS.contains(&k.as_str()))
+                .collect();
+            for &key in &unknown {
                 let help = match closest(key, CAPTURE_KEYS.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "a capture takes `jsonpath`, `header` or `status`, and optionally `all` and `secret`".into(),
@@ -289,6 +293,9 @@ fn parse_capture(
                     }
                     Some(Source::Status)
                 }
+                // A misspelt source key has been reported already; saying "nothing to capture"
+                // as well would only repeat it.
+                [] if !unknown.is_empty() => None,
                 [] => {
                     errors.push(
                         file.error_at(path, format!("capture `{name}` says nothing to capture"))
@@ -340,5 +347,197 @@ fn reads_secret(source: &Source) -> bool {
             SECRET_FIELDS.contains(&name.as_str()) || SECRET_HEADERS.contains(&name.as_str())
         }
         Source::Status => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::test_support::load;
+    use serde_json::json;
+
+    fn parse(text: &str) -> Result<CaptureSet, Vec<Diagnostic>> {
+        let (file, raw, path) = load(text, "capture");
+        CaptureSet::parse(&raw, &file, &path)
+    }
+
+    fn captures(text: &str) -> CaptureSet {
+        parse(text)
+            .unwrap_or_else(|e| panic!("{}", e.iter().map(ToString::to_string).collect::<String>()))
+    }
+
+    fn body() -> Value {
+        json!({
+            "access_token": "eyJ-secret",
+            "accounts": [{"account_id": "a1"}, {"account_id": "a2"}]
+        })
+    }
+
+    fn headers() -> Vec<(String, String)> {
+        vec![
+            ("x-tl-correlation-id".into(), "corr-1".into()),
+            ("set-cookie".into(), "a=1".into()),
+            ("set-cookie".into(), "b=2".into()),
+        ]
+    }
+
+    fn view<'a>(headers: &'a [(String, String)], json: Option<&'a Value>) -> ResponseView<'a> {
+        ResponseView {
+            status: 201,
+            headers,
+            body: "{}",
+            json,
+        }
+    }
+
+    #[test]
+    fn captures_first_node_all_nodes_header_and_status() {
+        let set = captures(
+            r#"steps:
+  - capture:
+      account_id: $.accounts[1].account_id
+      first_id: $.accounts[*].account_id
+      ids: { jsonpath: "$.accounts[*].account_id", all: true }
+      correlation: { header: X-TL-Correlation-Id }
+      cookies: { header: set-cookie, all: true }
+      http_status: { status: true }
+"#,
+        );
+        assert_eq!(
+            set.names().collect::<Vec<_>>(),
+            [
+                "account_id",
+                "first_id",
+                "ids",
+                "correlation",
+                "cookies",
+                "http_status"
+            ]
+        );
+        let (body, headers) = (body(), headers());
+        let got: Vec<(String, Value)> = set
+            .evaluate(&view(&headers, Some(&body)))
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("account_id".into(), json!("a2")),
+                ("first_id".into(), json!("a1")),
+                ("ids".into(), json!(["a1", "a2"])),
+                ("correlation".into(), json!("corr-1")),
+                ("cookies".into(), json!(["a=1", "b=2"])),
+                ("http_status".into(), json!(201)),
+            ]
+        );
+    }
+
+    #[test]
+    fn secrets_are_detected_by_flag_name_field_and_header() {
+        let set = captures(
+            r#"steps:
+  - capture:
+      token: $.access_token
+      my_secret: $.accounts[0].account_id
+      forced: { jsonpath: "$.accounts[0].account_id", secret: true }
+      plain: $.accounts[0].account_id
+      cookie: { header: set-cookie }
+"#,
+        );
+        let (body, headers) = (body(), headers());
+        let secret: Vec<(String, bool)> = set
+            .evaluate(&view(&headers, Some(&body)))
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.secret))
+            .collect();
+        assert_eq!(
+            secret,
+            [
+                ("token".into(), true),
+                ("my_secret".into(), true),
+                ("forced".into(), true),
+                ("plain".into(), false),
+                ("cookie".into(), true),
+            ]
+        );
+        // The field decides even when the capture's name says nothing.
+        let set = captures("steps:\n  - capture:\n      bearer: $.access_token\n");
+        assert!(set.evaluate(&view(&headers, Some(&body))).unwrap()[0].secret);
+    }
+
+    #[test]
+    fn a_missing_node_or_header_stops_with_a_located_failure() {
+        let set = captures(
+            "steps:\n  - capture:\n      first: $.accounts[0].account_id\n      missing: $.accounts[5].account_id\n      later: { header: x-nope }\n",
+        );
+        let (body, headers) = (body(), headers());
+        let failure = set.evaluate(&view(&headers, Some(&body))).unwrap_err();
+        assert_eq!(failure.check, "capture missing");
+        assert_eq!(failure.expected, "a node at $.accounts[5].account_id");
+        assert_eq!(failure.actual, "absent");
+        assert_eq!((failure.location.line, failure.location.col), (4, 7));
+
+        let set = captures("steps:\n  - capture:\n      h: { header: x-nope }\n");
+        let failure = set.evaluate(&view(&headers, Some(&body))).unwrap_err();
+        assert_eq!(
+            (failure.expected.as_str(), failure.actual.as_str()),
+            ("header x-nope", "absent")
+        );
+
+        let set = captures("steps:\n  - capture:\n      id: $.id\n");
+        let failure = set.evaluate(&view(&headers, None)).unwrap_err();
+        assert_eq!(failure.actual, "the body is not JSON: \"{}\"");
+
+        // `all: true` with no match is an empty list, not a failure.
+        let set =
+            captures("steps:\n  - capture:\n      ids: { jsonpath: '$.nope[*]', all: true }\n");
+        assert_eq!(
+            set.evaluate(&view(&headers, Some(&body))).unwrap()[0].value,
+            json!([])
+        );
+    }
+
+    #[test]
+    fn load_errors_are_located() {
+        let errors = parse(
+            r#"steps:
+  - capture:
+      account-id: $.accounts[0].account_id
+      bad_path: "$.accounts[0"
+      typo: { jsonpth: $.a }
+      both: { header: x, status: true }
+      plain: account_id
+      status_all: { status: true, all: true }
+"#,
+        )
+        .unwrap_err();
+        let summary: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|d| (d.location.as_ref().unwrap().line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (3, "`account-id` is not a usable variable name"),
+                (4, "invalid JSONPath `$.accounts[0`"),
+                (5, "unknown key `jsonpth` in a capture"),
+                (6, "capture `both` has several sources: header, status"),
+                (
+                    7,
+                    "capture `plain` must be a JSONPath starting with `$` or a mapping"
+                ),
+                (8, "`all` does not apply to the status"),
+            ]
+        );
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some(
+                "templates need letters, digits and underscores, not starting with a digit: try `account_id`"
+            )
+        );
+        assert_eq!(errors[2].help.as_deref(), Some("did you mean `jsonpath`?"));
     }
 }

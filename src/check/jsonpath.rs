@@ -217,3 +217,48 @@ mod tests {
         assert!(q("$[0]").last_names().is_empty());
     }
 }
+
+#[cfg(test)]
+mod odd_inputs {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn odd_paths_neither_panic_nor_hang() {
+        let doc = json!({"a": [1, 2, 3, {"b": [1, {"c": 2}]}], "s": "text", "n": null});
+        for path in [
+            "$[-9007199254740991]",
+            "$.a[-9007199254740991]",
+            "$.a[9007199254740991]",
+            "$.a[0:3:0]",
+            "$.a[::-1]",
+            "$.a[-9007199254740991:9007199254740991:-9007199254740991]",
+            "$.a[9007199254740991:-9007199254740991:9007199254740991]",
+            "$..*",
+            "$..[*]",
+            "$.a[?length(@) > 1]",
+            "$.a[?@ > 1e308]",
+            "$.a[?match(@.b, '[')]",
+            "$.a[?search(@, '(')]",
+            "$.s[0]",
+            "$.n.x",
+            "$['\\u00e9']",
+        ] {
+            if let Ok(query) = JsonPathQuery::parse(path) {
+                let _ = query.select(&doc);
+                let _ = query.last_names();
+            }
+        }
+        for path in [
+            "",
+            "$$",
+            "$.",
+            "$[",
+            "$[9999999999999999999]",
+            "$.a[?@.b ==]",
+            "$\u{0}",
+        ] {
+            assert!(JsonPathQuery::parse(path).is_err(), "{path:?}");
+        }
+    }
+}

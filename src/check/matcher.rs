@@ -334,11 +334,14 @@ impl<'f> LoadContext<'f> {
             .keys()
             .partition(|k| MATCHER_NAMES.contains(&k.as_str()));
         if known.is_empty() {
-            // A lone key one typo away from a matcher (`{ lenght: 3 }`) is a misspelt
-            // matcher far more often than an object with that key.
+            // A lone key one or two typos away from a matcher (`{ lenght: 3 }`) is a misspelt
+            // matcher far more often than an object with that key. Short keys and the short
+            // matcher names are left out: `{ date: ... }` is an object, not a misspelt `lte`.
+            let long_names = MATCHER_NAMES.iter().copied().filter(|m| m.len() >= 4);
             if let [key] = unknown.as_slice()
-                && key.chars().count() >= 4
-                && let Some(suggestion) = closest(key, MATCHER_NAMES.iter().copied())
+                && key.chars().count() >= 5
+                && let Some(suggestion) = closest(key, long_names)
+                && strsim::damerau_levenshtein(key, suggestion) <= 2
             {
                 self.errors
                     .push(self.unknown_matcher(key, Some(suggestion), path));
@@ -1165,8 +1168,19 @@ mod tests {
         let text = error_text("{ length: 3, lenght: 4 }");
         assert!(text.contains("unknown matcher `lenght`"), "{text}");
         assert!(text.contains("did you mean `length`?"), "{text}");
-        // A lone misspelt matcher is not silently taken for an object.
+        // A lone misspelt matcher is not silently taken for an object...
         assert!(error_text("{ exsits: true }").contains("did you mean `exists`?"));
+        assert!(error_text("{ lenght: 3 }").contains("did you mean `length`?"));
+        // ...but ordinary objects stay values.
+        for object in [
+            "{ date: x }",
+            "{ rate: 1 }",
+            "{ name: x }",
+            "{ state: x }",
+            "{ code: 1 }",
+        ] {
+            assert!(matches!(parse(object), Ok(Matcher::Equals(_))), "{object}");
+        }
         assert!(error_text("{ length: x }").contains("`length` takes a whole number, not \"x\""));
         assert!(error_text("{ length: -1 }").contains("`length` takes a whole number"));
         assert!(error_text("{ exists: yes please }").contains("`exists` takes true or false"));

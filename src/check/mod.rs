@@ -1,80 +1,147 @@
-//! Checks (`expect`) and captures. STUB until the check branch lands.
-#![allow(dead_code, unused_variables)]
+//! Checks (`expect`) and captures (`capture`) of a step: parsed and validated at load time,
+//! evaluated against a response by the engine.
+//!
+//! - [`Expectation`] (`expect.rs`): status, headers, JSONPath and body checks.
+//! - [`CaptureSet`] (`capture.rs`): values taken from a response into variables.
+//! - `matcher.rs`: the matchers both use (`equals`, `length`, `each`, ...).
+//! - `jsonpath.rs`: RFC 9535 paths through jsonpath-rust, and what "singular" means.
+//!
+//! The user-facing reference is `docs/checks.md`.
 
-use crate::diagnostic::{Diagnostic, Location};
-use crate::scenario::{SourceFile, YamlPath};
+pub mod capture;
+pub mod expect;
+pub mod jsonpath;
+pub mod matcher;
 
+pub use capture::{CaptureSet, Captured};
+pub use expect::Expectation;
+pub use jsonpath::{JsonPathQuery, JsonPathSyntaxError, Selection};
+pub use matcher::{Matcher, TemplateSite};
+
+use crate::diagnostic::Location;
+
+/// The parts of an HTTP response that checks and captures look at.
+#[derive(Debug, Clone, Copy)]
 pub struct ResponseView<'a> {
     pub status: u16,
+    /// Names lower-cased, in arrival order; a name may repeat.
     pub headers: &'a [(String, String)],
     pub body: &'a str,
+    /// The parsed body, or `None` when the body is not JSON.
     pub json: Option<&'a serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CheckFailure {
-    pub check: String,
-    pub expected: String,
-    pub actual: String,
-    pub location: Location,
-}
-
-#[derive(Debug, Default)]
-pub struct Expectation {
-    status: Option<(u16, Location)>,
-}
-
-impl Expectation {
-    pub fn parse(
-        raw: &serde_json::Value,
-        file: &SourceFile,
-        path: &YamlPath,
-    ) -> Result<Expectation, Vec<Diagnostic>> {
-        let status = raw
-            .get("status")
-            .and_then(|s| s.as_u64())
-            .map(|s| (s as u16, file.location(&path.key("status"))));
-        Ok(Expectation { status })
+impl ResponseView<'_> {
+    /// Every value of a header, in arrival order; names compare case-insensitively.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
-    pub fn is_empty(&self) -> bool {
-        self.status.is_none()
+
+    /// A header's field value: its values joined with `, ` when it repeats, as HTTP
+    /// (RFC 9110 §5.3) combines them. `None` when the header is missing.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values = self.header_values(name);
+        (!values.is_empty()).then(|| values.join(", "))
     }
-    pub fn evaluate(
-        &self,
-        response: &ResponseView<'_>,
-        render: &mut dyn FnMut(&serde_json::Value) -> Result<serde_json::Value, String>,
-    ) -> Vec<CheckFailure> {
-        match &self.status {
-            Some((s, loc)) if *s != response.status => vec![CheckFailure {
-                check: "status".into(),
-                expected: s.to_string(),
-                actual: response.status.to_string(),
-                location: loc.clone(),
-            }],
-            _ => vec![],
+
+    /// Why JSONPath has nothing to look at, for failure messages.
+    fn not_json(&self) -> String {
+        if self.body.trim().is_empty() {
+            "the body is empty, not JSON".to_owned()
+        } else {
+            format!(
+                "the body is not JSON: {}",
+                matcher::show(&serde_json::Value::String(self.body.to_owned()))
+            )
         }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct CaptureSet(Vec<()>);
-pub struct Captured {
-    pub name: String,
-    pub value: serde_json::Value,
-    pub secret: bool,
+/// One failed check: what was checked, what was expected, what came, and where the check is
+/// written.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CheckFailure {
+    /// What was checked: `status`, `header content-type`, `$.accounts length`,
+    /// `$.accounts[*].currency each [2]`, `body`, `capture account_id`.
+    pub check: String,
+    /// Human text: `200`, `length 3`, `matches ^\d+$`, `"GBP"`, `>= 200 and < 300`.
+    pub expected: String,
+    /// Human text: compact JSON for values (cut at 200 characters), `absent` when nothing
+    /// was there.
+    pub actual: String,
+    /// The check's key in the scenario file.
+    #[serde(serialize_with = "serialize_location")]
+    pub location: Location,
 }
-impl CaptureSet {
-    pub fn parse(
-        raw: &serde_json::Value,
-        file: &SourceFile,
-        path: &YamlPath,
-    ) -> Result<CaptureSet, Vec<Diagnostic>> {
-        Ok(CaptureSet(vec![]))
+
+fn serialize_location<S: serde::Serializer>(
+    location: &Location,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut s = serializer.serialize_struct("Location", 3)?;
+    s.serialize_field("file", &location.file.display().to_string())?;
+    s.serialize_field("line", &location.line)?;
+    s.serialize_field("col", &location.col)?;
+    s.end()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::PathBuf;
+
+    use crate::scenario::{SourceFile, YamlPath};
+
+    /// A scenario file holding `text`, its `expect`/`capture` value under `key` of the first
+    /// step, and that value's path. `text` is the whole file.
+    pub fn load(text: &str, key: &str) -> (SourceFile, serde_json::Value, YamlPath) {
+        let file = SourceFile::new(PathBuf::from("t.yaml"), text.to_string());
+        let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("test YAML parses");
+        let raw = doc["steps"][0][key].clone();
+        let path = YamlPath::root().key("steps").index(0).key(key);
+        (file, raw, path)
     }
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        std::iter::empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn repeated_headers_combine_and_names_ignore_case() {
+        let headers = vec![
+            ("set-cookie".to_owned(), "a=1".to_owned()),
+            ("content-type".to_owned(), "text/plain".to_owned()),
+            ("set-cookie".to_owned(), "b=2".to_owned()),
+        ];
+        let view = ResponseView {
+            status: 200,
+            headers: &headers,
+            body: "",
+            json: None,
+        };
+        assert_eq!(view.header("Set-Cookie").as_deref(), Some("a=1, b=2"));
+        assert_eq!(view.header_values("SET-COOKIE"), ["a=1", "b=2"]);
+        assert_eq!(view.header("x-missing"), None);
     }
-    pub fn evaluate(&self, response: &ResponseView<'_>) -> Result<Vec<Captured>, CheckFailure> {
-        Ok(vec![])
+
+    #[test]
+    fn failures_serialize_with_their_location() {
+        let failure = CheckFailure {
+            check: "status".into(),
+            expected: "200".into(),
+            actual: "404".into(),
+            location: Location::new(std::sync::Arc::new("t.yaml".into()), 3, 5),
+        };
+        assert_eq!(
+            serde_json::to_value(&failure).unwrap(),
+            json!({"check": "status", "expected": "200", "actual": "404",
+                   "location": {"file": "t.yaml", "line": 3, "col": 5}})
+        );
     }
 }

@@ -155,7 +155,7 @@ impl ProjectConfig {
         if value.is_null() {
             return Ok(ProjectConfig::default());
         }
-        crate::scenario::load::deserialize(&value, &source, &crate::scenario::YamlPath::root())
+        crate::scenario::de::deserialize(&value, &source, &crate::scenario::YamlPath::root())
             .map_err(|mut d| d.remove(0))
     }
 }

@@ -74,20 +74,7 @@ pub struct CheckFailure {
     /// was there.
     pub actual: String,
     /// The check's key in the scenario file.
-    #[serde(serialize_with = "serialize_location")]
     pub location: Location,
-}
-
-fn serialize_location<S: serde::Serializer>(
-    location: &Location,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeStruct;
-    let mut s = serializer.serialize_struct("Location", 3)?;
-    s.serialize_field("file", &location.file.display().to_string())?;
-    s.serialize_field("line", &location.line)?;
-    s.serialize_field("col", &location.col)?;
-    s.end()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! One scenario, start to end: its variables, its steps in order, its captures and cookies.
-//! A failed step stops the scenario; the steps after it are reported as skipped.
+//! One scenario, start to end: its variables, its steps in order (repeated by `for_each`),
+//! its captures, cookies and token session. A failed step stops the scenario; the steps
+//! after it are reported as skipped.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,92 +10,88 @@ use serde_json::{Map, Value};
 
 use super::RunContext;
 use super::event::{Outcome, ScenarioReport, StepReport, Transcript};
-use super::http::{self, HttpRequest, HttpResponse, RequestBody};
+use super::http::{self, HttpRequest, HttpResponse};
 use super::render::render_tree;
+use super::session::TokenSession;
+use super::steps;
 use crate::check::{CheckFailure, ResponseView};
 use crate::diagnostic::Diagnostic;
-use crate::scenario::model::{RequestFields, RequestSpec, read_timeout, value_to_text};
-use crate::scenario::{Action, Scenario, Step};
+use crate::scenario::{Scenario, Step, YamlPath};
 use crate::secret::is_secret_name;
 use crate::template::Context;
 
-/// The state of one scenario while it runs.
-pub struct ScenarioRun<'a> {
-    run: &'a RunContext,
-    scenario: &'a Scenario,
-    vars: Map<String, Value>,
-    captures: Map<String, Value>,
-    /// Responses of earlier steps that have an id, as templates see them (`steps.<id>`).
-    step_results: Map<String, Value>,
-    cookies: Arc<Jar>,
+/// Why a step could not complete, with the exchanges it made before it stopped.
+pub struct StepError {
+    pub diagnostic: Diagnostic,
 }
 
-/// What one step produced before checks: the exchanges it made and its last response.
-struct StepEffect {
-    response: HttpResponse,
+impl From<Diagnostic> for StepError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        StepError { diagnostic }
+    }
+}
+
+/// The state of one scenario while it runs; steps read and update it.
+pub struct ScenarioState<'a> {
+    pub run: &'a RunContext,
+    pub scenario: &'a Scenario,
+    /// The mock's virtual clock this scenario uses, so concurrent scenarios can each move
+    /// time without disturbing the others.
+    pub clock: String,
+    pub vars: Map<String, Value>,
+    pub captures: Map<String, Value>,
+    /// Results of earlier steps that have an id, as templates see them (`steps.<id>`).
+    pub step_results: Map<String, Value>,
+    pub session: TokenSession,
+    cookies: Arc<Jar>,
+    /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
 }
 
-impl<'a> ScenarioRun<'a> {
-    pub fn new(run: &'a RunContext, scenario: &'a Scenario) -> Self {
-        ScenarioRun {
+impl<'a> ScenarioState<'a> {
+    pub fn new(run: &'a RunContext, scenario: &'a Scenario, index: usize) -> Self {
+        ScenarioState {
             run,
             scenario,
+            clock: format!("scenario-{index}-{}", uuid::Uuid::new_v4().simple()),
             vars: Map::new(),
             captures: Map::new(),
             step_results: Map::new(),
+            session: TokenSession::default(),
             cookies: Arc::new(Jar::default()),
+            transcripts: Vec::new(),
         }
     }
 
     /// Runs every step and reports how the scenario went.
     pub async fn execute(mut self, index: usize) -> ScenarioReport {
         let started = Instant::now();
-        let mut steps = Vec::with_capacity(self.scenario.steps.len());
+        let mut reports = Vec::with_capacity(self.scenario.steps.len());
         let mut failed = false;
-
         if let Err(diagnostic) = self.bind_vars() {
             failed = true;
-            // A variable that cannot be rendered fails the first step: nothing can run.
             if let Some(first) = self.scenario.steps.first() {
-                steps.push(step_report(
-                    first,
-                    Outcome::Failed,
-                    Duration::ZERO,
-                    vec![],
-                    Some(diagnostic),
-                    vec![],
-                ));
+                reports.push(step_report(first, None, Outcome::Failed, Duration::ZERO, vec![], Some(diagnostic), vec![]));
             }
         }
-        for step in &self.scenario.steps[steps.len()..] {
+        let scenario = self.scenario;
+        for step in &scenario.steps[reports.len()..] {
             if failed {
-                steps.push(step_report(
-                    step,
-                    Outcome::Skipped,
-                    Duration::ZERO,
-                    vec![],
-                    None,
-                    vec![],
-                ));
+                reports.push(step_report(step, None, Outcome::Skipped, Duration::ZERO, vec![], None, vec![]));
                 continue;
             }
-            let report = self.run_step(step).await;
-            failed = report.outcome == Outcome::Failed;
-            steps.push(report);
+            let mut step_reports = self.run_step(step).await;
+            failed = step_reports.iter().any(|r| r.outcome == Outcome::Failed);
+            reports.append(&mut step_reports);
         }
         ScenarioReport {
             index,
             name: self.scenario.name.clone(),
             file: self.scenario.file().to_path_buf(),
             source: self.scenario.source.clone(),
-            outcome: if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            },
+            outcome: if failed { Outcome::Failed } else { Outcome::Passed },
             duration: started.elapsed(),
-            steps,
+            steps: reports,
         }
     }
 
@@ -107,15 +104,9 @@ impl<'a> ScenarioRun<'a> {
             if self.run.cli_vars.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let path = crate::scenario::YamlPath::root().key("vars").key(name);
-            let ctx = self.context();
-            let rendered = render_tree(
-                &self.run.templates,
-                value,
-                &path,
-                &self.scenario.source,
-                &ctx,
-            )?;
+            let path = YamlPath::root().key("vars").key(name);
+            let ctx = self.context(&Map::new());
+            let rendered = render_tree(&self.run.templates, value, &path, &self.scenario.source, &ctx)?;
             self.vars.insert(name.clone(), rendered);
         }
         for (name, value) in &self.vars {
@@ -126,15 +117,18 @@ impl<'a> ScenarioRun<'a> {
         Ok(())
     }
 
-    /// What templates see: variables and captures by name, plus `env`, `steps`, `vars`.
-    fn context(&self) -> Context {
-        let mut root = Map::with_capacity(self.vars.len() + self.captures.len() + 4);
-        for (k, v) in self.vars.iter().chain(self.captures.iter()) {
+    /// What templates see: variables, captures and the step's scope by name, plus `env`,
+    /// `steps`, `vars`, `session`, `target` and `scenario`.
+    pub fn context(&self, scope: &Map<String, Value>) -> Context {
+        let mut root = Map::with_capacity(self.vars.len() + self.captures.len() + scope.len() + 6);
+        for (k, v) in self.vars.iter().chain(self.captures.iter()).chain(scope.iter()) {
             root.insert(k.clone(), v.clone());
         }
         root.insert("vars".into(), Value::Object(self.vars.clone()));
         root.insert("env".into(), self.run.env.clone());
         root.insert("steps".into(), Value::Object(self.step_results.clone()));
+        root.insert("session".into(), self.session.to_template_value());
+        root.insert("target".into(), self.run.target.to_template_value());
         root.insert(
             "scenario".into(),
             serde_json::json!({ "name": self.scenario.name, "file": self.scenario.file() }),
@@ -142,50 +136,86 @@ impl<'a> ScenarioRun<'a> {
         Context::new(&Value::Object(root))
     }
 
-    async fn run_step(&mut self, step: &Step) -> StepReport {
+    /// Renders the variables an `include` put in scope for this step.
+    fn scope_vars(&self, step: &Step) -> Result<Map<String, Value>, Diagnostic> {
+        let mut scope = Map::new();
+        for var in &step.scope {
+            let ctx = self.context(&scope);
+            let value = render_tree(&self.run.templates, &var.value, &var.path, &var.source, &ctx)?;
+            scope.insert(var.name.clone(), value);
+        }
+        Ok(scope)
+    }
+
+    /// Runs a step, once or once per `for_each` item; one report per run.
+    async fn run_step(&mut self, step: &Step) -> Vec<StepReport> {
         let started = Instant::now();
-        let ctx = self.context();
-        let effect = match &step.action {
-            Action::Request(spec) => self.request_step(spec, &ctx).await,
+        let scope = match self.scope_vars(step) {
+            Ok(scope) => scope,
+            Err(d) => return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])],
         };
-        let effect = match effect {
-            Ok(effect) => effect,
-            Err((diagnostic, transcripts)) => {
-                return step_report(
-                    step,
-                    Outcome::Failed,
-                    started.elapsed(),
-                    vec![],
-                    Some(diagnostic),
-                    transcripts,
-                );
+        let Some(for_each) = &step.for_each else {
+            return vec![self.run_once(step, &scope, None).await];
+        };
+        let ctx = self.context(&scope);
+        let items = match render_tree(&self.run.templates, &for_each.items, &for_each.path, &step.source, &ctx) {
+            Ok(Value::Array(items)) => items,
+            Ok(other) => {
+                let d = step
+                    .source
+                    .error_at(&for_each.path, format!("`for_each` needs a list, got {}", type_name(&other)))
+                    .help("give it a list, e.g. a capture with `all: true`");
+                return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])];
+            }
+            Err(d) => return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])],
+        };
+        let mut reports = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let mut item_scope = scope.clone();
+            let label = format!("[{i}] {}", crate::scenario::model::value_to_text(&item));
+            item_scope.insert(for_each.var.clone(), item);
+            let report = self.run_once(step, &item_scope, Some(label)).await;
+            let failed = report.outcome == Outcome::Failed;
+            reports.push(report);
+            if failed {
+                break;
+            }
+        }
+        reports
+    }
+
+    async fn run_once(&mut self, step: &Step, scope: &Map<String, Value>, item: Option<String>) -> StepReport {
+        let started = Instant::now();
+        self.transcripts.clear();
+        let ctx = self.context(scope);
+        let effect = steps::perform(self, step, &ctx).await;
+        let transcripts = std::mem::take(&mut self.transcripts);
+        let response = match effect {
+            Ok(response) => response,
+            Err(err) => {
+                let d = self.redact_diagnostic(err.diagnostic);
+                return step_report(step, item, Outcome::Failed, started.elapsed(), vec![], Some(d), transcripts);
             }
         };
-        let response = &effect.response;
-        http::learn_response_secrets(response, &self.run.redactor);
+        http::learn_response_secrets(&response, &self.run.redactor);
         let view = ResponseView {
             status: response.status,
             headers: &response.headers,
             body: &response.body,
             json: response.json.as_ref(),
         };
-        let templates = &self.run.templates;
-        let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
-        let failures: Vec<CheckFailure> = step
-            .expect
-            .evaluate(&view, &mut render)
-            .into_iter()
-            .map(|f| self.redact_failure(f))
-            .collect();
+        let failures: Vec<CheckFailure> = if step.has_expectations() {
+            // The context may have changed (the session learnt tokens): render checks anew.
+            let ctx = self.context(scope);
+            let templates = &self.run.templates;
+            let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
+            step.expect.evaluate(&view, &mut render)
+        } else {
+            steps::default_check(step, &response).into_iter().collect()
+        };
+        let failures: Vec<CheckFailure> = failures.into_iter().map(|f| self.redact_failure(f)).collect();
         if !failures.is_empty() {
-            return step_report(
-                step,
-                Outcome::Failed,
-                started.elapsed(),
-                failures,
-                None,
-                effect.transcripts,
-            );
+            return step_report(step, item, Outcome::Failed, started.elapsed(), failures, None, transcripts);
         }
         match step.capture.evaluate(&view) {
             Ok(captured) => {
@@ -198,28 +228,13 @@ impl<'a> ScenarioRun<'a> {
             }
             Err(failure) => {
                 let failure = self.redact_failure(failure);
-                return step_report(
-                    step,
-                    Outcome::Failed,
-                    started.elapsed(),
-                    vec![failure],
-                    None,
-                    effect.transcripts,
-                );
+                return step_report(step, item, Outcome::Failed, started.elapsed(), vec![failure], None, transcripts);
             }
         }
         if let Some(id) = &step.id {
-            self.step_results
-                .insert(id.clone(), response.to_template_value());
+            self.step_results.insert(id.clone(), response.to_template_value());
         }
-        step_report(
-            step,
-            Outcome::Passed,
-            started.elapsed(),
-            vec![],
-            None,
-            effect.transcripts,
-        )
+        step_report(step, item, Outcome::Passed, started.elapsed(), vec![], None, transcripts)
     }
 
     /// Check failures quote response values; scrub them like any other output.
@@ -229,161 +244,97 @@ impl<'a> ScenarioRun<'a> {
         f
     }
 
-    async fn request_step(
-        &mut self,
-        spec: &RequestSpec,
-        ctx: &Context,
-    ) -> Result<StepEffect, (Diagnostic, Vec<Transcript>)> {
-        let source = &self.scenario.source;
-        let rendered = render_tree(&self.run.templates, &spec.raw, &spec.path, source, ctx)
-            .map_err(|d| (d, vec![]))?;
-        let fields: RequestFields =
-            crate::scenario::load::deserialize(&rendered, source, &spec.path)
-                .map_err(|mut d| (d.remove(0), vec![]))?;
-        let request = self.build_request(fields, spec).map_err(|d| (d, vec![]))?;
-        self.send(&request, spec).await
-    }
-
-    fn build_request(
-        &self,
-        fields: RequestFields,
-        spec: &RequestSpec,
-    ) -> Result<HttpRequest, Diagnostic> {
-        let source = &self.scenario.source;
-        let method = reqwest::Method::from_bytes(fields.method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| {
-                source.error_at(
-                    &spec.path.key("method"),
-                    format!("`{}` is not an HTTP method", fields.method),
-                )
-            })?;
-        let mut url = url::Url::parse(&fields.url).map_err(|e| {
-            source
-                .error_at(
-                    &spec.path.key("url"),
-                    format!(
-                        "invalid URL `{}`: {e}",
-                        self.run.redactor.redact(&fields.url)
-                    ),
-                )
-                .help("write an absolute URL, e.g. `http://127.0.0.1:8080/path`")
-        })?;
-        if !fields.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &fields.query {
-                match v {
-                    Value::Array(items) => items.iter().for_each(|i| {
-                        pairs.append_pair(k, &value_to_text(i));
-                    }),
-                    other => {
-                        pairs.append_pair(k, &value_to_text(other));
-                    }
-                }
-            }
+    fn redact_diagnostic(&self, mut d: Diagnostic) -> Diagnostic {
+        d.message = self.run.redactor.redact(&d.message).into_owned();
+        d.notes = d.notes.iter().map(|n| self.run.redactor.redact(n).into_owned()).collect();
+        if let Some(line) = &d.source_line {
+            d.source_line = Some(self.run.redactor.redact(line).into_owned());
         }
-        let headers = fields
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), value_to_text(v)))
-            .collect();
-        let body = if let Some(form) = fields.form {
-            Some(RequestBody::Form(
-                form.iter()
-                    .map(|(k, v)| (k.clone(), value_to_text(v)))
-                    .collect(),
-            ))
-        } else if let Some(json) = fields.json {
-            Some(RequestBody::Json(json))
-        } else {
-            fields.body.map(RequestBody::Raw)
-        };
-        let timeout = match &fields.timeout {
-            Some(t) => {
-                read_timeout(t).map_err(|msg| source.error_at(&spec.path.key("timeout"), msg))?
-            }
-            None => self.run.default_timeout,
-        };
-        Ok(HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-        })
+        d
     }
 
-    async fn send(
-        &mut self,
-        request: &HttpRequest,
-        spec: &RequestSpec,
-    ) -> Result<StepEffect, (Diagnostic, Vec<Transcript>)> {
-        http::learn_request_secrets(request, &self.run.redactor);
-        let result = http::send(&self.run.client, &self.cookies, request).await;
+    /// Sends one request for the current step: refuses another environment's host, tags
+    /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
+    pub async fn send(&mut self, mut request: HttpRequest, at: &YamlPath, source: &crate::scenario::SourceFile) -> Result<HttpResponse, StepError> {
+        if let Err(why) = self.run.target.guard(&request.url) {
+            return Err(source
+                .error_at(at, format!("request refused: {why}"))
+                .help("every request of a run goes to its target; use `{{ target.api_url }}` / `{{ target.auth_url }}` in URLs")
+                .into());
+        }
+        if self.run.target.is_mock() && self.is_target_url(&request.url) {
+            request.headers.push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
+        }
+        http::learn_request_secrets(&request, &self.run.redactor);
+        let result = http::send(&self.run.client, &self.cookies, &request).await;
         let record = self.run.record_transcripts;
-        let request_text = if record {
-            http::describe_request(request, &self.run.redactor)
-        } else {
-            String::new()
-        };
         match result {
             Ok(response) => {
                 http::learn_response_secrets(&response, &self.run.redactor);
-                let transcripts = if record {
-                    vec![Transcript {
-                        request: request_text,
+                if record {
+                    self.transcripts.push(Transcript {
+                        request: http::describe_request(&request, &self.run.redactor),
                         response: http::describe_response(&response, &self.run.redactor),
-                    }]
-                } else {
-                    vec![]
-                };
-                Ok(StepEffect {
-                    response,
-                    transcripts,
-                })
+                    });
+                }
+                Ok(response)
             }
             Err(err) => {
-                let target = self.run.redactor.redact(request.url.as_str()).into_owned();
-                let d = self
-                    .scenario
-                    .source
-                    .error_at(
-                        &spec.path,
-                        format!("request failed: {} {target}: {err}", request.method),
-                    )
-                    .help(match err {
-                        http::HttpError::Timeout(_) => {
-                            "the server did not answer in time: raise `timeout` or check the server"
-                        }
-                        http::HttpError::Connect(_) => {
-                            "is the server running, and is the URL right?"
-                        }
-                        http::HttpError::Other(_) => "check the request's URL, headers and body",
-                    });
-                let transcripts = if record {
-                    vec![Transcript {
-                        request: request_text,
+                if record {
+                    self.transcripts.push(Transcript {
+                        request: http::describe_request(&request, &self.run.redactor),
                         response: format!("(no response: {err})\n"),
-                    }]
-                } else {
-                    vec![]
-                };
-                Err((d, transcripts))
+                    });
+                }
+                let target = self.run.redactor.redact(request.url.as_str()).into_owned();
+                Err(source
+                    .error_at(at, format!("request failed: {} {target}: {err}", request.method))
+                    .help(match err {
+                        http::HttpError::Timeout(_) => "the server did not answer in time: raise `timeout` or check the server",
+                        http::HttpError::Connect(_) => "is the server running, and is the URL right?",
+                        http::HttpError::Other(_) => "check the request's URL, headers and body",
+                    })
+                    .into())
             }
         }
+    }
+
+    fn is_target_url(&self, url: &url::Url) -> bool {
+        let target = &self.run.target;
+        [&target.auth_url, &target.api_url]
+            .iter()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .any(|u| u.origin() == url.origin())
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 
 fn step_report(
     step: &Step,
+    item: Option<String>,
     outcome: Outcome,
     duration: Duration,
     failures: Vec<CheckFailure>,
     error: Option<Diagnostic>,
     exchanges: Vec<Transcript>,
 ) -> StepReport {
+    let label = match item {
+        Some(item) => format!("{}{item}", step.label()),
+        None => step.label(),
+    };
     StepReport {
         index: step.index,
-        label: step.label(),
+        label,
         keyword: step.action.keyword(),
         outcome,
         duration,

@@ -10,6 +10,28 @@ use super::{SourceFile, YamlPath};
 use crate::diagnostic::{Diagnostic, closest};
 use crate::template::Templates;
 
+/// Parses a YAML document into a JSON value, refusing syntax errors and duplicate keys.
+pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
+    let value: Value = serde_yaml_ng::from_str(&source.text).map_err(|e| yaml_syntax_error(source, &e))?;
+    if let Some((path, mark)) = source.map.duplicate_keys().first() {
+        let key = match path.0.last() {
+            Some(super::PathSeg::Key(k)) => k.clone(),
+            _ => String::new(),
+        };
+        let loc = crate::diagnostic::Location::new(source.path.clone(), mark.line, mark.col);
+        return Err(source
+            .error_at_location(loc, format!("duplicate key `{key}`"))
+            .note(format!("first written at {}", source.key_location(path)))
+            .help("a key may appear once in a mapping: remove or rename one of them"));
+    }
+    if !value.is_object() {
+        return Err(source
+            .error_at(&YamlPath::root(), "a scenario file must be a mapping")
+            .help("start the file with `name:` and `steps:`"));
+    }
+    Ok(value)
+}
+
 /// Checks every template string inside `value`: syntax, and that each variable it reads is
 /// known at that point of the scenario.
 pub fn check_templates(

@@ -8,16 +8,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use regex::Regex;
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::model::{
-    ACTION_KEYWORDS, Action, RequestFields, RequestSpec, STEP_KEYS, Scenario, ScenarioHeader, Step,
-    read_timeout,
-};
+use super::de::{check_templates, deserialize, parse_document};
+use super::model::{Scenario, ScenarioHeader, ScopedVar, Step};
+use super::step::load_step;
 use super::{SourceFile, YamlPath};
-use crate::check::{CaptureSet, Expectation};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Diagnostic, Location, closest};
 use crate::template::Templates;
 
 /// Root names every template may use besides variables and captures.
@@ -116,34 +114,10 @@ pub fn load_source(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let value: Value = match serde_yaml_ng::from_str(&source.text) {
-        Ok(v) => v,
-        Err(err) => return Err(vec![yaml_syntax_error(&source, &err)]),
-    };
+    let value = parse_document(&source).map_err(|d| vec![d])?;
     let root = YamlPath::root();
-    if let Some((path, mark)) = source.map.duplicate_keys().first() {
-        let key = match path.0.last() {
-            Some(super::PathSeg::Key(k)) => k.clone(),
-            _ => String::new(),
-        };
-        let loc = crate::diagnostic::Location::new(source.path.clone(), mark.line, mark.col);
-        return Err(vec![
-            source
-                .error_at_location(loc, format!("duplicate key `{key}`"))
-                .note(format!("first written at {}", source.key_location(path)))
-                .help("a key may appear once in a mapping: remove or rename one of them"),
-        ]);
-    }
-    if !value.is_object() {
-        return Err(vec![
-            source
-                .error_at(&root, "a scenario file must be a mapping")
-                .help("start the file with `name:` and `steps:`"),
-        ]);
-    }
     let header: ScenarioHeader = deserialize(&value, &source, &root)?;
     let mut errors = Vec::new();
-
     if header.steps.is_empty() {
         errors.push(
             source
@@ -164,46 +138,28 @@ pub fn load_source(
     }
     for secret in &header.secrets {
         if !header.vars.contains_key(secret) && !options.cli_var_names.contains(secret) {
-            let suggestion = closest(secret, header.vars.keys().map(String::as_str));
             let mut d = source.error_at(
                 &root.key("secrets"),
                 format!("`{secret}` is listed in `secrets` but is not a variable"),
             );
-            if let Some(s) = suggestion {
+            if let Some(s) = closest(secret, header.vars.keys().map(String::as_str)) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
             errors.push(d);
         }
     }
 
-    let mut ids: HashMap<String, YamlPath> = HashMap::new();
-    let mut steps = Vec::new();
-    for (index, raw) in header.steps.iter().enumerate() {
-        let path = root.key("steps").index(index);
-        match load_step(index, raw, &path, &source, templates, &known) {
-            Ok(step) => {
-                if let Some(id) = &step.id {
-                    if let Some(first) = ids.get(id) {
-                        let first_loc = source.location(&first.key("id"));
-                        errors.push(
-                            source
-                                .error_at(&path.key("id"), format!("duplicate step id `{id}`"))
-                                .note(format!("first used at {first_loc}"))
-                                .help("give every step a unique id"),
-                        );
-                    } else {
-                        ids.insert(id.clone(), path.clone());
-                    }
-                }
-                known.extend(step.capture.names().map(str::to_owned));
-                steps.push(step);
-            }
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-
-    if !errors.is_empty() {
-        return Err(errors);
+    let mut steps = StepList {
+        templates,
+        known,
+        ids: HashMap::new(),
+        steps: Vec::new(),
+        errors,
+        include_stack: vec![source.path.to_path_buf()],
+    };
+    steps.load(&header.steps, &root.key("steps"), &source, &[]);
+    if !steps.errors.is_empty() {
+        return Err(steps.errors);
     }
     Ok(Scenario {
         name: header.name,
@@ -211,194 +167,208 @@ pub fn load_source(
         tags: header.tags,
         vars,
         secrets: header.secrets,
-        steps,
+        steps: steps.steps,
         location: source.location(&root.key("name")),
         source,
     })
 }
 
-fn load_step(
-    index: usize,
-    raw: &Value,
-    path: &YamlPath,
-    source: &SourceFile,
-    templates: &Templates,
-    known: &BTreeSet<String>,
-) -> Result<Step, Vec<Diagnostic>> {
-    let Some(map) = raw.as_object() else {
-        return Err(vec![
-            source
-                .error_at(path, "a step must be a mapping")
-                .help("write a step as `- request: {...}` with optional `id`, `expect`, `capture`"),
-        ]);
-    };
-    let mut errors = Vec::new();
-    let mut actions = Vec::new();
-    for key in map.keys() {
-        if ACTION_KEYWORDS.contains(&key.as_str()) {
-            actions.push(key.as_str());
-        } else if !STEP_KEYS.contains(&key.as_str()) {
-            let all = ACTION_KEYWORDS.iter().chain(STEP_KEYS).copied();
-            let mut d = source.error_at_key(&path.key(key), format!("unknown step key `{key}`"));
-            d = match closest(key, all) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!(
-                    "a step has one action ({}) and may have {}",
-                    ACTION_KEYWORDS.join(", "),
-                    STEP_KEYS.join(", ")
-                )),
-            };
-            errors.push(d);
-        }
-    }
-    let action_key = match actions.as_slice() {
-        [one] => Some(*one),
-        [] => {
-            if errors.is_empty() {
-                errors.push(
-                    source
-                        .error_at(path, "this step has no action")
-                        .help(format!("add one of: {}", ACTION_KEYWORDS.join(", "))),
-                );
+/// The steps of a scenario as they are loaded, includes expanded in place.
+struct StepList<'a> {
+    templates: &'a Templates,
+    /// Names templates may use at this point.
+    known: BTreeSet<String>,
+    /// Step ids seen so far, with where each was first written.
+    ids: HashMap<String, Location>,
+    steps: Vec<Step>,
+    errors: Vec<Diagnostic>,
+    /// Files being included, outermost first, to refuse include cycles.
+    include_stack: Vec<PathBuf>,
+}
+
+/// How deep includes may nest: deep enough for any real flow, shallow enough to stop a
+/// runaway chain quickly.
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+impl StepList<'_> {
+    fn load(
+        &mut self,
+        raw_steps: &[Value],
+        steps_path: &YamlPath,
+        source: &Arc<SourceFile>,
+        scope: &[ScopedVar],
+    ) {
+        for (i, raw) in raw_steps.iter().enumerate() {
+            let path = steps_path.index(i);
+            if let Some(include) = raw.get("include") {
+                self.include(raw, include, &path, source, scope);
+                continue;
             }
-            None
+            let index = self.steps.len();
+            match load_step(index, raw, &path, source, self.templates, &self.known) {
+                Ok(mut step) => {
+                    step.scope = scope.to_vec();
+                    if let Some(id) = &step.id {
+                        let here = source.location(&path.key("id"));
+                        if let Some(first) = self.ids.get(id) {
+                            self.errors.push(
+                                source
+                                    .error_at(&path.key("id"), format!("duplicate step id `{id}`"))
+                                    .note(format!("first used at {first}"))
+                                    .help("give every step a unique id"),
+                            );
+                        } else {
+                            self.ids.insert(id.clone(), here);
+                        }
+                    }
+                    self.known.extend(step.capture.names().map(str::to_owned));
+                    self.steps.push(step);
+                }
+                Err(mut e) => self.errors.append(&mut e),
+            }
         }
-        [first, second, ..] => {
-            errors.push(
+    }
+
+    /// `- include: flows/login.yaml` or `- include: { file: ..., vars: {...} }`: the flow's
+    /// steps run here, with the flow's `vars` (overridden by the include's) in scope.
+    fn include(
+        &mut self,
+        step: &Value,
+        include: &Value,
+        path: &YamlPath,
+        source: &Arc<SourceFile>,
+        scope: &[ScopedVar],
+    ) {
+        if let Some(other) = step
+            .as_object()
+            .and_then(|m| m.keys().find(|k| k.as_str() != "include"))
+        {
+            self.errors.push(
                 source
-                    .error_at_key(
-                        &path.key(*second),
-                        format!("this step has two actions, `{first}` and `{second}`"),
-                    )
-                    .help("a step does one thing: split it into two steps"),
+                    .error_at_key(&path.key(other), format!("`{other}` cannot go with `include`"))
+                    .help("an include step only names the flow file and its vars"),
             );
-            None
+            return;
         }
-    };
-
-    let id = match map.get("id") {
-        None => None,
-        Some(Value::String(s)) if is_valid_id(s) => Some(s.clone()),
-        Some(other) => {
-            errors.push(
+        let include_path = path.key("include");
+        let spec: IncludeSpec = match include {
+            Value::String(file) => IncludeSpec {
+                file: file.clone(),
+                vars: Default::default(),
+            },
+            other => match deserialize(other, source, &include_path) {
+                Ok(spec) => spec,
+                Err(mut e) => {
+                    self.errors.append(&mut e);
+                    return;
+                }
+            },
+        };
+        let base = source.path.parent().unwrap_or(Path::new("."));
+        let file = base.join(&spec.file);
+        if self.include_stack.contains(&file) || self.include_stack.len() > MAX_INCLUDE_DEPTH {
+            self.errors.push(
                 source
-                    .error_at(
-                        &path.key("id"),
-                        format!("invalid step id `{}`", super::model::value_to_text(other)),
-                    )
-                    .help("use letters, digits, `_` and `-`, starting with a letter"),
+                    .error_at(&include_path, format!("`{}` includes itself", spec.file))
+                    .help("break the cycle of includes"),
             );
-            None
+            return;
         }
-    };
-    let name = match map.get("name") {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.push(source.error_at(&path.key("name"), "a step's `name` must be text"));
-            None
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                self.errors.push(
+                    source
+                        .error_at(&include_path, format!("cannot read `{}`: {e}", file.display()))
+                        .help("paths are relative to the including file"),
+                );
+                return;
+            }
+        };
+        let flow_source = Arc::new(SourceFile::new(file.clone(), text));
+        let flow_value = match parse_document(&flow_source) {
+            Ok(v) => v,
+            Err(d) => {
+                self.errors.push(d);
+                return;
+            }
+        };
+        let root = YamlPath::root();
+        let flow: FlowFile = match deserialize(&flow_value, &flow_source, &root) {
+            Ok(flow) => flow,
+            Err(mut e) => {
+                self.errors.append(&mut e);
+                return;
+            }
+        };
+        // The include's own vars are rendered where they are written, with what is known
+        // there; the flow's defaults see the flow's earlier defaults too.
+        let mut inner_scope = scope.to_vec();
+        let outer_known = self.known.clone();
+        for (name, value) in &spec.vars {
+            let var_path = include_path.key("vars").key(name);
+            check_templates(value, &var_path, source, self.templates, &outer_known, &mut self.errors);
+            inner_scope.push(ScopedVar {
+                name: name.clone(),
+                value: value.clone(),
+                path: var_path,
+                source: source.clone(),
+            });
         }
-    };
-
-    let expect = match map.get("expect") {
-        Some(raw) => Expectation::parse(raw, source, &path.key("expect")),
-        None => Ok(Expectation::default()),
-    };
-    let capture = match map.get("capture") {
-        Some(raw) => CaptureSet::parse(raw, source, &path.key("capture")),
-        None => Ok(CaptureSet::default()),
-    };
-    let expect = expect.map_err(|mut e| errors.append(&mut e)).ok();
-    let capture = capture.map_err(|mut e| errors.append(&mut e)).ok();
-
-    let action = action_key.and_then(|key| {
-        let action_path = path.key(key);
-        let raw = &map[key];
-        match key {
-            "request" => load_request(raw, &action_path, source)
-                .map(Action::Request)
-                .map_err(|mut e| errors.append(&mut e))
-                .ok(),
-            _ => unreachable!("every action keyword is handled"),
+        let mut flow_known = outer_known.clone();
+        flow_known.extend(spec.vars.keys().cloned());
+        for (name, value) in &flow.vars {
+            if spec.vars.contains_key(name) {
+                continue;
+            }
+            let var_path = root.key("vars").key(name);
+            check_templates(value, &var_path, &flow_source, self.templates, &flow_known, &mut self.errors);
+            flow_known.insert(name.clone());
+            inner_scope.push(ScopedVar {
+                name: name.clone(),
+                value: value.clone(),
+                path: var_path,
+                source: flow_source.clone(),
+            });
         }
-    });
-
-    // Templates anywhere in the step may use what earlier steps captured, not later ones.
-    for (key, value) in map {
-        if key != "capture" {
-            check_templates(value, &path.key(key), source, templates, known, &mut errors);
+        if flow.steps.is_empty() {
+            self.errors.push(flow_source.error_at(&root.key("steps"), "`steps` is empty"));
+            return;
         }
-    }
-
-    match (action, expect, capture) {
-        (Some(action), Some(expect), Some(capture)) if errors.is_empty() => Ok(Step {
-            index,
-            id,
-            name,
-            action,
-            expect,
-            capture,
-            location: source.location(path),
-            path: path.clone(),
-        }),
-        _ => Err(errors),
+        self.include_stack.push(file);
+        let saved = std::mem::replace(&mut self.known, flow_known);
+        let first_new = self.steps.len();
+        self.load(&flow.steps, &root.key("steps"), &flow_source, &inner_scope);
+        // Back outside, the flow's vars go out of scope but its captures stay.
+        self.known = saved;
+        let captured: Vec<String> = self.steps[first_new..]
+            .iter()
+            .flat_map(|s| s.capture.names().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        self.known.extend(captured);
+        self.include_stack.pop();
     }
 }
 
-fn load_request(
-    raw: &Value,
-    path: &YamlPath,
-    source: &SourceFile,
-) -> Result<RequestSpec, Vec<Diagnostic>> {
-    let fields: RequestFields = deserialize(raw, source, path)?;
-    let mut errors = Vec::new();
-    let bodies = [
-        fields.form.is_some(),
-        fields.json.is_some(),
-        fields.body.is_some(),
-    ];
-    if bodies.iter().filter(|b| **b).count() > 1 {
-        errors.push(
-            source
-                .error_at(
-                    path,
-                    "a request has at most one body: `form`, `json` or `body`",
-                )
-                .help("keep one of them"),
-        );
-    }
-    if !Templates::is_template(&fields.method)
-        && reqwest::Method::from_bytes(fields.method.to_ascii_uppercase().as_bytes()).is_err()
-    {
-        errors.push(
-            source
-                .error_at(
-                    &path.key("method"),
-                    format!("`{}` is not an HTTP method", fields.method),
-                )
-                .help("use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
-        );
-    }
-    if let Some(timeout) = &fields.timeout {
-        let templated = timeout.as_str().is_some_and(Templates::is_template);
-        if !templated && let Err(msg) = read_timeout(timeout) {
-            errors.push(source.error_at(&path.key("timeout"), msg));
-        }
-    }
-    if errors.is_empty() {
-        Ok(RequestSpec {
-            raw: raw.clone(),
-            path: path.clone(),
-        })
-    } else {
-        Err(errors)
-    }
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncludeSpec {
+    file: String,
+    #[serde(default)]
+    vars: indexmap::IndexMap<String, Value>,
 }
 
-/// Step ids are used as template names (`steps.<id>`), so they must be identifiers.
-fn is_valid_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+/// A shared flow file: steps meant to be included, with default vars.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlowFile {
+    #[serde(default)]
+    #[allow(dead_code)]
+    name: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    vars: indexmap::IndexMap<String, Value>,
+    steps: Vec<Value>,
 }
-

@@ -1,0 +1,325 @@
+//! One step of a scenario: its keys, its one action and that action's parameters,
+//! `expect`, `capture` and `for_each`, each validated with a located error.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::actions::{
+    ActionKind, ApiParams, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams,
+    ExtendParams, RefreshParams, WaitParams, empty_is_default,
+};
+use super::de::{check_templates, deserialize};
+use super::model::{Action, ForEach, RequestFields, STEP_KEYS, Step, read_timeout, value_to_text};
+use super::{SourceFile, YamlPath};
+use crate::check::{CaptureSet, Expectation};
+use crate::diagnostic::{Diagnostic, closest};
+use crate::template::Templates;
+
+/// The variable `for_each` binds when the step does not say `as:`.
+pub const DEFAULT_ITEM_VAR: &str = "item";
+
+pub fn load_step(
+    index: usize,
+    raw: &Value,
+    path: &YamlPath,
+    source: &Arc<SourceFile>,
+    templates: &Templates,
+    known: &BTreeSet<String>,
+) -> Result<Step, Vec<Diagnostic>> {
+    let Some(map) = raw.as_object() else {
+        return Err(vec![source.error_at(path, "a step must be a mapping").help(
+            "write a step as `- request: {...}` with optional `id`, `expect`, `capture`",
+        )]);
+    };
+    let keywords = || ActionKind::ALL.iter().map(|k| k.keyword());
+    let mut errors = Vec::new();
+    let mut actions = Vec::new();
+    for key in map.keys() {
+        if let Some(kind) = ActionKind::from_keyword(key) {
+            actions.push(kind);
+        } else if !STEP_KEYS.contains(&key.as_str()) {
+            let all = keywords().chain(STEP_KEYS.iter().copied()).chain(["include"]);
+            let d = source.error_at_key(&path.key(key), format!("unknown step key `{key}`"));
+            errors.push(match closest(key, all) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!(
+                    "a step has one action ({}) and may have {}",
+                    keywords().collect::<Vec<_>>().join(", "),
+                    STEP_KEYS.join(", ")
+                )),
+            });
+        }
+    }
+    let kind = match actions.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            if errors.is_empty() {
+                errors.push(source.error_at(path, "this step has no action").help(format!(
+                    "add one of: {}",
+                    keywords().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            None
+        }
+        [first, second, ..] => {
+            errors.push(
+                source
+                    .error_at_key(
+                        &path.key(second.keyword()),
+                        format!(
+                            "this step has two actions, `{}` and `{}`",
+                            first.keyword(),
+                            second.keyword()
+                        ),
+                    )
+                    .help("a step does one thing: split it into two steps"),
+            );
+            None
+        }
+    };
+
+    let id = match map.get("id") {
+        None => None,
+        Some(Value::String(s)) if is_valid_id(s) => Some(s.clone()),
+        Some(other) => {
+            errors.push(
+                source
+                    .error_at(&path.key("id"), format!("invalid step id `{}`", value_to_text(other)))
+                    .help("use letters, digits, `_` and `-`, starting with a letter"),
+            );
+            None
+        }
+    };
+    let name = match map.get("name") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(source.error_at(&path.key("name"), "a step's `name` must be text"));
+            None
+        }
+    };
+
+    let for_each = read_for_each(map, path, source, &mut errors);
+    let mut step_known = known.clone();
+    if let Some(f) = &for_each {
+        step_known.insert(f.var.clone());
+    }
+
+    let expect = match map.get("expect") {
+        Some(raw) => Expectation::parse(raw, source, &path.key("expect"))
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => Some(Expectation::default()),
+    };
+    let capture = match map.get("capture") {
+        Some(raw) => CaptureSet::parse(raw, source, &path.key("capture"))
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => Some(CaptureSet::default()),
+    };
+
+    let action = kind.and_then(|kind| {
+        let action_path = path.key(kind.keyword());
+        let raw = empty_is_default(&map[kind.keyword()]);
+        match validate_action(kind, &raw, &action_path, source) {
+            Ok(()) => Some(Action {
+                kind,
+                raw,
+                path: action_path,
+            }),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        }
+    });
+
+    // Templates anywhere in the step may use what earlier steps captured, not later ones.
+    for (key, value) in map {
+        if key != "capture" && key != "as" {
+            check_templates(value, &path.key(key), source, templates, &step_known, &mut errors);
+        }
+    }
+
+    match (action, expect, capture) {
+        (Some(action), Some(expect), Some(capture)) if errors.is_empty() => Ok(Step {
+            index,
+            id,
+            name,
+            action,
+            expect,
+            capture,
+            for_each,
+            scope: Vec::new(),
+            location: source.location(path),
+            source: source.clone(),
+            path: path.clone(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn read_for_each(
+    map: &serde_json::Map<String, Value>,
+    path: &YamlPath,
+    source: &SourceFile,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<ForEach> {
+    let var = match map.get("as") {
+        None => DEFAULT_ITEM_VAR.to_owned(),
+        Some(Value::String(s)) if is_valid_id(s) && !s.contains('-') => s.clone(),
+        Some(_) => {
+            errors.push(
+                source
+                    .error_at(&path.key("as"), "`as` must be a variable name")
+                    .help("e.g. `as: account_id`"),
+            );
+            return None;
+        }
+    };
+    match map.get("for_each") {
+        None => {
+            if map.contains_key("as") {
+                errors.push(
+                    source
+                        .error_at_key(&path.key("as"), "`as` without `for_each`")
+                        .help("`as` names the item of a `for_each` list"),
+                );
+            }
+            None
+        }
+        Some(items @ (Value::Array(_) | Value::String(_))) => {
+            if let Value::String(s) = items
+                && !Templates::is_template(s)
+            {
+                errors.push(
+                    source
+                        .error_at(&path.key("for_each"), "`for_each` needs a list")
+                        .help("write a YAML list, or a template that gives one: `{{ account_ids }}`"),
+                );
+                return None;
+            }
+            Some(ForEach {
+                items: items.clone(),
+                var,
+                path: path.key("for_each"),
+            })
+        }
+        Some(_) => {
+            errors.push(
+                source
+                    .error_at(&path.key("for_each"), "`for_each` needs a list")
+                    .help("write a YAML list, or a template that gives one: `{{ account_ids }}`"),
+            );
+            None
+        }
+    }
+}
+
+/// Checks an action's parameters have the right shape (templates are not rendered yet).
+fn validate_action(
+    kind: ActionKind,
+    raw: &Value,
+    path: &YamlPath,
+    source: &SourceFile,
+) -> Result<(), Vec<Diagnostic>> {
+    match kind {
+        ActionKind::Request => validate_request(raw, path, source),
+        ActionKind::AuthLink => deserialize::<AuthLinkParams>(raw, source, path).map(drop),
+        ActionKind::AwaitCode => {
+            let params: AwaitCodeParams = deserialize(raw, source, path)?;
+            if params.via == CodeSource::Value && params.value.is_none() {
+                return Err(vec![
+                    source
+                        .error_at(path, "`via: value` needs a `value`")
+                        .help("e.g. `value: \"{{ env.AUTH_CODE }}\"`"),
+                ]);
+            }
+            if let Some(decision) = &params.decision
+                && !Templates::is_template(decision)
+                && decision != "accept"
+                && decision != "decline"
+            {
+                return Err(vec![
+                    source
+                        .error_at(&path.key("decision"), format!("unknown decision `{decision}`"))
+                        .help("use `accept` or `decline`"),
+                ]);
+            }
+            check_duration(params.timeout.as_ref(), &path.key("timeout"), source)
+        }
+        ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),
+        ActionKind::Refresh => deserialize::<RefreshParams>(raw, source, path).map(drop),
+        ActionKind::Extend => deserialize::<ExtendParams>(raw, source, path).map(drop),
+        ActionKind::SignupAccounts | ActionKind::Me | ActionKind::Accounts => {
+            deserialize::<ApiParams>(raw, source, path).map(drop)
+        }
+        ActionKind::Account | ActionKind::Balance | ActionKind::Transactions => {
+            let params: ApiParams = deserialize(raw, source, path)?;
+            if params.account_id.is_none() {
+                return Err(vec![
+                    source
+                        .error_at(path, format!("`{}` needs an `account_id`", kind.keyword()))
+                        .help("e.g. `account_id: \"{{ account_id }}\"`"),
+                ]);
+            }
+            Ok(())
+        }
+        ActionKind::Wait => {
+            let params: WaitParams = deserialize(raw, source, path)?;
+            let at = match &params {
+                WaitParams::Short(_) => path.clone(),
+                WaitParams::Long(_) => path.key("for"),
+            };
+            check_duration(Some(params.duration()), &at, source)
+        }
+    }
+}
+
+fn check_duration(
+    value: Option<&Value>,
+    path: &YamlPath,
+    source: &SourceFile,
+) -> Result<(), Vec<Diagnostic>> {
+    match value {
+        Some(v) if !v.as_str().is_some_and(Templates::is_template) => read_timeout(v)
+            .map(drop)
+            .map_err(|msg| vec![source.error_at(path, msg).help("write e.g. `6m`, `1h`, `90d`")]),
+        _ => Ok(()),
+    }
+}
+
+fn validate_request(raw: &Value, path: &YamlPath, source: &SourceFile) -> Result<(), Vec<Diagnostic>> {
+    let fields: RequestFields = deserialize(raw, source, path)?;
+    let mut errors = Vec::new();
+    let bodies = [fields.form.is_some(), fields.json.is_some(), fields.body.is_some()];
+    if bodies.iter().filter(|b| **b).count() > 1 {
+        errors.push(
+            source
+                .error_at(path, "a request has at most one body: `form`, `json` or `body`")
+                .help("keep one of them"),
+        );
+    }
+    if !Templates::is_template(&fields.method)
+        && reqwest::Method::from_bytes(fields.method.to_ascii_uppercase().as_bytes()).is_err()
+    {
+        errors.push(
+            source
+                .error_at(&path.key("method"), format!("`{}` is not an HTTP method", fields.method))
+                .help("use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
+        );
+    }
+    if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
+        errors.append(&mut e);
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Step ids are used as template names (`steps.<id>`), so they must be identifiers.
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}

@@ -1,1 +1,0 @@
-//! Templates (minijinja). Placeholder: filled in by the template work.

@@ -1,6 +1,11 @@
 //! The functions and filters obflow adds to minijinja's builtins: identifiers, clocks,
 //! randomness, encodings, hashes (PKCE) and JWT payload decoding.
 //!
+//! Functions: `uuid()`, `now()`, `now(fmt)`, `timestamp()`, `random_string(len=16)`,
+//! `random_hex(len=32)`. Filters: `b64encode`, `b64decode`, `b64url_encode`, `b64url_decode`,
+//! `sha256` (hex), `sha256_bytes` (raw digest), `pkce_challenge`, `jwt_claims`, `jwt_header`,
+//! `fromjson`. `tojson` and `urlencode` are minijinja builtins.
+//!
 //! Every one of them fails with a template error on bad input (never panics), and the ones
 //! that take text go through minijinja's argument conversion or [`StringInput`], so an
 //! undefined input is reported with its path like any other strict-undefined error.

@@ -414,8 +414,7 @@ fn sha256_hex_known_vector() {
 fn pkce_challenge_matches_rfc7636_appendix_b() {
     let ctx = Context::new(&json!({ "verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" }));
     let t = templates();
-    // RFC 7636 appendix B (the challenge quoted in the task brief, "...FrEIMEJx...", is not
-    // the RFC's and is not the SHA-256 of this verifier).
+    // RFC 7636 appendix B.
     let expected = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     assert_eq!(
         t.render_str("{{ verifier | pkce_challenge }}", &ctx)

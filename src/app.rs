@@ -15,6 +15,7 @@ use crate::report::terminal::TerminalReporter;
 use crate::run::{self, RunConfig};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::secret::{Redactor, is_secret_name};
+use crate::target::{self, ProjectConfig, TargetKind};
 use crate::template::Templates;
 
 /// Runs the parsed command line and returns the process exit code.
@@ -191,63 +192,88 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         Ok(loaded) => loaded,
         Err(invalid) => return print_invalid(invalid, &stderr),
     };
+    let project = match ProjectConfig::read(args.config.as_deref()) {
+        Ok(project) => project,
+        Err(d) => return print_invalid(Invalid(vec![d]), &stderr),
+    };
+    // Credentials are checked before anything is sent.
+    let target = match target::resolve(&args.target, &project, &loaded.env, args.allow_live) {
+        Ok(target) => target,
+        Err(d) => return print_invalid(Invalid(vec![d]), &stderr),
+    };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
     let redactor = Redactor::new();
-    for (k, v) in &loaded.env {
+    redactor.add(target.client_secret.expose());
+    for (k, v) in loaded.env.iter().chain(loaded.cli_vars.iter().map(|(k, v)| (k, v))) {
         if is_secret_name(k) {
             redactor.add_json(v);
         }
     }
-    for (k, v) in &loaded.cli_vars {
-        if is_secret_name(k) {
-            redactor.add_json(v);
-        }
-    }
-    let config = RunConfig {
-        jobs,
-        fail_fast: args.fail_fast,
-        record_transcripts: args.verbose,
-        default_timeout: run::DEFAULT_TIMEOUT,
-        cli_vars: loaded.cli_vars,
-        env: Value::Object(loaded.env),
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!(
-                "{}: cannot start the runtime: {e}",
-                stderr.error.paint("error")
-            );
+            eprintln!("{}: cannot start the runtime: {e}", stderr.error.paint("error"));
             return exit::ENVIRONMENT;
         }
     };
     let scenarios: Vec<Arc<Scenario>> = loaded.scenarios.into_iter().map(Arc::new).collect();
-    let mut reporter = TerminalReporter::new(std::io::stdout(), stdout, args.verbose);
+    let mut reporter = TerminalReporter::new(
+        std::io::stdout(),
+        stdout,
+        args.verbose || args.dry_run,
+    );
     let result = runtime.block_on(async move {
+        // The embedded mock lives as long as the run, on a free loopback port.
+        let mut target = target;
+        let _mock = if target.kind == TargetKind::EmbeddedMock && !args.dry_run {
+            let mock = crate::mock::start(crate::mock::MockOptions::loopback())
+                .await
+                .map_err(|e| format!("cannot start the embedded mock: {e}"))?;
+            target.auth_url = mock.base_url().to_owned();
+            target.api_url = mock.base_url().to_owned();
+            Some(mock)
+        } else {
+            if target.kind == TargetKind::EmbeddedMock {
+                target.auth_url = "http://127.0.0.1:PORT".to_owned();
+                target.api_url = target.auth_url.clone();
+            }
+            None
+        };
+        let config = RunConfig {
+            jobs,
+            fail_fast: args.fail_fast,
+            record_transcripts: args.verbose || args.dry_run,
+            default_timeout: run::DEFAULT_TIMEOUT,
+            cli_vars: loaded.cli_vars,
+            env: Value::Object(loaded.env),
+            target,
+            max_wait: args.max_wait,
+            dry_run: args.dry_run,
+        };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let engine = tokio::spawn(run::run(scenarios, config, templates, redactor, tx));
         while let Some(event) = rx.recv().await {
             // A closed stdout (`| head`) must not stop the run.
             let _ = reporter.on_event(&event);
         }
-        engine.await
+        match engine.await {
+            Ok(Ok(summary)) => Ok(summary),
+            Ok(Err(e)) => Err(format!("cannot set up HTTP: {e}")),
+            Err(e) => Err(format!("the engine stopped: {e}")),
+        }
     });
     match result {
-        Ok(Ok(summary)) if summary.failed == 0 => exit::PASSED,
-        Ok(Ok(_)) => exit::FAILED,
-        Ok(Err(e)) => {
-            eprintln!("{}: cannot set up HTTP: {e}", stderr.error.paint("error"));
-            exit::ENVIRONMENT
-        }
-        Err(e) => {
-            eprintln!("{}: the engine stopped: {e}", stderr.error.paint("error"));
+        Ok(summary) if summary.failed == 0 => exit::PASSED,
+        Ok(_) => exit::FAILED,
+        Err(message) => {
+            eprintln!("{}: {message}", stderr.error.paint("error"));
             exit::ENVIRONMENT
         }
     }

@@ -71,6 +71,31 @@ pub struct RunArgs {
     /// Print every request and response (secrets redacted).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Where requests go: mock (the embedded mock), sandbox, live, or a target from the
+    /// project file.
+    #[arg(long, default_value = "mock", value_name = "NAME")]
+    pub target: String,
+
+    /// Allow the `live` target (real banks, real data).
+    #[arg(long)]
+    pub allow_live: bool,
+
+    /// The project file declaring custom targets (default: obflow.yaml when present).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// The longest `wait` that may really sleep on a target without a virtual clock.
+    #[arg(long, default_value = "1m", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub max_wait: std::time::Duration,
+
+    /// Print each request that would be sent (rendered, secrets redacted) and send none.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::scenario::duration::parse_duration(text)
 }
 
 #[derive(Debug, Args, Clone)]

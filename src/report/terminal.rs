@@ -28,6 +28,11 @@ impl<W: Write> TerminalReporter<W> {
         match event {
             Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),
             Event::ScenarioFinished(report) => self.scenario(report),
+            Event::Notice(message) => {
+                // On stderr, so it shows even when stdout is captured.
+                eprintln!("{} {message}", self.palette.help.paint("action needed:"));
+                Ok(())
+            }
             Event::RunFinished(summary) => {
                 let p = &self.palette;
                 writeln!(

@@ -14,6 +14,8 @@ pub enum Event {
     RunStarted { total: usize },
     ScenarioStarted { index: usize, name: String },
     ScenarioFinished(Arc<ScenarioReport>),
+    /// Something the person running obflow must act on now (open a link, paste a URL).
+    Notice(String),
     RunFinished(RunSummary),
 }
 

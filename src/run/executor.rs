@@ -198,6 +198,13 @@ impl<'a> ScenarioState<'a> {
             }
         };
         http::learn_response_secrets(&response, &self.run.redactor);
+        if self.run.dry_run {
+            // Nothing came back: later steps see placeholders where captures would be.
+            for name in step.capture.names() {
+                self.captures.insert(name.to_owned(), Value::String(format!("<{name}>")));
+            }
+            return step_report(step, item, Outcome::Passed, started.elapsed(), vec![], None, transcripts);
+        }
         let view = ResponseView {
             status: response.status,
             headers: &response.headers,
@@ -266,6 +273,13 @@ impl<'a> ScenarioState<'a> {
             request.headers.push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
         http::learn_request_secrets(&request, &self.run.redactor);
+        if self.run.dry_run {
+            self.transcripts.push(Transcript {
+                request: http::describe_request(&request, &self.run.redactor),
+                response: "(dry run: not sent)\n".to_owned(),
+            });
+            return Ok(super::steps::local_response(Value::Null));
+        }
         let result = http::send(&self.run.client, &self.cookies, &request).await;
         let record = self.run.record_transcripts;
         match result {

@@ -5,6 +5,8 @@ pub mod event;
 pub mod executor;
 pub mod http;
 pub mod render;
+pub mod session;
+mod steps;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +19,7 @@ pub use event::{Event, Outcome, RunSummary, ScenarioReport, StepReport, Transcri
 
 use crate::scenario::Scenario;
 use crate::secret::Redactor;
+use crate::target::Target;
 use crate::template::Templates;
 
 /// Default time a request may take when its step sets no `timeout`.
@@ -34,6 +37,12 @@ pub struct RunConfig {
     pub cli_vars: Vec<(String, Value)>,
     /// What templates see as `env`: the process environment plus the `.env` file.
     pub env: Value,
+    /// Where requests go; for the embedded mock, with its URLs filled in.
+    pub target: Target,
+    /// The longest real `wait` allowed on a target without a virtual clock.
+    pub max_wait: Duration,
+    /// Print requests, send none.
+    pub dry_run: bool,
 }
 
 /// What every scenario of a run shares.
@@ -45,6 +54,20 @@ pub struct RunContext {
     pub cli_vars: Vec<(String, Value)>,
     pub record_transcripts: bool,
     pub default_timeout: Duration,
+    pub target: Target,
+    pub max_wait: Duration,
+    pub dry_run: bool,
+    /// Only one scenario asks the person at the terminal at a time.
+    pub prompt_lock: tokio::sync::Mutex<()>,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+impl RunContext {
+    /// Tells the person running obflow something they must act on (open a link, paste a
+    /// URL); the terminal reporter shows it at once.
+    pub fn notice(&self, message: String) {
+        let _ = self.events.send(Event::Notice(self.redactor.redact(&message).into_owned()));
+    }
 }
 
 /// Runs `scenarios`, sending events as they happen; returns the totals.
@@ -65,6 +88,11 @@ pub async fn run(
         cli_vars: config.cli_vars,
         record_transcripts: config.record_transcripts,
         default_timeout: config.default_timeout,
+        target: config.target,
+        max_wait: config.max_wait,
+        dry_run: config.dry_run,
+        prompt_lock: tokio::sync::Mutex::new(()),
+        events: events.clone(),
     });
     let _ = events.send(Event::RunStarted {
         total: scenarios.len(),
@@ -96,7 +124,7 @@ pub async fn run(
                 index,
                 name: scenario.name.clone(),
             });
-            let report = executor::ScenarioRun::new(&context, &scenario)
+            let report = executor::ScenarioState::new(&context, &scenario, index)
                 .execute(index)
                 .await;
             if fail_fast && report.outcome == Outcome::Failed {

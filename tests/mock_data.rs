@@ -49,8 +49,12 @@ async fn me_and_accounts_use_the_envelope_and_a_correlation_id() {
     assert_eq!(status, 200);
     assert_eq!(bal["results"][0]["currency"], "GBP");
     assert_eq!(bal["results"][0]["available"], 2012.44);
-    let (status, _, txs) =
-        api_get(&mock, "/data/v1/accounts/acc-john-current/transactions", token).await;
+    let (status, _, txs) = api_get(
+        &mock,
+        "/data/v1/accounts/acc-john-current/transactions",
+        token,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(txs["results"].as_array().unwrap().len(), 2);
     assert_eq!(txs["results"][1]["amount"], -56.78);
@@ -92,7 +96,12 @@ async fn missing_bad_and_expired_tokens_are_401() {
     advance(&mock, None, "61m").await;
     let (status, _, body) = api_get(&mock, "/data/v1/accounts", access_token(&tokens)).await;
     assert_eq!(status, 401);
-    assert!(body["error_description"].as_str().unwrap().contains("expired"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[tokio::test]
@@ -118,8 +127,16 @@ async fn error_users_log_in_but_every_data_call_fails() {
     let cases = [
         ("error.internal_error", 500, "internal_server_error"),
         ("error.provider_error", 503, "provider_error"),
-        ("error.account_permanently_locked", 403, "account_permanently_locked"),
-        ("error.account_temporarily_locked", 403, "account_temporarily_locked"),
+        (
+            "error.account_permanently_locked",
+            403,
+            "account_permanently_locked",
+        ),
+        (
+            "error.account_temporarily_locked",
+            403,
+            "account_temporarily_locked",
+        ),
         ("error.user_input_required", 403, "user_input_required"),
         ("error.wrong_credentials", 403, "wrong_credentials"),
     ];

@@ -12,7 +12,11 @@ async fn bank_selection_consent_login_redirects_with_code_state_and_scope() {
     // uk-ob-all offers several banks, so the first page is bank selection.
     let first = get_page(
         &http,
-        &auth_link(base, "info accounts", &[("providers", "uk-ob-all uk-cs-mock")]),
+        &auth_link(
+            base,
+            "info accounts",
+            &[("providers", "uk-ob-all uk-cs-mock")],
+        ),
         None,
     )
     .await;
@@ -24,7 +28,11 @@ async fn bank_selection_consent_login_redirects_with_code_state_and_scope() {
     let action = form_action(&first.html, "provider").unwrap();
     assert_eq!(action, format!("/dialog/{dialog}/provider"));
     assert_eq!(first.header("x-obflow-next"), Some(action.as_str()));
-    assert!(first.html.contains(&format!(r#"name="dialog_id" value="{dialog}""#)));
+    assert!(
+        first
+            .html
+            .contains(&format!(r#"name="dialog_id" value="{dialog}""#))
+    );
 
     let consent = post_form(
         &http,
@@ -46,7 +54,10 @@ async fn bank_selection_consent_login_redirects_with_code_state_and_scope() {
     let done = finish_dialog(&http, base, consent, "john", "doe").await;
     let params = redirect_params(&done);
     let location = done.header("location").unwrap();
-    assert!(location.starts_with("http://localhost:3000/callback?"), "{location}");
+    assert!(
+        location.starts_with("http://localhost:3000/callback?"),
+        "{location}"
+    );
     assert!(param(&params, "code").unwrap().starts_with("code-"));
     assert_eq!(param(&params, "state"), Some("st-123"));
     assert_eq!(param(&params, "scope"), Some("info accounts"));
@@ -143,10 +154,9 @@ async fn form_post_returns_an_auto_submitting_form() {
     let done = finish_dialog(&http, base, first, "john", "doe").await;
     assert_eq!(done.status, 200);
     assert!(done.header("location").is_none());
-    assert!(
-        done.html
-            .contains(r#"<form id="form_post" method="post" action="http://localhost:3000/callback">"#)
-    );
+    assert!(done.html.contains(
+        r#"<form id="form_post" method="post" action="http://localhost:3000/callback">"#
+    ));
     assert!(done.html.contains(r#"name="code" value="code-"#));
     assert!(done.html.contains(r#"name="state" value="st-123""#));
     assert!(done.html.contains(r#"<button type="submit""#));
@@ -160,17 +170,29 @@ async fn bad_auth_links_get_an_error_page_never_a_redirect() {
     let base = mock.base_url();
     let cases: [(&[(&str, &str)], &str); 5] = [
         (&[("client_id", "nobody")], "unauthorized_client"),
-        (&[("redirect_uri", "https://evil.example/cb")], "unauthorized_client"),
+        (
+            &[("redirect_uri", "https://evil.example/cb")],
+            "unauthorized_client",
+        ),
         (&[("response_type", "token")], "unsupported_response_type"),
         (&[("scope", "info bogus")], "invalid_scope"),
-        (&[("code_challenge", "abc"), ("code_challenge_method", "plain")], "invalid_request"),
+        (
+            &[
+                ("code_challenge", "abc"),
+                ("code_challenge_method", "plain"),
+            ],
+            "invalid_request",
+        ),
     ];
     for (extra, error) in cases {
         let page = get_page(&http, &auth_link(base, "info", extra), None).await;
         assert_eq!(page.status, 400, "{extra:?}");
         assert!(page.header("location").is_none(), "{extra:?}");
         assert_eq!(page.header("x-obflow-error"), Some(error), "{extra:?}");
-        assert!(page.html.contains(&format!(r#"<code id="error">{error}</code>"#)));
+        assert!(
+            page.html
+                .contains(&format!(r#"<code id="error">{error}</code>"#))
+        );
     }
 }
 
@@ -181,9 +203,19 @@ async fn replayed_or_unknown_dialog_steps_are_refused_with_a_page() {
     let base = mock.base_url();
     let first = get_page(&http, &auth_link(base, "info", &[]), None).await;
     let consent = form_action(&first.html, "consent").unwrap();
-    post_form(&http, &format!("{base}{consent}"), &[("decision", "accept")]).await;
+    post_form(
+        &http,
+        &format!("{base}{consent}"),
+        &[("decision", "accept")],
+    )
+    .await;
     // Posting consent again: 409 and the page of the real current step (login).
-    let again = post_form(&http, &format!("{base}{consent}"), &[("decision", "accept")]).await;
+    let again = post_form(
+        &http,
+        &format!("{base}{consent}"),
+        &[("decision", "accept")],
+    )
+    .await;
     assert_eq!(again.status, 409);
     assert!(again.html.contains(r#"<form id="login""#));
     // An unknown dialog: 404 page.
@@ -207,7 +239,11 @@ async fn markup_in_parameters_is_escaped() {
     let http = client();
     let page = get_page(
         &http,
-        &auth_link(mock.base_url(), "info", &[("client_id", "<script>x</script>")]),
+        &auth_link(
+            mock.base_url(),
+            "info",
+            &[("client_id", "<script>x</script>")],
+        ),
         None,
     )
     .await;

@@ -10,7 +10,7 @@ use obflow::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Fixtures, MockOptions};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn code_form<'a>(code: &'a str) -> Vec<(&'a str, &'a str)> {
+fn code_form(code: &str) -> Vec<(&str, &str)> {
     vec![
         ("grant_type", "authorization_code"),
         ("client_id", DEMO_CLIENT_ID),
@@ -23,20 +23,36 @@ fn code_form<'a>(code: &'a str) -> Vec<(&'a str, &'a str)> {
 fn assert_error(status: u16, body: &Value, error: &str) {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], error, "{body}");
-    assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
 }
 
 #[tokio::test]
 async fn code_exchange_answers_tokens_without_caching() {
     let mock = start().await;
-    let code = code_for(&mock, "info accounts offline_access", "john", "doe", &[], None).await;
+    let code = code_for(
+        &mock,
+        "info accounts offline_access",
+        "john",
+        "doe",
+        &[],
+        None,
+    )
+    .await;
     let (status, headers, body) = token_request(&mock, &code_form(&code)).await;
     assert_eq!(status, 200);
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
     assert_eq!(body["scope"], "info accounts offline_access");
-    assert!(body["refresh_token"].as_str().is_some_and(|t| t.len() >= 32));
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 32)
+    );
     assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3);
 }
 
@@ -47,7 +63,12 @@ async fn a_code_is_single_use() {
     assert_eq!(exchange(&mock, &code).await.0, 200);
     let (status, body) = exchange(&mock, &code).await;
     assert_error(status, &body, "invalid_grant");
-    assert!(body["error_description"].as_str().unwrap().contains("already"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("already")
+    );
 }
 
 #[tokio::test]
@@ -57,13 +78,20 @@ async fn a_code_expires_after_five_minutes_of_virtual_time() {
     advance(&mock, None, "6m").await;
     let (status, body) = exchange(&mock, &code).await;
     assert_error(status, &body, "invalid_grant");
-    assert!(body["error_description"].as_str().unwrap().contains("expired"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[tokio::test]
 async fn expired_code_error_can_be_invalid_authorization_code() {
-    let yaml = include_str!("../src/mock/default-fixtures.yaml")
-        .replace("expired_code_error: invalid_grant", "expired_code_error: invalid_authorization_code");
+    let yaml = include_str!("../src/mock/default-fixtures.yaml").replace(
+        "expired_code_error: invalid_grant",
+        "expired_code_error: invalid_authorization_code",
+    );
     let mut opts = MockOptions::loopback();
     opts.fixtures = Fixtures::from_yaml(&yaml, "test").unwrap();
     let mock = obflow::mock::start(opts).await.unwrap();
@@ -129,7 +157,10 @@ async fn pkce_s256_is_verified() {
     let mut form = code_form(&code);
     let (status, _, body) = token_request(&mock, &form).await;
     assert_error(status, &body, "invalid_grant");
-    form.push(("code_verifier", "the-wrong-verifier-the-wrong-verifier-12345"));
+    form.push((
+        "code_verifier",
+        "the-wrong-verifier-the-wrong-verifier-12345",
+    ));
     let (status, _, body) = token_request(&mock, &form).await;
     assert_error(status, &body, "invalid_grant");
     form.pop();
@@ -167,7 +198,12 @@ async fn refresh_token_unused_for_30_days_is_refused() {
     advance(&mock, None, "31d").await;
     let (status, body) = refresh(&mock, tokens["refresh_token"].as_str().unwrap()).await;
     assert_error(status, &body, "invalid_grant");
-    assert!(body["error_description"].as_str().unwrap().contains("30 days"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("30 days")
+    );
 }
 
 #[tokio::test]
@@ -183,7 +219,12 @@ async fn refresh_token_used_early_keeps_working_until_90_days() {
     let old_access = t["access_token"].as_str().unwrap();
     let (status, body) = refresh(&mock, t["refresh_token"].as_str().unwrap()).await;
     assert_error(status, &body, "invalid_grant");
-    assert!(body["error_description"].as_str().unwrap().contains("90-day"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("90-day")
+    );
     let (status, _, body) = api_get(&mock, "/data/v1/me", old_access).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"], "access_denied");
@@ -278,7 +319,10 @@ async fn the_access_token_verifies_against_the_jwks_with_truelayer_claims() {
     let mock = start().await;
     let tokens = tokens_for(&mock, "info accounts offline_access", "john", "doe", None).await;
     let config: Value = client()
-        .get(format!("{}/.well-known/openid-configuration", mock.base_url()))
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            mock.base_url()
+        ))
         .send()
         .await
         .unwrap()
@@ -296,7 +340,9 @@ async fn the_access_token_verifies_against_the_jwks_with_truelayer_claims() {
     let token = access_token(&tokens);
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in JWKS");
     let key = DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[mock.base_url()]);
@@ -304,11 +350,17 @@ async fn the_access_token_verifies_against_the_jwks_with_truelayer_claims() {
     let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
         .unwrap()
         .claims;
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["nbf"].as_i64().unwrap(), 3600);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["nbf"].as_i64().unwrap(),
+        3600
+    );
     assert_eq!(claims["client_id"], DEMO_CLIENT_ID);
     assert_eq!(claims["connector_id"], "mock");
     assert_eq!(claims["idp"], "mock");
-    assert_eq!(claims["scope"], serde_json::json!(["info", "accounts", "offline_access"]));
+    assert_eq!(
+        claims["scope"],
+        serde_json::json!(["info", "accounts", "offline_access"])
+    );
     for claim in ["sub", "auth_time", "credentials_key", "amr"] {
         assert!(claims.get(claim).is_some(), "missing {claim}");
     }

@@ -44,8 +44,10 @@ pub fn auth_link(base: &str, scope: &str, extra: &[(&str, &str)]) -> String {
 
 /// The `action` of `<form id="{id}" ...>` in a page.
 pub fn form_action(html: &str, id: &str) -> Option<String> {
-    let re = regex::Regex::new(&format!(r#"<form id="{id}" method="post" action="([^"]+)">"#))
-        .unwrap();
+    let re = regex::Regex::new(&format!(
+        r#"<form id="{id}" method="post" action="([^"]+)">"#
+    ))
+    .unwrap();
     re.captures(html).map(|c| c[1].replace("&amp;", "&"))
 }
 

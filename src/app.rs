@@ -208,7 +208,11 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     });
     let redactor = Redactor::new();
     redactor.add(target.client_secret.expose());
-    for (k, v) in loaded.env.iter().chain(loaded.cli_vars.iter().map(|(k, v)| (k, v))) {
+    for (k, v) in loaded
+        .env
+        .iter()
+        .chain(loaded.cli_vars.iter().map(|(k, v)| (k, v)))
+    {
         if is_secret_name(k) {
             redactor.add_json(v);
         }
@@ -219,16 +223,16 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{}: cannot start the runtime: {e}", stderr.error.paint("error"));
+            eprintln!(
+                "{}: cannot start the runtime: {e}",
+                stderr.error.paint("error")
+            );
             return exit::ENVIRONMENT;
         }
     };
     let scenarios: Vec<Arc<Scenario>> = loaded.scenarios.into_iter().map(Arc::new).collect();
-    let mut reporter = TerminalReporter::new(
-        std::io::stdout(),
-        stdout,
-        args.verbose || args.dry_run,
-    );
+    let mut reporter =
+        TerminalReporter::new(std::io::stdout(), stdout, args.verbose || args.dry_run);
     let result = runtime.block_on(async move {
         // The embedded mock lives as long as the run, on a free loopback port.
         let mut target = target;

@@ -257,18 +257,24 @@ pub fn resolve(
             "https://api.truelayer-sandbox.com",
         ),
         "live" if !allow_live => Err(live_refused("live")),
-        "live" => remote("live", "https://auth.truelayer.com", "https://api.truelayer.com"),
+        "live" => remote(
+            "live",
+            "https://auth.truelayer.com",
+            "https://api.truelayer.com",
+        ),
         other => {
             let mut names: Vec<&str> = vec!["mock", "sandbox", "live"];
             names.extend(config.targets.keys().map(String::as_str));
             let d = Diagnostic::new(format!("unknown target `{other}`"));
-            Err(match crate::diagnostic::closest(other, names.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!(
-                    "use one of: {} (custom targets go in {PROJECT_FILE})",
-                    names.join(", ")
-                )),
-            })
+            Err(
+                match crate::diagnostic::closest(other, names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!(
+                        "use one of: {} (custom targets go in {PROJECT_FILE})",
+                        names.join(", ")
+                    )),
+                },
+            )
         }
     }
 }
@@ -296,7 +302,10 @@ mod tests {
         let config = ProjectConfig::default();
         let err = resolve("sandbox", &config, &env(&[]), false).unwrap_err();
         assert!(err.message.contains(CLIENT_ID_VAR), "{}", err.message);
-        let creds = env(&[(CLIENT_ID_VAR, "sandbox-app-1"), (CLIENT_SECRET_VAR, "s3cret-value")]);
+        let creds = env(&[
+            (CLIENT_ID_VAR, "sandbox-app-1"),
+            (CLIENT_SECRET_VAR, "s3cret-value"),
+        ]);
         let t = resolve("sandbox", &config, &creds, false).unwrap();
         assert_eq!(t.auth_url, "https://auth.truelayer-sandbox.com");
         assert_eq!(format!("{:?}", t.client_secret), "***");

@@ -150,3 +150,12 @@ fn valid_files_pass_check() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "1 scenario in 1 file: all valid");
 }
+
+#[test]
+fn a_step_with_two_actions() {
+    let out = check(
+        "two.yaml",
+        "name: two actions\nsteps:\n  - exchange: {}\n    refresh: {}\n",
+    );
+    insta::assert_snapshot!(out.stderr);
+}

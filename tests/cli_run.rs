@@ -79,7 +79,7 @@ fn each_kind_of_failing_check_reports_expected_actual_and_location() {
         ("one_of", "json: { $.count: { one_of: [1, 2] } }"),
         ("gt", "json: { $.count: { gt: 10 } }"),
         ("type", "json: { $.count: { type: string } }"),
-        ("each", "json: { $.items[*].currency: { each: GBP } }"),
+        ("each", "json: { \"$.items[*].currency\": { each: GBP } }"),
         ("exists", "json: { $.nope: { exists: true } }"),
         ("absent", "json: { $.name: { absent: true } }"),
         ("body", "body: { contains: nothing-like-this }"),
@@ -225,7 +225,7 @@ fn filters_tags_and_fail_fast_select_what_runs() {
         "{}",
         out.stdout
     );
-    let out = project.obflow(&["list", "."]);
+    let out = project.obflow(&["list", ".", "--var", &base]);
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
 }

@@ -38,11 +38,14 @@ impl<W: Write> TerminalReporter<W> {
                 writeln!(
                     self.out,
                     "{}",
-                    p.dim.paint(&format!(
-                        "ran {} scenarios in {}",
-                        summary.passed + summary.failed + summary.skipped,
-                        format_duration(summary.duration)
-                    ))
+                    p.dim.paint(&{
+                        let total = summary.passed + summary.failed + summary.skipped;
+                        format!(
+                            "ran {total} scenario{} in {}",
+                            if total == 1 { "" } else { "s" },
+                            format_duration(summary.duration)
+                        )
+                    })
                 )?;
                 let mut line = format!("{} passed, {} failed", summary.passed, summary.failed);
                 if summary.skipped > 0 {

@@ -11,8 +11,13 @@ use crate::scenario::SourceFile;
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    RunStarted { total: usize },
-    ScenarioStarted { index: usize, name: String },
+    RunStarted {
+        total: usize,
+    },
+    ScenarioStarted {
+        index: usize,
+        name: String,
+    },
     ScenarioFinished(Arc<ScenarioReport>),
     /// Something the person running obflow must act on now (open a link, paste a URL).
     Notice(String),

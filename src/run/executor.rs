@@ -71,13 +71,29 @@ impl<'a> ScenarioState<'a> {
         if let Err(diagnostic) = self.bind_vars() {
             failed = true;
             if let Some(first) = self.scenario.steps.first() {
-                reports.push(step_report(first, None, Outcome::Failed, Duration::ZERO, vec![], Some(diagnostic), vec![]));
+                reports.push(step_report(
+                    first,
+                    None,
+                    Outcome::Failed,
+                    Duration::ZERO,
+                    vec![],
+                    Some(diagnostic),
+                    vec![],
+                ));
             }
         }
         let scenario = self.scenario;
         for step in &scenario.steps[reports.len()..] {
             if failed {
-                reports.push(step_report(step, None, Outcome::Skipped, Duration::ZERO, vec![], None, vec![]));
+                reports.push(step_report(
+                    step,
+                    None,
+                    Outcome::Skipped,
+                    Duration::ZERO,
+                    vec![],
+                    None,
+                    vec![],
+                ));
                 continue;
             }
             let mut step_reports = self.run_step(step).await;
@@ -89,7 +105,11 @@ impl<'a> ScenarioState<'a> {
             name: self.scenario.name.clone(),
             file: self.scenario.file().to_path_buf(),
             source: self.scenario.source.clone(),
-            outcome: if failed { Outcome::Failed } else { Outcome::Passed },
+            outcome: if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            },
             duration: started.elapsed(),
             steps: reports,
         }
@@ -106,7 +126,13 @@ impl<'a> ScenarioState<'a> {
             }
             let path = YamlPath::root().key("vars").key(name);
             let ctx = self.context(&Map::new());
-            let rendered = render_tree(&self.run.templates, value, &path, &self.scenario.source, &ctx)?;
+            let rendered = render_tree(
+                &self.run.templates,
+                value,
+                &path,
+                &self.scenario.source,
+                &ctx,
+            )?;
             self.vars.insert(name.clone(), rendered);
         }
         for (name, value) in &self.vars {
@@ -121,7 +147,12 @@ impl<'a> ScenarioState<'a> {
     /// `steps`, `vars`, `session`, `target` and `scenario`.
     pub fn context(&self, scope: &Map<String, Value>) -> Context {
         let mut root = Map::with_capacity(self.vars.len() + self.captures.len() + scope.len() + 6);
-        for (k, v) in self.vars.iter().chain(self.captures.iter()).chain(scope.iter()) {
+        for (k, v) in self
+            .vars
+            .iter()
+            .chain(self.captures.iter())
+            .chain(scope.iter())
+        {
             root.insert(k.clone(), v.clone());
         }
         root.insert("vars".into(), Value::Object(self.vars.clone()));
@@ -141,7 +172,13 @@ impl<'a> ScenarioState<'a> {
         let mut scope = Map::new();
         for var in &step.scope {
             let ctx = self.context(&scope);
-            let value = render_tree(&self.run.templates, &var.value, &var.path, &var.source, &ctx)?;
+            let value = render_tree(
+                &self.run.templates,
+                &var.value,
+                &var.path,
+                &var.source,
+                &ctx,
+            )?;
             scope.insert(var.name.clone(), value);
         }
         Ok(scope)
@@ -152,22 +189,59 @@ impl<'a> ScenarioState<'a> {
         let started = Instant::now();
         let scope = match self.scope_vars(step) {
             Ok(scope) => scope,
-            Err(d) => return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])],
+            Err(d) => {
+                return vec![step_report(
+                    step,
+                    None,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![],
+                    Some(d),
+                    vec![],
+                )];
+            }
         };
         let Some(for_each) = &step.for_each else {
             return vec![self.run_once(step, &scope, None).await];
         };
         let ctx = self.context(&scope);
-        let items = match render_tree(&self.run.templates, &for_each.items, &for_each.path, &step.source, &ctx) {
+        let items = match render_tree(
+            &self.run.templates,
+            &for_each.items,
+            &for_each.path,
+            &step.source,
+            &ctx,
+        ) {
             Ok(Value::Array(items)) => items,
             Ok(other) => {
                 let d = step
                     .source
-                    .error_at(&for_each.path, format!("`for_each` needs a list, got {}", type_name(&other)))
+                    .error_at(
+                        &for_each.path,
+                        format!("`for_each` needs a list, got {}", type_name(&other)),
+                    )
                     .help("give it a list, e.g. a capture with `all: true`");
-                return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])];
+                return vec![step_report(
+                    step,
+                    None,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![],
+                    Some(d),
+                    vec![],
+                )];
             }
-            Err(d) => return vec![step_report(step, None, Outcome::Failed, started.elapsed(), vec![], Some(d), vec![])],
+            Err(d) => {
+                return vec![step_report(
+                    step,
+                    None,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![],
+                    Some(d),
+                    vec![],
+                )];
+            }
         };
         let mut reports = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
@@ -184,7 +258,12 @@ impl<'a> ScenarioState<'a> {
         reports
     }
 
-    async fn run_once(&mut self, step: &Step, scope: &Map<String, Value>, item: Option<String>) -> StepReport {
+    async fn run_once(
+        &mut self,
+        step: &Step,
+        scope: &Map<String, Value>,
+        item: Option<String>,
+    ) -> StepReport {
         let started = Instant::now();
         self.transcripts.clear();
         let ctx = self.context(scope);
@@ -194,16 +273,33 @@ impl<'a> ScenarioState<'a> {
             Ok(response) => response,
             Err(err) => {
                 let d = self.redact_diagnostic(err.diagnostic);
-                return step_report(step, item, Outcome::Failed, started.elapsed(), vec![], Some(d), transcripts);
+                return step_report(
+                    step,
+                    item,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![],
+                    Some(d),
+                    transcripts,
+                );
             }
         };
         http::learn_response_secrets(&response, &self.run.redactor);
         if self.run.dry_run {
             // Nothing came back: later steps see placeholders where captures would be.
             for name in step.capture.names() {
-                self.captures.insert(name.to_owned(), Value::String(format!("<{name}>")));
+                self.captures
+                    .insert(name.to_owned(), Value::String(format!("<{name}>")));
             }
-            return step_report(step, item, Outcome::Passed, started.elapsed(), vec![], None, transcripts);
+            return step_report(
+                step,
+                item,
+                Outcome::Passed,
+                started.elapsed(),
+                vec![],
+                None,
+                transcripts,
+            );
         }
         let view = ResponseView {
             status: response.status,
@@ -220,9 +316,20 @@ impl<'a> ScenarioState<'a> {
         } else {
             steps::default_check(step, &response).into_iter().collect()
         };
-        let failures: Vec<CheckFailure> = failures.into_iter().map(|f| self.redact_failure(f)).collect();
+        let failures: Vec<CheckFailure> = failures
+            .into_iter()
+            .map(|f| self.redact_failure(f))
+            .collect();
         if !failures.is_empty() {
-            return step_report(step, item, Outcome::Failed, started.elapsed(), failures, None, transcripts);
+            return step_report(
+                step,
+                item,
+                Outcome::Failed,
+                started.elapsed(),
+                failures,
+                None,
+                transcripts,
+            );
         }
         match step.capture.evaluate(&view) {
             Ok(captured) => {
@@ -235,13 +342,30 @@ impl<'a> ScenarioState<'a> {
             }
             Err(failure) => {
                 let failure = self.redact_failure(failure);
-                return step_report(step, item, Outcome::Failed, started.elapsed(), vec![failure], None, transcripts);
+                return step_report(
+                    step,
+                    item,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![failure],
+                    None,
+                    transcripts,
+                );
             }
         }
         if let Some(id) = &step.id {
-            self.step_results.insert(id.clone(), response.to_template_value());
+            self.step_results
+                .insert(id.clone(), response.to_template_value());
         }
-        step_report(step, item, Outcome::Passed, started.elapsed(), vec![], None, transcripts)
+        step_report(
+            step,
+            item,
+            Outcome::Passed,
+            started.elapsed(),
+            vec![],
+            None,
+            transcripts,
+        )
     }
 
     /// Check failures quote response values; scrub them like any other output.
@@ -253,7 +377,11 @@ impl<'a> ScenarioState<'a> {
 
     fn redact_diagnostic(&self, mut d: Diagnostic) -> Diagnostic {
         d.message = self.run.redactor.redact(&d.message).into_owned();
-        d.notes = d.notes.iter().map(|n| self.run.redactor.redact(n).into_owned()).collect();
+        d.notes = d
+            .notes
+            .iter()
+            .map(|n| self.run.redactor.redact(n).into_owned())
+            .collect();
         if let Some(line) = &d.source_line {
             d.source_line = Some(self.run.redactor.redact(line).into_owned());
         }
@@ -262,7 +390,12 @@ impl<'a> ScenarioState<'a> {
 
     /// Sends one request for the current step: refuses another environment's host, tags
     /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
-    pub async fn send(&mut self, mut request: HttpRequest, at: &YamlPath, source: &crate::scenario::SourceFile) -> Result<HttpResponse, StepError> {
+    pub async fn send(
+        &mut self,
+        mut request: HttpRequest,
+        at: &YamlPath,
+        source: &crate::scenario::SourceFile,
+    ) -> Result<HttpResponse, StepError> {
         if let Err(why) = self.run.target.guard(&request.url) {
             return Err(source
                 .error_at(at, format!("request refused: {why}"))
@@ -270,7 +403,9 @@ impl<'a> ScenarioState<'a> {
                 .into());
         }
         if self.run.target.is_mock() && self.is_target_url(&request.url) {
-            request.headers.push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
+            request
+                .headers
+                .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
         http::learn_request_secrets(&request, &self.run.redactor);
         if self.run.dry_run {
@@ -302,10 +437,17 @@ impl<'a> ScenarioState<'a> {
                 }
                 let target = self.run.redactor.redact(request.url.as_str()).into_owned();
                 Err(source
-                    .error_at(at, format!("request failed: {} {target}: {err}", request.method))
+                    .error_at(
+                        at,
+                        format!("request failed: {} {target}: {err}", request.method),
+                    )
                     .help(match err {
-                        http::HttpError::Timeout(_) => "the server did not answer in time: raise `timeout` or check the server",
-                        http::HttpError::Connect(_) => "is the server running, and is the URL right?",
+                        http::HttpError::Timeout(_) => {
+                            "the server did not answer in time: raise `timeout` or check the server"
+                        }
+                        http::HttpError::Connect(_) => {
+                            "is the server running, and is the URL right?"
+                        }
                         http::HttpError::Other(_) => "check the request's URL, headers and body",
                     })
                     .into())

@@ -62,7 +62,10 @@ impl ActionKind {
     }
 
     pub fn from_keyword(word: &str) -> Option<ActionKind> {
-        ActionKind::ALL.iter().copied().find(|k| k.keyword() == word)
+        ActionKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.keyword() == word)
     }
 
     /// Whether the action calls an HTTP endpoint and so succeeds by default only on 2xx.

@@ -245,7 +245,10 @@ impl StepList<'_> {
         {
             self.errors.push(
                 source
-                    .error_at_key(&path.key(other), format!("`{other}` cannot go with `include`"))
+                    .error_at_key(
+                        &path.key(other),
+                        format!("`{other}` cannot go with `include`"),
+                    )
                     .help("an include step only names the flow file and its vars"),
             );
             return;
@@ -279,7 +282,10 @@ impl StepList<'_> {
             Err(e) => {
                 self.errors.push(
                     source
-                        .error_at(&include_path, format!("cannot read `{}`: {e}", file.display()))
+                        .error_at(
+                            &include_path,
+                            format!("cannot read `{}`: {e}", file.display()),
+                        )
                         .help("paths are relative to the including file"),
                 );
                 return;
@@ -307,7 +313,14 @@ impl StepList<'_> {
         let outer_known = self.known.clone();
         for (name, value) in &spec.vars {
             let var_path = include_path.key("vars").key(name);
-            check_templates(value, &var_path, source, self.templates, &outer_known, &mut self.errors);
+            check_templates(
+                value,
+                &var_path,
+                source,
+                self.templates,
+                &outer_known,
+                &mut self.errors,
+            );
             inner_scope.push(ScopedVar {
                 name: name.clone(),
                 value: value.clone(),
@@ -322,7 +335,14 @@ impl StepList<'_> {
                 continue;
             }
             let var_path = root.key("vars").key(name);
-            check_templates(value, &var_path, &flow_source, self.templates, &flow_known, &mut self.errors);
+            check_templates(
+                value,
+                &var_path,
+                &flow_source,
+                self.templates,
+                &flow_known,
+                &mut self.errors,
+            );
             flow_known.insert(name.clone());
             inner_scope.push(ScopedVar {
                 name: name.clone(),
@@ -332,7 +352,8 @@ impl StepList<'_> {
             });
         }
         if flow.steps.is_empty() {
-            self.errors.push(flow_source.error_at(&root.key("steps"), "`steps` is empty"));
+            self.errors
+                .push(flow_source.error_at(&root.key("steps"), "`steps` is empty"));
             return;
         }
         self.include_stack.push(file);

@@ -29,9 +29,11 @@ pub fn load_step(
     known: &BTreeSet<String>,
 ) -> Result<Step, Vec<Diagnostic>> {
     let Some(map) = raw.as_object() else {
-        return Err(vec![source.error_at(path, "a step must be a mapping").help(
-            "write a step as `- request: {...}` with optional `id`, `expect`, `capture`",
-        )]);
+        return Err(vec![
+            source
+                .error_at(path, "a step must be a mapping")
+                .help("write a step as `- request: {...}` with optional `id`, `expect`, `capture`"),
+        ]);
     };
     let keywords = || ActionKind::ALL.iter().map(|k| k.keyword());
     let mut errors = Vec::new();
@@ -40,7 +42,9 @@ pub fn load_step(
         if let Some(kind) = ActionKind::from_keyword(key) {
             actions.push(kind);
         } else if !STEP_KEYS.contains(&key.as_str()) {
-            let all = keywords().chain(STEP_KEYS.iter().copied()).chain(["include"]);
+            let all = keywords()
+                .chain(STEP_KEYS.iter().copied())
+                .chain(["include"]);
             let d = source.error_at_key(&path.key(key), format!("unknown step key `{key}`"));
             errors.push(match closest(key, all) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -56,10 +60,14 @@ pub fn load_step(
         [one] => Some(*one),
         [] => {
             if errors.is_empty() {
-                errors.push(source.error_at(path, "this step has no action").help(format!(
-                    "add one of: {}",
-                    keywords().collect::<Vec<_>>().join(", ")
-                )));
+                errors.push(
+                    source
+                        .error_at(path, "this step has no action")
+                        .help(format!(
+                            "add one of: {}",
+                            keywords().collect::<Vec<_>>().join(", ")
+                        )),
+                );
             }
             None
         }
@@ -86,7 +94,10 @@ pub fn load_step(
         Some(other) => {
             errors.push(
                 source
-                    .error_at(&path.key("id"), format!("invalid step id `{}`", value_to_text(other)))
+                    .error_at(
+                        &path.key("id"),
+                        format!("invalid step id `{}`", value_to_text(other)),
+                    )
                     .help("use letters, digits, `_` and `-`, starting with a letter"),
             );
             None
@@ -139,7 +150,14 @@ pub fn load_step(
     // Templates anywhere in the step may use what earlier steps captured, not later ones.
     for (key, value) in map {
         if key != "capture" && key != "as" {
-            check_templates(value, &path.key(key), source, templates, &step_known, &mut errors);
+            check_templates(
+                value,
+                &path.key(key),
+                source,
+                templates,
+                &step_known,
+                &mut errors,
+            );
         }
     }
 
@@ -197,7 +215,9 @@ fn read_for_each(
                 errors.push(
                     source
                         .error_at(&path.key("for_each"), "`for_each` needs a list")
-                        .help("write a YAML list, or a template that gives one: `{{ account_ids }}`"),
+                        .help(
+                            "write a YAML list, or a template that gives one: `{{ account_ids }}`",
+                        ),
                 );
                 return None;
             }
@@ -244,7 +264,10 @@ fn validate_action(
             {
                 return Err(vec![
                     source
-                        .error_at(&path.key("decision"), format!("unknown decision `{decision}`"))
+                        .error_at(
+                            &path.key("decision"),
+                            format!("unknown decision `{decision}`"),
+                        )
                         .help("use `accept` or `decline`"),
                 ]);
             }
@@ -284,21 +307,38 @@ fn check_duration(
     source: &SourceFile,
 ) -> Result<(), Vec<Diagnostic>> {
     match value {
-        Some(v) if !v.as_str().is_some_and(Templates::is_template) => read_timeout(v)
-            .map(drop)
-            .map_err(|msg| vec![source.error_at(path, msg).help("write e.g. `6m`, `1h`, `90d`")]),
+        Some(v) if !v.as_str().is_some_and(Templates::is_template) => {
+            read_timeout(v).map(drop).map_err(|msg| {
+                vec![
+                    source
+                        .error_at(path, msg)
+                        .help("write e.g. `6m`, `1h`, `90d`"),
+                ]
+            })
+        }
         _ => Ok(()),
     }
 }
 
-fn validate_request(raw: &Value, path: &YamlPath, source: &SourceFile) -> Result<(), Vec<Diagnostic>> {
+fn validate_request(
+    raw: &Value,
+    path: &YamlPath,
+    source: &SourceFile,
+) -> Result<(), Vec<Diagnostic>> {
     let fields: RequestFields = deserialize(raw, source, path)?;
     let mut errors = Vec::new();
-    let bodies = [fields.form.is_some(), fields.json.is_some(), fields.body.is_some()];
+    let bodies = [
+        fields.form.is_some(),
+        fields.json.is_some(),
+        fields.body.is_some(),
+    ];
     if bodies.iter().filter(|b| **b).count() > 1 {
         errors.push(
             source
-                .error_at(path, "a request has at most one body: `form`, `json` or `body`")
+                .error_at(
+                    path,
+                    "a request has at most one body: `form`, `json` or `body`",
+                )
                 .help("keep one of them"),
         );
     }
@@ -307,14 +347,21 @@ fn validate_request(raw: &Value, path: &YamlPath, source: &SourceFile) -> Result
     {
         errors.push(
             source
-                .error_at(&path.key("method"), format!("`{}` is not an HTTP method", fields.method))
+                .error_at(
+                    &path.key("method"),
+                    format!("`{}` is not an HTTP method", fields.method),
+                )
                 .help("use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
         );
     }
     if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
         errors.append(&mut e);
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Step ids are used as template names (`steps.<id>`), so they must be identifiers.

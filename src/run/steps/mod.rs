@@ -26,7 +26,13 @@ pub async fn perform(
     ctx: &Context,
 ) -> Result<HttpResponse, StepError> {
     let action = &step.action;
-    let rendered = render_tree(&state.run.templates, &action.raw, &action.path, &step.source, ctx)?;
+    let rendered = render_tree(
+        &state.run.templates,
+        &action.raw,
+        &action.path,
+        &step.source,
+        ctx,
+    )?;
     match action.kind {
         ActionKind::Request => request::run(state, step, read(&rendered, step)?).await,
         ActionKind::AuthLink => oauth::auth_link(state, read(&rendered, step)?),

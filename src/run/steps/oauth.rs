@@ -116,9 +116,12 @@ pub async fn exchange(
         ("redirect_uri".to_owned(), redirect_uri),
         ("code".to_owned(), code),
     ];
-    let verifier = params
-        .code_verifier
-        .or_else(|| session.code_verifier.as_ref().map(|v| v.expose().to_owned()));
+    let verifier = params.code_verifier.or_else(|| {
+        session
+            .code_verifier
+            .as_ref()
+            .map(|v| v.expose().to_owned())
+    });
     if let Some(verifier) = verifier {
         form.push(("code_verifier".to_owned(), verifier));
     }
@@ -142,10 +145,11 @@ pub async fn refresh(
         })
         .ok_or_else(|| {
             step.source
-                .error_at(&step.action.path, "there is no refresh token in the session")
-                .help(
-                    "the token response had none: was `offline_access` in the auth link's scope?",
+                .error_at(
+                    &step.action.path,
+                    "there is no refresh token in the session",
                 )
+                .help("the token response had none: was `offline_access` in the auth link's scope?")
         })
         .or_else(|e| {
             if state.run.dry_run {
@@ -181,9 +185,9 @@ pub async fn extend(
         .redirect_uri
         .or_else(|| state.session.redirect_uri.clone())
         .unwrap_or_else(|| target.redirect_uri.clone());
-    let user = params.user.unwrap_or_else(|| {
-        json!({ "id": "obflow-user", "name": "obflow user", "email": "user@example.com" })
-    });
+    let user = params.user.unwrap_or_else(
+        || json!({ "id": "obflow-user", "name": "obflow user", "email": "user@example.com" }),
+    );
     let body = json!({
         "client_id": target.client_id,
         "client_secret": target.client_secret.expose(),
@@ -209,7 +213,8 @@ pub async fn extend(
             Some("authentication_needed") => {
                 if let Some(link) = json.get("user_input_link").and_then(Value::as_str) {
                     state.session.link = Some(link.to_owned());
-                    state.session.redirect_uri = Some(redirect_uri_of(link).unwrap_or(redirect_uri));
+                    state.session.redirect_uri =
+                        Some(redirect_uri_of(link).unwrap_or(redirect_uri));
                     state.session.state = state_of(link);
                 }
             }
@@ -257,7 +262,10 @@ fn client_secret(state: &ScenarioState<'_>, given: Option<String>) -> (String, S
 pub fn endpoint(base: &str, path: &str, step: &Step) -> Result<url::Url, StepError> {
     url::Url::parse(&format!("{base}{path}")).map_err(|e| {
         step.source
-            .error_at(&step.action.path, format!("invalid target URL `{base}{path}`: {e}"))
+            .error_at(
+                &step.action.path,
+                format!("invalid target URL `{base}{path}`: {e}"),
+            )
             .into()
     })
 }

@@ -31,7 +31,11 @@ pub async fn run(
             .into());
     }
     let user = params.user.clone().unwrap_or_else(|| "john".to_owned());
-    let password = match params.password.clone().or_else(|| crate::mock::default_password(&user)) {
+    let password = match params
+        .password
+        .clone()
+        .or_else(|| crate::mock::default_password(&user))
+    {
         Some(p) => p,
         None => {
             return Err(step
@@ -42,7 +46,10 @@ pub async fn run(
         }
     };
     state.run.redactor.add(&password);
-    let decision = params.decision.clone().unwrap_or_else(|| "accept".to_owned());
+    let decision = params
+        .decision
+        .clone()
+        .unwrap_or_else(|| "accept".to_owned());
     let url = parse(link, step)?;
     let mut response = state.send(get(url, state), at, &step.source).await?;
     for _ in 0..MAX_PAGES {
@@ -65,10 +72,15 @@ pub async fn run(
                     return Err(step
                         .source
                         .error_at(at, format!("the mock bank refused the login of `{user}`"))
-                        .help("check `user` and `password` against the mock's users (see the README)")
+                        .help(
+                            "check `user` and `password` against the mock's users (see the README)",
+                        )
                         .into());
                 }
-                vec![("username".to_owned(), user.clone()), ("password".to_owned(), password.clone())]
+                vec![
+                    ("username".to_owned(), user.clone()),
+                    ("password".to_owned(), password.clone()),
+                ]
             } else {
                 return Err(unexpected(step, &format!("a form at `{next}`")));
             };
@@ -86,7 +98,10 @@ pub async fn run(
         if response.status >= 400 {
             return Ok(dialog_error(&response));
         }
-        return Err(unexpected(step, &format!("a {} page with no form", response.status)));
+        return Err(unexpected(
+            step,
+            &format!("a {} page with no form", response.status),
+        ));
     }
     Err(unexpected(step, "a dialog that never ends"))
 }
@@ -121,7 +136,10 @@ fn parse(link: &str, step: &Step) -> Result<url::Url, StepError> {
 
 fn unexpected(step: &Step, what: &str) -> StepError {
     step.source
-        .error_at(&step.action.path, format!("the mock dialog showed {what}, which obflow cannot play"))
+        .error_at(
+            &step.action.path,
+            format!("the mock dialog showed {what}, which obflow cannot play"),
+        )
         .help("is the target an obflow mock of the same version?")
         .into()
 }
@@ -131,7 +149,8 @@ fn dialog_error(response: &HttpResponse) -> Callback {
     static CODE: OnceLock<Regex> = OnceLock::new();
     static DESC: OnceLock<Regex> = OnceLock::new();
     let code = CODE.get_or_init(|| Regex::new(r#"id="error">([^<]*)<"#).expect("static regex"));
-    let desc = DESC.get_or_init(|| Regex::new(r#"id="error_description">([^<]*)<"#).expect("static regex"));
+    let desc = DESC
+        .get_or_init(|| Regex::new(r#"id="error_description">([^<]*)<"#).expect("static regex"));
     Callback {
         error: code
             .captures(&response.body)
@@ -144,7 +163,8 @@ fn dialog_error(response: &HttpResponse) -> Callback {
 
 fn first_provider(page: &str) -> Option<String> {
     static RADIO: OnceLock<Regex> = OnceLock::new();
-    let radio = RADIO.get_or_init(|| Regex::new(r#"name="provider_id" value="([^"]*)""#).expect("static regex"));
+    let radio = RADIO
+        .get_or_init(|| Regex::new(r#"name="provider_id" value="([^"]*)""#).expect("static regex"));
     radio.captures(page).map(|c| unescape(&c[1]))
 }
 

@@ -46,7 +46,9 @@ pub async fn run(
             .error_at(at, format!("cannot listen on {addr}: {e}"))
             .help("is another program using that port? stop it, or register another redirect URI")
     })?;
-    let path = url::Url::parse(&redirect).map(|u| u.path().to_owned()).unwrap_or_else(|_| "/".into());
+    let path = url::Url::parse(&redirect)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_else(|_| "/".into());
     let (tx, rx) = oneshot::channel();
     let waiting = Arc::new(Waiting {
         path,
@@ -72,7 +74,13 @@ pub async fn run(
         Ok(Ok(cb)) => Ok(cb),
         _ => Err(step
             .source
-            .error_at(at, format!("no redirect came back to {redirect} within {}", crate::scenario::duration::format_duration(timeout)))
+            .error_at(
+                at,
+                format!(
+                    "no redirect came back to {redirect} within {}",
+                    crate::scenario::duration::format_duration(timeout)
+                ),
+            )
             .help("finish the login in the browser sooner, or raise `timeout:`")
             .into()),
     }
@@ -86,14 +94,20 @@ async fn callback(
     body: String,
 ) -> (StatusCode, Html<String>) {
     if uri.path() != waiting.path {
-        return (StatusCode::NOT_FOUND, Html("<p>Not the redirect URI obflow is waiting on.</p>".into()));
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<p>Not the redirect URI obflow is waiting on.</p>".into()),
+        );
     }
     let mut cb = Callback::from_query(query.as_deref().unwrap_or(""));
     if cb.is_empty() {
         cb = Callback::from_query(&body);
     }
     if cb.is_empty() {
-        return (StatusCode::BAD_REQUEST, Html("<p>No code or error in this request.</p>".into()));
+        return (
+            StatusCode::BAD_REQUEST,
+            Html("<p>No code or error in this request.</p>".into()),
+        );
     }
     let state_ok = match (&waiting.expected_state, &cb.state) {
         (Some(sent), Some(got)) => sent == got,
@@ -101,16 +115,36 @@ async fn callback(
         (None, _) => true,
     };
     let page = if !state_ok {
-        (StatusCode::BAD_REQUEST, "obflow: the state in this redirect does not match the auth link. The step has failed.")
+        (
+            StatusCode::BAD_REQUEST,
+            "obflow: the state in this redirect does not match the auth link. The step has failed.",
+        )
     } else if cb.code.is_some() {
-        (StatusCode::OK, "obflow received the authorisation code. You can close this tab.")
+        (
+            StatusCode::OK,
+            "obflow received the authorisation code. You can close this tab.",
+        )
     } else {
-        (StatusCode::OK, "obflow received the answer (no code). You can close this tab.")
+        (
+            StatusCode::OK,
+            "obflow received the answer (no code). You can close this tab.",
+        )
     };
-    if let Some(tx) = waiting.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    if let Some(tx) = waiting
+        .done
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
         let _ = tx.send(cb);
     }
-    (page.0, Html(format!("<!doctype html><title>obflow</title><p>{}</p>", page.1)))
+    (
+        page.0,
+        Html(format!(
+            "<!doctype html><title>obflow</title><p>{}</p>",
+            page.1
+        )),
+    )
 }
 
 /// `http://localhost:3000/cb` → 127.0.0.1:3000. Only plain-HTTP loopback URIs can be served.
@@ -125,11 +159,18 @@ fn loopback_addr(redirect: &str) -> Result<SocketAddr, String> {
         Some(url::Host::Ipv6(ip)) if ip.is_loopback() => ip.into(),
         _ => return Err("its host is not this machine (localhost, 127.0.0.1)".into()),
     };
-    Ok(SocketAddr::new(ip, url.port_or_known_default().unwrap_or(80)))
+    Ok(SocketAddr::new(
+        ip,
+        url.port_or_known_default().unwrap_or(80),
+    ))
 }
 
 fn open_browser(link: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     let _ = std::process::Command::new(opener)
         .arg(link)
         .stdout(std::process::Stdio::null())
@@ -143,8 +184,16 @@ mod tests {
 
     #[test]
     fn only_loopback_http_redirects_can_be_served() {
-        assert_eq!(loopback_addr("http://localhost:3000/callback").unwrap().to_string(), "127.0.0.1:3000");
-        assert_eq!(loopback_addr("http://127.0.0.1:8123/cb").unwrap().port(), 8123);
+        assert_eq!(
+            loopback_addr("http://localhost:3000/callback")
+                .unwrap()
+                .to_string(),
+            "127.0.0.1:3000"
+        );
+        assert_eq!(
+            loopback_addr("http://127.0.0.1:8123/cb").unwrap().port(),
+            8123
+        );
         assert!(loopback_addr("https://console.truelayer-sandbox.com/redirect-page").is_err());
         assert!(loopback_addr("http://example.com/cb").is_err());
     }

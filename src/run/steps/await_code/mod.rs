@@ -69,7 +69,8 @@ pub async fn run(
 ) -> Result<HttpResponse, StepError> {
     let link = params.link.clone().or_else(|| state.session.link.clone());
     let timeout = match &params.timeout {
-        Some(t) => read_timeout(t).map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
+        Some(t) => read_timeout(t)
+            .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
         None => DEFAULT_HUMAN_TIMEOUT,
     };
     let need_link = || -> Result<String, StepError> {
@@ -109,7 +110,10 @@ pub async fn run(
     {
         return Err(step
             .source
-            .error_at(&step.action.path, "the redirect's `state` does not match the auth link's")
+            .error_at(
+                &step.action.path,
+                "the redirect's `state` does not match the auth link's",
+            )
             .note(format!("sent state={sent}, got state={got}"))
             .help("the redirect did not come from this auth link: start again from `auth_link`")
             .into());
@@ -133,7 +137,9 @@ mod tests {
 
     #[test]
     fn reads_codes_and_errors_from_redirects() {
-        let cb = Callback::from_url("http://localhost:3000/callback?code=abc&state=s1&scope=info%20accounts");
+        let cb = Callback::from_url(
+            "http://localhost:3000/callback?code=abc&state=s1&scope=info%20accounts",
+        );
         assert_eq!(cb.code.as_deref(), Some("abc"));
         assert_eq!(cb.state.as_deref(), Some("s1"));
         assert_eq!(cb.scope.as_deref(), Some("info accounts"));

@@ -41,7 +41,10 @@ pub async fn run(
         Ok(_) => {
             return Err(step
                 .source
-                .error_at(&step.action.path, "could not read the answer from the terminal")
+                .error_at(
+                    &step.action.path,
+                    "could not read the answer from the terminal",
+                )
                 .into());
         }
         Err(_) => {
@@ -81,13 +84,17 @@ mod tests {
     #[test]
     fn accepts_urls_queries_and_bare_codes() {
         assert_eq!(
-            parse_answer("http://localhost:3000/callback?code=c1&state=s").code.as_deref(),
+            parse_answer("http://localhost:3000/callback?code=c1&state=s")
+                .code
+                .as_deref(),
             Some("c1")
         );
         assert_eq!(parse_answer("code=c2&state=s").code.as_deref(), Some("c2"));
         assert_eq!(parse_answer("c3").code.as_deref(), Some("c3"));
         assert_eq!(
-            parse_answer("https://x/cb?error=access_denied").error.as_deref(),
+            parse_answer("https://x/cb?error=access_denied")
+                .error
+                .as_deref(),
             Some("access_denied")
         );
         assert!(parse_answer("").is_empty());

@@ -1,0 +1,392 @@
+//! The mock's world: registered clients, banks, bank users and their accounts. The built-in
+//! set lives in `default-fixtures.yaml` (the seed data, the sandbox mock-bank users and the
+//! demo client) and doubles as the reference example of the `--fixtures FILE` format.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::MockError;
+
+const DEFAULT_FIXTURES: &str = include_str!("default-fixtures.yaml");
+
+/// A complete, validated fixture set.
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    pub(crate) file: FixtureFile,
+    /// (username, password) → index into `file.users`; numbered users expanded.
+    logins: HashMap<(String, String), usize>,
+    usernames: HashSet<String>,
+}
+
+/// The YAML document, as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FixtureFile {
+    #[serde(default)]
+    pub options: FixtureOptions,
+    pub clients: Vec<Client>,
+    pub providers: Vec<Provider>,
+    pub users: Vec<User>,
+}
+
+/// Switches for the points where TrueLayer's sources disagree.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FixtureOptions {
+    /// Key of the country in a Signup+ address: `country_code` (seed) or `country` (SDKs).
+    #[serde(default)]
+    pub address_country_field: CountryField,
+    /// Error code for an expired or reused authorisation code.
+    #[serde(default)]
+    pub expired_code_error: ExpiredCodeError,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CountryField {
+    #[default]
+    CountryCode,
+    Country,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ExpiredCodeError {
+    #[default]
+    InvalidGrant,
+    InvalidAuthorizationCode,
+}
+
+impl ExpiredCodeError {
+    pub fn code(self) -> &'static str {
+        match self {
+            ExpiredCodeError::InvalidGrant => "invalid_grant",
+            ExpiredCodeError::InvalidAuthorizationCode => "invalid_authorization_code",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Client {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uris: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Provider {
+    pub provider_id: String,
+    pub display_name: String,
+    pub logo_uri: String,
+    /// Values of the auth link's `providers` parameter that include this bank
+    /// (e.g. `uk-cs-mock`, `uk-ob-all`); the provider id itself always matches.
+    #[serde(default)]
+    pub selectors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct User {
+    pub username: String,
+    pub password: String,
+    /// Also accept `{username}{n}` / `{password}{n}` for n in 1..=numbered.
+    #[serde(default)]
+    pub numbered: Option<u32>,
+    /// What `/connections/extend` answers for this user's connections.
+    #[serde(default)]
+    pub extend: ExtendAction,
+    /// Every Data API and Signup+ call of this user fails this way.
+    #[serde(default)]
+    pub failure: Option<Failure>,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ExtendAction {
+    #[default]
+    AuthenticationNeeded,
+    NoActionNeeded,
+}
+
+/// The failures of the sandbox's `error.*` users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Failure {
+    AccountPermanentlyLocked,
+    AccountTemporarilyLocked,
+    InternalError,
+    ProviderError,
+    UserInputRequired,
+    WrongCredentials,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Account {
+    pub account_id: String,
+    /// TRANSACTION | SAVINGS | BUSINESS_TRANSACTION | BUSINESS_SAVINGS
+    pub account_type: String,
+    pub display_name: String,
+    pub currency: String,
+    pub account_number: AccountNumber,
+    /// Provider shown in Signup+ `account_details` (default: the bank the user picked).
+    #[serde(default)]
+    pub provider_id: Option<String>,
+    pub balance: Balance,
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+    /// Signup+ identity of the holder; without it Signup+ answers 422 User Data Not Found.
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    /// A joint account: Signup+ answers 422 Joint Accounts Not Supported.
+    #[serde(default)]
+    pub joint: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccountNumber {
+    pub iban: String,
+    pub number: String,
+    pub sort_code: String,
+    pub swift_bic: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Balance {
+    pub available: f64,
+    pub current: f64,
+    #[serde(default)]
+    pub overdraft: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Transaction {
+    pub transaction_id: String,
+    pub timestamp: String,
+    pub description: String,
+    pub amount: f64,
+    /// DEBIT | CREDIT
+    pub transaction_type: String,
+    pub transaction_category: String,
+    #[serde(default)]
+    pub merchant_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Identity {
+    pub title: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub date_of_birth: String,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Address {
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: Option<String>,
+    pub city: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    pub zip: String,
+    pub country_code: String,
+}
+
+impl Default for Fixtures {
+    /// The built-in fixtures: the seed data, the sandbox mock-bank users and the demo client.
+    fn default() -> Self {
+        // The embedded file is checked by a unit test, so this cannot fail at run time.
+        Fixtures::from_yaml(DEFAULT_FIXTURES, "<built-in fixtures>")
+            .expect("the built-in fixtures are valid")
+    }
+}
+
+impl Fixtures {
+    /// Loads a fixture file (YAML, see docs/mock.md). Errors carry `file:line:col`.
+    pub fn from_file(path: &Path) -> Result<Fixtures, MockError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MockError::FixturesRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Fixtures::from_yaml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates fixtures from YAML text; `origin` names it in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Fixtures, MockError> {
+        let file: FixtureFile = serde_yaml_ng::from_str(text).map_err(|e| {
+            let at = match e.location() {
+                Some(loc) => format!("{origin}:{}:{}", loc.line(), loc.column()),
+                None => origin.to_owned(),
+            };
+            MockError::FixturesInvalid {
+                at,
+                message: e.to_string(),
+            }
+        })?;
+        Fixtures::build(file).map_err(|message| MockError::FixturesInvalid {
+            at: origin.to_owned(),
+            message,
+        })
+    }
+
+    fn build(file: FixtureFile) -> Result<Fixtures, String> {
+        if file.clients.is_empty() {
+            return Err("at least one client is needed".into());
+        }
+        if file.providers.is_empty() {
+            return Err("at least one provider is needed".into());
+        }
+        let mut client_ids = HashSet::new();
+        for (i, c) in file.clients.iter().enumerate() {
+            if !client_ids.insert(c.client_id.as_str()) {
+                return Err(format!(
+                    "clients[{i}]: duplicate client_id {:?}",
+                    c.client_id
+                ));
+            }
+            if c.redirect_uris.is_empty() {
+                return Err(format!("clients[{i}]: redirect_uris is empty"));
+            }
+        }
+        let mut logins = HashMap::new();
+        let mut usernames = HashSet::new();
+        for (i, user) in file.users.iter().enumerate() {
+            let mut ids = HashSet::new();
+            for a in &user.accounts {
+                if !ids.insert(a.account_id.as_str()) {
+                    return Err(format!(
+                        "users[{i}] ({}): duplicate account_id {:?}",
+                        user.username, a.account_id
+                    ));
+                }
+            }
+            let mut pairs = vec![(user.username.clone(), user.password.clone())];
+            for n in 1..=user.numbered.unwrap_or(0) {
+                pairs.push((
+                    format!("{}{n}", user.username),
+                    format!("{}{n}", user.password),
+                ));
+            }
+            for pair in pairs {
+                usernames.insert(pair.0.clone());
+                if logins.insert(pair.clone(), i).is_some() {
+                    return Err(format!(
+                        "users[{i}]: the login {:?} with this password is defined twice",
+                        pair.0
+                    ));
+                }
+            }
+        }
+        Ok(Fixtures {
+            file,
+            logins,
+            usernames,
+        })
+    }
+
+    pub(crate) fn client(&self, client_id: &str) -> Option<&Client> {
+        self.file.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    pub(crate) fn provider(&self, provider_id: &str) -> Option<&Provider> {
+        self.file
+            .providers
+            .iter()
+            .find(|p| p.provider_id == provider_id)
+    }
+
+    /// The banks an auth link's `providers` (space separated) and `enable_mock` offer.
+    pub(crate) fn providers_matching(
+        &self,
+        selectors: &[&str],
+        enable_mock: bool,
+    ) -> Vec<&Provider> {
+        self.file
+            .providers
+            .iter()
+            .filter(|p| {
+                (selectors.is_empty() && !enable_mock)
+                    || selectors
+                        .iter()
+                        .any(|s| *s == p.provider_id || p.selectors.iter().any(|x| x == s))
+                    || (enable_mock && p.provider_id == "mock")
+            })
+            .collect()
+    }
+
+    /// The user behind a login, if the username and password match.
+    pub(crate) fn login(&self, username: &str, password: &str) -> Option<usize> {
+        self.logins
+            .get(&(username.to_owned(), password.to_owned()))
+            .copied()
+    }
+
+    /// The password of the first user (in file order) with this username, numbered logins
+    /// (`john7` / `doe7`) included: what `await_code: auto` types when a scenario names
+    /// only the user.
+    pub fn password_of(&self, username: &str) -> Option<String> {
+        self.file.users.iter().find_map(|user| {
+            if user.username == username {
+                return Some(user.password.clone());
+            }
+            let n: u32 = username
+                .strip_prefix(user.username.as_str())?
+                .parse()
+                .ok()?;
+            (n >= 1 && n <= user.numbered.unwrap_or(0)).then(|| format!("{}{n}", user.password))
+        })
+    }
+
+    pub(crate) fn knows_username(&self, username: &str) -> bool {
+        self.usernames.contains(username)
+    }
+
+    pub(crate) fn user(&self, index: usize) -> Option<&User> {
+        self.file.users.get(index)
+    }
+
+    pub(crate) fn options(&self) -> &FixtureOptions {
+        &self.file.options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_fixtures_parse() {
+        let f = Fixtures::from_yaml(DEFAULT_FIXTURES, "default").unwrap();
+        assert!(f.login("john", "doe").is_some());
+        assert!(f.login("john", "eternal").is_some());
+        assert!(f.login("john100", "doe100").is_some());
+        assert!(f.login("john101", "doe101").is_none());
+        assert!(f.login("john", "doe7").is_none());
+        assert!(f.login("error.internal_error", "error").is_some());
+        assert!(f.client(crate::mock::DEMO_CLIENT_ID).is_some());
+    }
+
+    #[test]
+    fn unknown_field_is_located() {
+        let err = Fixtures::from_yaml(
+            "clients: []\nproviders: []\nusers: []\nbogus: 1\n",
+            "f.yaml",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("f.yaml:4:1"), "{text}");
+        assert!(text.contains("bogus"), "{text}");
+    }
+}

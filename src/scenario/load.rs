@@ -19,7 +19,7 @@ use crate::diagnostic::{Diagnostic, Location, closest};
 use crate::template::Templates;
 
 /// Root names every template may use besides variables and captures.
-pub const BUILTIN_ROOTS: &[&str] = &["env", "steps", "vars", "scenario"];
+pub const BUILTIN_ROOTS: &[&str] = &["env", "steps", "vars", "scenario", "session", "target"];
 
 /// What loading needs to know beyond the files.
 #[derive(Debug, Default, Clone)]

@@ -31,11 +31,9 @@ pub async fn run(
             .into());
     }
     let user = params.user.clone().unwrap_or_else(|| "john".to_owned());
-    let password = match params
-        .password
-        .clone()
-        .or_else(|| crate::mock::default_password(&user))
-    {
+    // An empty password (a flow's default) means "the mock user's own".
+    let given = params.password.clone().filter(|p| !p.is_empty());
+    let password = match given.or_else(|| crate::mock::default_password(&user)) {
         Some(p) => p,
         None => {
             return Err(step

@@ -398,7 +398,10 @@ mod password_tests {
         assert_eq!(f.password_of("john").as_deref(), Some("doe"));
         assert_eq!(f.password_of("john7").as_deref(), Some("doe7"));
         assert_eq!(f.password_of("joe").as_deref(), Some("blogs"));
-        assert_eq!(f.password_of("error.internal_error").as_deref(), Some("error"));
+        assert_eq!(
+            f.password_of("error.internal_error").as_deref(),
+            Some("error")
+        );
         assert_eq!(f.password_of("nobody"), None);
     }
 }

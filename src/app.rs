@@ -245,7 +245,8 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             Some(mock)
         } else {
             if target.kind == TargetKind::EmbeddedMock {
-                target.auth_url = "http://127.0.0.1:PORT".to_owned();
+                // A dry run starts no mock: show `obflow mock`'s default address instead.
+                target.auth_url = "http://127.0.0.1:8080".to_owned();
                 target.api_url = target.auth_url.clone();
             }
             None

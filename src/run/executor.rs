@@ -455,6 +455,16 @@ impl<'a> ScenarioState<'a> {
         }
     }
 
+    /// Records something a step did without HTTP (the auth link it built), for `-v`.
+    pub fn record_local(&mut self, what: String, result: String) {
+        if self.run.record_transcripts {
+            self.transcripts.push(Transcript {
+                request: self.run.redactor.redact(&what).into_owned(),
+                response: self.run.redactor.redact(&result).into_owned(),
+            });
+        }
+    }
+
     fn is_target_url(&self, url: &url::Url) -> bool {
         let target = &self.run.target;
         [&target.auth_url, &target.api_url]

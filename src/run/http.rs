@@ -208,7 +208,11 @@ pub fn describe_request(request: &HttpRequest, redactor: &Redactor) -> String {
     let mut out = format!("{} {}\n", request.method, request.url);
     for (name, value) in &request.headers {
         let value = if is_credential_header(name) {
-            crate::secret::PLACEHOLDER.to_owned()
+            // Keep the scheme ("Bearer ***"): it says what kind of credential was sent.
+            match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {}", crate::secret::PLACEHOLDER),
+                None => crate::secret::PLACEHOLDER.to_owned(),
+            }
         } else {
             value.clone()
         };
@@ -253,10 +257,25 @@ pub fn describe_response(response: &HttpResponse, redactor: &Redactor) -> String
     out.push('\n');
     match &response.json {
         Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
-        None => out.push_str(&response.body),
+        None => out.push_str(&shorten(&response.body)),
     }
     out.push('\n');
     redactor.redact(&out).into_owned()
+}
+
+/// Text bodies (HTML pages, mostly) are cut in transcripts: the start says what page it
+/// was, the rest is noise in a log.
+const TEXT_BODY_LIMIT: usize = 1500;
+
+fn shorten(body: &str) -> String {
+    if body.len() <= TEXT_BODY_LIMIT {
+        return body.to_owned();
+    }
+    let cut = (0..=TEXT_BODY_LIMIT)
+        .rev()
+        .find(|i| body.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}\n… ({} more bytes)", &body[..cut], body.len() - cut)
 }
 
 fn is_credential_header(name: &str) -> bool {

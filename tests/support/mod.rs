@@ -203,3 +203,18 @@ pub fn normalize(text: &str) -> String {
     let text = port.replace_all(text, "127.0.0.1:PORT");
     dur.replace_all(&text, "[time]").into_owned()
 }
+
+/// Minimal blocking HTTP GET for tests that play a browser: (status, body).
+pub mod reqwest {
+    pub fn blocking_get(url: String) -> (u16, String) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let resp = ::reqwest::get(&url).await.expect("GET");
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap_or_default())
+        })
+    }
+}

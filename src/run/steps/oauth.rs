@@ -73,6 +73,10 @@ pub fn auth_link(
             q.append_pair(k, &value_to_text(v));
         }
     }
+    state.record_local(
+        format!("auth link {url}\n"),
+        "(built locally: the user opens it)\n".to_owned(),
+    );
     let session = &mut state.session;
     session.link = Some(url.to_string());
     session.state = Some(link_state.clone());

@@ -111,4 +111,16 @@ pub struct MockArgs {
     /// Replace the built-in fixtures (clients, users, accounts) with this YAML file.
     #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
+
+    /// How access tokens are signed: rs256 (as TrueLayer; verifiable with the JWKS) or
+    /// hs256 (far cheaper, for load tests and benchmarks only).
+    #[arg(long, value_enum, default_value_t = TokenSigning::Rs256)]
+    pub signing: TokenSigning,
+}
+
+/// `obflow mock --signing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenSigning {
+    Rs256,
+    Hs256,
 }

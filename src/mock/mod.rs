@@ -171,7 +171,10 @@ pub async fn serve_forever(args: &crate::cli::MockArgs) -> Result<(), MockError>
         bind: args.bind,
         port: args.port,
         fixtures,
-        signing: Signing::Rs256,
+        signing: match args.signing {
+            crate::cli::TokenSigning::Rs256 => Signing::Rs256,
+            crate::cli::TokenSigning::Hs256 => Signing::Hs256,
+        },
     })
     .await?;
     let mut out = std::io::stdout().lock();

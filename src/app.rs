@@ -26,6 +26,7 @@ pub fn execute(cli: Cli) -> i32 {
         Command::Check(args) => check_command(args, stderr),
         Command::List(args) => list_command(args, stderr),
         Command::Mock(args) => crate::mock::run_standalone(&args),
+        Command::Snapshots(args) => snapshots_command(args, cli.color.for_stdout(), stderr),
     }
 }
 
@@ -78,6 +79,11 @@ fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded, Invalid> {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
     let scenarios = scenario::load_files(&files, &options, templates).map_err(Invalid)?;
+    // Over every loaded scenario, filtered or not: they share the snapshot folder.
+    let clashes = crate::snapshot::check_names(&scenarios);
+    if !clashes.is_empty() {
+        return Err(Invalid(clashes));
+    }
     let scenarios = scenarios
         .into_iter()
         .filter(|s| selected(s, args))
@@ -201,6 +207,11 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         Ok(target) => target,
         Err(d) => return print_invalid(Invalid(vec![d]), &stderr),
     };
+    let snapshots = crate::snapshot::SnapshotSettings {
+        mode: args.snapshots.resolve(crate::snapshot::is_ci()),
+        store: crate::snapshot::SnapshotStore::new(&args.snapshot_dir.snapshot_dir),
+        redact: project.snapshot_redact.clone(),
+    };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -261,6 +272,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             target,
             max_wait: args.max_wait,
             dry_run: args.dry_run,
+            snapshots,
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let engine = tokio::spawn(run::run(scenarios, config, templates, redactor, tx));
@@ -279,6 +291,61 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         Ok(_) => exit::FAILED,
         Err(message) => {
             eprintln!("{}: {message}", stderr.error.paint("error"));
+            exit::ENVIRONMENT
+        }
+    }
+}
+
+/// `obflow snapshots review | accept | reject | prune`.
+fn snapshots_command(args: crate::cli::SnapshotsArgs, stdout: Palette, stderr: Palette) -> i32 {
+    use crate::cli::SnapshotsAction;
+    use crate::snapshot::review::{self, Action};
+    let (action, dir) = match args.action {
+        SnapshotsAction::Review(d) => (Action::Review, d),
+        SnapshotsAction::Accept(d) => (Action::Accept, d),
+        SnapshotsAction::Reject(d) => (Action::Reject, d),
+        SnapshotsAction::Prune(prune) => return prune_command(prune, stderr),
+    };
+    let store = crate::snapshot::SnapshotStore::new(dir.snapshot_dir);
+    review::command(action, &store, stdout, stderr)
+}
+
+/// Loads the scenarios (refusing to prune anything when one is invalid), then lists or
+/// removes the snapshot files none of them writes.
+fn prune_command(args: crate::cli::PruneArgs, stderr: Palette) -> i32 {
+    let templates = Templates::new();
+    let load_args = LoadArgs {
+        paths: args.paths,
+        vars: args.vars,
+        env_file: None,
+        filter: None,
+        tags: Vec::new(),
+    };
+    let loaded = match load(&load_args, &templates) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return print_invalid(invalid, &stderr),
+    };
+    let store = crate::snapshot::SnapshotStore::new(args.snapshot_dir.snapshot_dir);
+    let uses = crate::snapshot::names_in_use(&loaded.scenarios);
+    match crate::snapshot::review::prune(&store, &uses, args.dry_run) {
+        Ok(files) => {
+            let verb = if args.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            };
+            for f in &files {
+                println!("{verb} {}", f.display());
+            }
+            println!(
+                "{} unreferenced snapshot file{} {verb}",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            );
+            exit::PASSED
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", stderr.error.paint("error"));
             exit::ENVIRONMENT
         }
     }

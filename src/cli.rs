@@ -29,6 +29,8 @@ pub enum Command {
     List(LoadArgs),
     /// Serve the TrueLayer-compatible mock on its own.
     Mock(MockArgs),
+    /// Review, accept, reject or prune stored response snapshots.
+    Snapshots(SnapshotsArgs),
 }
 
 /// What to load, and the values templates see.
@@ -92,6 +94,59 @@ pub struct RunArgs {
     /// Print each request that would be sent (rendered, secrets redacted) and send none.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Snapshots: check (compare, never write), new (write `.snap.new` for review), update
+    /// (write `.snap` in place), auto (check when CI is set, new otherwise).
+    #[arg(long, value_enum, default_value_t = crate::snapshot::ModeChoice::Auto, value_name = "MODE")]
+    pub snapshots: crate::snapshot::ModeChoice,
+
+    #[command(flatten)]
+    pub snapshot_dir: SnapshotDirArg,
+}
+
+/// Where snapshots are stored.
+#[derive(Debug, Args, Clone)]
+pub struct SnapshotDirArg {
+    /// The snapshot folder, relative to the working directory.
+    #[arg(long, default_value = crate::snapshot::DEFAULT_DIR, value_name = "DIR")]
+    pub snapshot_dir: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SnapshotsArgs {
+    #[command(subcommand)]
+    pub action: SnapshotsAction,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum SnapshotsAction {
+    /// Walk through pending snapshots (`.snap.new`): see each diff, accept, reject or skip.
+    /// Needs a terminal.
+    Review(SnapshotDirArg),
+    /// Accept every pending snapshot.
+    Accept(SnapshotDirArg),
+    /// Reject (delete) every pending snapshot.
+    Reject(SnapshotDirArg),
+    /// List, and remove, snapshot files that no loaded scenario writes.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PruneArgs {
+    /// Scenario files or directories: every scenario that may write snapshots.
+    #[arg(default_value = "scenarios/")]
+    pub paths: Vec<PathBuf>,
+
+    /// Set a template variable, as for `run` (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Only list the files that would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub snapshot_dir: SnapshotDirArg,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

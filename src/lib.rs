@@ -2,7 +2,8 @@
 //!
 //! Data flows through the modules in this order: [`cli`] arguments, [`scenario`] loading
 //! (YAML to typed scenarios, with positions), [`template`] rendering, [`run`] (the engine),
-//! [`check`] (expectations and captures), [`report`] (terminal and files). [`mock`] is the
+//! [`check`] (expectations and captures), [`snapshot`] (stored responses), [`report`]
+//! (terminal and files). [`mock`] is the
 //! TrueLayer-compatible server the default target runs against.
 
 // Diagnostics are large (a message, a source line, notes) but travel only on the error
@@ -19,5 +20,6 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod secret;
+pub mod snapshot;
 pub mod target;
 pub mod template;

@@ -133,16 +133,33 @@ impl Redactor {
     /// Replaces every known secret in `text` by the placeholder. Longer secrets are replaced
     /// first so that a secret containing another is not half-redacted.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.redact_with(text, PLACEHOLDER, 0)
+    }
+
+    /// Like [`Redactor::redact`], with another placeholder, and only for secrets of at least
+    /// `min_chars` characters. Snapshots use it: a short secret (a mock user's password such
+    /// as `error` or `accounts`) is an ordinary word that would be scrubbed from unrelated
+    /// text, differently depending on which scenarios ran before; snapshots catch secrets
+    /// by field name and leave only the long ones (tokens, codes) to this safety net.
+    pub fn redact_with<'a>(
+        &self,
+        text: &'a str,
+        placeholder: &str,
+        min_chars: usize,
+    ) -> Cow<'a, str> {
         let set = self.secrets.read().unwrap_or_else(|e| e.into_inner());
         if set.is_empty() {
             return Cow::Borrowed(text);
         }
-        let mut ordered: Vec<&String> = set.iter().collect();
+        let mut ordered: Vec<&String> = set
+            .iter()
+            .filter(|s| s.chars().count() >= min_chars)
+            .collect();
         ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let mut out = Cow::Borrowed(text);
         for secret in ordered {
             if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), PLACEHOLDER));
+                out = Cow::Owned(out.replace(secret.as_str(), placeholder));
             }
         }
         out

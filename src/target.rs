@@ -125,6 +125,12 @@ pub struct TargetConfig {
 pub struct ProjectConfig {
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,
+    /// JSONPaths redacted in every snapshot of the project (see docs/snapshots.md).
+    #[serde(
+        default,
+        deserialize_with = "crate::snapshot::redact::deserialize_paths"
+    )]
+    pub snapshot_redact: Vec<crate::check::JsonPathQuery>,
 }
 
 impl ProjectConfig {

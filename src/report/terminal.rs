@@ -13,6 +13,16 @@ pub struct TerminalReporter<W: Write> {
     out: W,
     palette: Palette,
     verbose: bool,
+    /// Snapshot files written so far, for the closing lines.
+    snapshots: SnapshotTally,
+}
+
+/// Snapshots the run left pending (`.snap.new`) or wrote in place.
+#[derive(Default)]
+struct SnapshotTally {
+    pending: usize,
+    written: usize,
+    dir: Option<std::path::PathBuf>,
 }
 
 impl<W: Write> TerminalReporter<W> {
@@ -21,6 +31,7 @@ impl<W: Write> TerminalReporter<W> {
             out,
             palette,
             verbose,
+            snapshots: SnapshotTally::default(),
         }
     }
 
@@ -34,6 +45,8 @@ impl<W: Write> TerminalReporter<W> {
                 Ok(())
             }
             Event::RunFinished(summary) => {
+                // Before the totals, so the last line stays `N passed, M failed`.
+                self.snapshot_summary()?;
                 let p = &self.palette;
                 writeln!(
                     self.out,
@@ -60,6 +73,19 @@ impl<W: Write> TerminalReporter<W> {
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
         let p = self.palette;
+        for s in report.steps.iter().filter_map(|s| s.snapshot.as_ref()) {
+            if s.status.is_pending() {
+                self.snapshots.pending += 1;
+            } else if matches!(
+                s.status,
+                crate::snapshot::SnapshotStatus::Created | crate::snapshot::SnapshotStatus::Updated
+            ) {
+                self.snapshots.written += 1;
+            }
+            if self.snapshots.dir.is_none() {
+                self.snapshots.dir = s.file.parent().map(|d| d.to_path_buf());
+            }
+        }
         let tag = match report.outcome {
             Outcome::Passed => p.pass.paint("PASS"),
             Outcome::Failed => p.error.paint("FAIL"),
@@ -140,6 +166,38 @@ impl<W: Write> TerminalReporter<W> {
         for failure in &step.failures {
             let d = failure_diagnostic(report, failure).note(context.clone());
             write_indented(&mut self.out, &d.render(&self.palette))?;
+        }
+        if let Some(diff) = step.snapshot.as_ref().and_then(|s| s.diff.as_deref()) {
+            let colored = crate::snapshot::compare::colored(diff, &self.palette);
+            write_indented(&mut self.out, &colored)?;
+        }
+        Ok(())
+    }
+
+    /// Says what the run wrote in the snapshot folder, and what to do about pending files.
+    fn snapshot_summary(&mut self) -> std::io::Result<()> {
+        let p = self.palette;
+        let dir = self
+            .snapshots
+            .dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if self.snapshots.written > 0 {
+            let n = self.snapshots.written;
+            writeln!(self.out, "{n} snapshot{} written in {dir}", plural(n))?;
+        }
+        if self.snapshots.pending > 0 {
+            let n = self.snapshots.pending;
+            writeln!(
+                self.out,
+                "{}",
+                p.help.paint(&format!(
+                    "{n} snapshot{} pending review in {dir} (.snap.new): run `obflow snapshots review`, or `obflow snapshots accept` / `reject`",
+                    plural(n)
+                ))
+            )?;
         }
         Ok(())
     }

@@ -66,6 +66,20 @@ pub struct StepReport {
     pub error: Option<Diagnostic>,
     /// Requests and responses, redacted; recorded only when a reporter asks for them.
     pub exchanges: Vec<Transcript>,
+    /// The step's snapshot check, when it has `snapshot:` (its failure, if any, is also one
+    /// of `failures`; this carries the file, the status and the diff).
+    pub snapshot: Option<crate::snapshot::SnapshotReport>,
+}
+
+impl StepReport {
+    /// Whether the scenario stops here. A step whose only failure is its snapshot does not
+    /// stop it: the response was what the checks wanted, so later steps can run, and one
+    /// run records every new or changed snapshot of the scenario for review.
+    pub fn stops_scenario(&self) -> bool {
+        let snapshot_failed = self.snapshot.as_ref().is_some_and(|s| s.status.fails());
+        self.outcome == Outcome::Failed
+            && (self.error.is_some() || self.failures.len() > usize::from(snapshot_failed))
+    }
 }
 
 /// One HTTP exchange as text, with every secret already redacted.

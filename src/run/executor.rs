@@ -46,6 +46,8 @@ pub struct ScenarioState<'a> {
     cookies: Arc<Jar>,
     /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
+    /// The last request the step being run sent: its snapshot describes it.
+    last_request: Option<HttpRequest>,
 }
 
 impl<'a> ScenarioState<'a> {
@@ -60,6 +62,7 @@ impl<'a> ScenarioState<'a> {
             session: TokenSession::default(),
             cookies: Arc::new(Jar::default()),
             transcripts: Vec::new(),
+            last_request: None,
         }
     }
 
@@ -68,8 +71,11 @@ impl<'a> ScenarioState<'a> {
         let started = Instant::now();
         let mut reports = Vec::with_capacity(self.scenario.steps.len());
         let mut failed = false;
+        // A step can fail without stopping the scenario (a snapshot difference only).
+        let mut stopped = false;
         if let Err(diagnostic) = self.bind_vars() {
             failed = true;
+            stopped = true;
             if let Some(first) = self.scenario.steps.first() {
                 reports.push(step_report(
                     first,
@@ -84,7 +90,7 @@ impl<'a> ScenarioState<'a> {
         }
         let scenario = self.scenario;
         for step in &scenario.steps[reports.len()..] {
-            if failed {
+            if stopped {
                 reports.push(step_report(
                     step,
                     None,
@@ -97,7 +103,8 @@ impl<'a> ScenarioState<'a> {
                 continue;
             }
             let mut step_reports = self.run_step(step).await;
-            failed = step_reports.iter().any(|r| r.outcome == Outcome::Failed);
+            failed |= step_reports.iter().any(|r| r.outcome == Outcome::Failed);
+            stopped = step_reports.iter().any(StepReport::stops_scenario);
             reports.append(&mut step_reports);
         }
         ScenarioReport {
@@ -248,10 +255,10 @@ impl<'a> ScenarioState<'a> {
             let mut item_scope = scope.clone();
             let label = format!("[{i}] {}", crate::scenario::model::value_to_text(&item));
             item_scope.insert(for_each.var.clone(), item);
-            let report = self.run_once(step, &item_scope, Some(label)).await;
-            let failed = report.outcome == Outcome::Failed;
+            let report = self.run_once(step, &item_scope, Some((i, label))).await;
+            let stop = report.stops_scenario();
             reports.push(report);
-            if failed {
+            if stop {
                 break;
             }
         }
@@ -262,10 +269,15 @@ impl<'a> ScenarioState<'a> {
         &mut self,
         step: &Step,
         scope: &Map<String, Value>,
-        item: Option<String>,
+        item: Option<(usize, String)>,
     ) -> StepReport {
         let started = Instant::now();
         self.transcripts.clear();
+        self.last_request = None;
+        let (item_index, item) = match item {
+            Some((i, label)) => (Some(i), Some(label)),
+            None => (None, None),
+        };
         let ctx = self.context(scope);
         let effect = steps::perform(self, step, &ctx).await;
         let transcripts = std::mem::take(&mut self.transcripts);
@@ -331,6 +343,22 @@ impl<'a> ScenarioState<'a> {
                 transcripts,
             );
         }
+        // The checks held: compare the response with its stored snapshot.
+        let snapshot = step.snapshot.as_ref().map(|spec| {
+            let taken = crate::snapshot::Taken {
+                scenario: self.scenario,
+                step,
+                spec,
+                item: item_index.zip(item.as_deref()),
+                response: &response,
+                request: self.last_request.as_ref(),
+            };
+            crate::snapshot::take(&self.run.snapshots, &taken, &self.run.redactor)
+        });
+        let snapshot_failure = snapshot.as_ref().and_then(|s| {
+            let spec = step.snapshot.as_ref()?;
+            s.failure(&spec.location).map(|f| self.redact_failure(f))
+        });
         match step.capture.evaluate(&view) {
             Ok(captured) => {
                 for c in captured {
@@ -357,15 +385,22 @@ impl<'a> ScenarioState<'a> {
             self.step_results
                 .insert(id.clone(), response.to_template_value());
         }
-        step_report(
+        let outcome = if snapshot_failure.is_some() {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        };
+        let mut report = step_report(
             step,
             item,
-            Outcome::Passed,
+            outcome,
             started.elapsed(),
-            vec![],
+            snapshot_failure.into_iter().collect(),
             None,
             transcripts,
-        )
+        );
+        report.snapshot = snapshot;
+        report
     }
 
     /// Check failures quote response values; scrub them like any other output.
@@ -408,6 +443,8 @@ impl<'a> ScenarioState<'a> {
                 .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
         http::learn_request_secrets(&request, &self.run.redactor);
+        // Kept for the step's snapshot (`info`); requests are small, so always keep it.
+        self.last_request = Some(request.clone());
         if self.run.dry_run {
             self.transcripts.push(Transcript {
                 request: http::describe_request(&request, &self.run.redactor),
@@ -507,5 +544,6 @@ fn step_report(
         failures,
         error,
         exchanges,
+        snapshot: None,
     }
 }

@@ -43,6 +43,8 @@ pub struct RunConfig {
     pub max_wait: Duration,
     /// Print requests, send none.
     pub dry_run: bool,
+    /// Snapshot mode, folder and project-wide redactions.
+    pub snapshots: crate::snapshot::SnapshotSettings,
 }
 
 /// What every scenario of a run shares.
@@ -57,6 +59,7 @@ pub struct RunContext {
     pub target: Target,
     pub max_wait: Duration,
     pub dry_run: bool,
+    pub snapshots: crate::snapshot::SnapshotSettings,
     /// Only one scenario asks the person at the terminal at a time.
     pub prompt_lock: tokio::sync::Mutex<()>,
     events: mpsc::UnboundedSender<Event>,
@@ -93,6 +96,7 @@ pub async fn run(
         target: config.target,
         max_wait: config.max_wait,
         dry_run: config.dry_run,
+        snapshots: config.snapshots,
         prompt_lock: tokio::sync::Mutex::new(()),
         events: events.clone(),
     });
@@ -170,6 +174,7 @@ fn skipped_report(index: usize, scenario: &Scenario) -> ScenarioReport {
                 failures: vec![],
                 error: None,
                 exchanges: vec![],
+                snapshot: None,
             })
             .collect(),
     }

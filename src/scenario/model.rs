@@ -52,6 +52,8 @@ pub struct Step {
     pub action: Action,
     pub expect: Expectation,
     pub capture: CaptureSet,
+    /// `snapshot:`: compare the response with a stored snapshot.
+    pub snapshot: Option<crate::snapshot::SnapshotSpec>,
     /// Repeat the step once per item of a list.
     pub for_each: Option<ForEach>,
     /// Variables set by the `include` this step came from, rendered before it runs.
@@ -105,7 +107,9 @@ pub struct Action {
 }
 
 /// Keys a step may have besides its action.
-pub const STEP_KEYS: &[&str] = &["id", "name", "expect", "capture", "for_each", "as"];
+pub const STEP_KEYS: &[&str] = &[
+    "id", "name", "expect", "capture", "snapshot", "for_each", "as",
+];
 
 impl Action {
     pub fn keyword(&self) -> &'static str {

@@ -131,6 +131,14 @@ pub fn load_step(
         None => Some(CaptureSet::default()),
     };
 
+    let snapshot = match map.get("snapshot") {
+        Some(raw) => crate::snapshot::SnapshotSpec::parse(raw, source, &path.key("snapshot"))
+            .map_err(|mut e| errors.append(&mut e))
+            .ok()
+            .flatten(),
+        None => None,
+    };
+
     let action = kind.and_then(|kind| {
         let action_path = path.key(kind.keyword());
         let raw = empty_is_default(&map[kind.keyword()]);
@@ -149,7 +157,8 @@ pub fn load_step(
 
     // Templates anywhere in the step may use what earlier steps captured, not later ones.
     for (key, value) in map {
-        if key != "capture" && key != "as" {
+        // A snapshot's name and paths are read as written (names must be known at load).
+        if key != "capture" && key != "as" && key != "snapshot" {
             check_templates(
                 value,
                 &path.key(key),
@@ -169,6 +178,7 @@ pub fn load_step(
             action,
             expect,
             capture,
+            snapshot,
             for_each,
             scope: Vec::new(),
             location: source.location(path),

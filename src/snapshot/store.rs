@@ -1,0 +1,288 @@
+//! The snapshot folder: `<name>.snap` files and their pending `<name>.snap.new` versions.
+//!
+//! Every write goes to a temporary file in the same folder and is then renamed over the
+//! target, so a reader (or a run interrupted mid-write) sees the old file or the new one,
+//! never a truncated one. Names are unique per step (a load-time check), so concurrent
+//! scenarios never write the same file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::format::{FormatError, SnapFile};
+
+pub const SNAP_EXT: &str = ".snap";
+pub const PENDING_EXT: &str = ".snap.new";
+
+/// Why the snapshot folder could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{path}` is not a snapshot file: {source}")]
+    Format { path: PathBuf, source: FormatError },
+}
+
+/// The folder snapshots live in.
+#[derive(Debug, Clone)]
+pub struct SnapshotStore {
+    dir: PathBuf,
+}
+
+/// A pending snapshot: the `.snap.new` and the `.snap` it would replace (if any).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub name: String,
+    pub pending: PathBuf,
+    pub stored: PathBuf,
+}
+
+impl SnapshotStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SnapshotStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn snap_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{SNAP_EXT}"))
+    }
+
+    pub fn pending_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{PENDING_EXT}"))
+    }
+
+    /// The stored snapshot, or `None` when there is none.
+    pub fn read(&self, name: &str) -> Result<Option<SnapFile>, StoreError> {
+        read_file(&self.snap_path(name))
+    }
+
+    /// Writes `<name>.snap`, atomically.
+    pub fn write(&self, name: &str, snap: &SnapFile) -> Result<PathBuf, StoreError> {
+        let path = self.snap_path(name);
+        write_atomic(&path, snap.to_text().as_bytes())?;
+        // The pending version, if any, is now stale.
+        let _ = self.discard_pending(name);
+        Ok(path)
+    }
+
+    /// Writes `<name>.snap.new`, atomically.
+    pub fn write_pending(&self, name: &str, snap: &SnapFile) -> Result<PathBuf, StoreError> {
+        let path = self.pending_path(name);
+        write_atomic(&path, snap.to_text().as_bytes())?;
+        Ok(path)
+    }
+
+    /// Removes `<name>.snap.new`; an absent one is no error.
+    pub fn discard_pending(&self, name: &str) -> Result<(), StoreError> {
+        let path = self.pending_path(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StoreError::Write { path, source }),
+        }
+    }
+
+    /// Makes the pending version the stored one: one rename, so never half-done.
+    pub fn accept(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let from = self.pending_path(name);
+        let to = self.snap_path(name);
+        std::fs::rename(&from, &to).map_err(|source| StoreError::Write {
+            path: to.clone(),
+            source,
+        })?;
+        Ok(to)
+    }
+
+    /// Every pending snapshot, sorted by name.
+    pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
+        Ok(self
+            .names_with(PENDING_EXT)?
+            .into_iter()
+            .map(|name| Pending {
+                pending: self.pending_path(&name),
+                stored: self.snap_path(&name),
+                name,
+            })
+            .collect())
+    }
+
+    /// The names of every stored snapshot, sorted.
+    pub fn stored(&self) -> Result<Vec<String>, StoreError> {
+        self.names_with(SNAP_EXT)
+    }
+
+    fn names_with(&self, ext: &str) -> Result<Vec<String>, StoreError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| {
+                let file = e.file_name().to_string_lossy().into_owned();
+                file.strip_suffix(ext).map(str::to_owned)
+            })
+            .filter(|name| !name.is_empty())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Reads and parses a snapshot file; `None` when it does not exist.
+pub fn read_file(path: &Path) -> Result<Option<SnapFile>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    SnapFile::parse(&text)
+        .map(Some)
+        .map_err(|source| StoreError::Format {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the writing done by `fill`. If `fill` fails, the temporary
+/// file is removed and `path` is left as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
+    let err = |source| StoreError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    // Same folder: a rename within one file system is atomic.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".obflow-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(err)?;
+    fill(temp.as_file_mut()).map_err(err)?;
+    // Temporary files are private (0600); a snapshot is an ordinary, shareable file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(m) => Some(m.permissions()),
+        Err(_) => default_permissions(),
+    };
+    if let Some(p) = permissions {
+        temp.as_file().set_permissions(p).map_err(err)?;
+    }
+    temp.as_file_mut().sync_all().map_err(err)?;
+    temp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::format::Header;
+
+    fn snap(contents: &str) -> SnapFile {
+        SnapFile {
+            header: Header::default(),
+            contents: contents.into(),
+        }
+    }
+
+    #[test]
+    fn write_read_pending_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path().join("snapshots"));
+        assert!(store.read("a").unwrap().is_none());
+        store.write("a", &snap("one")).unwrap();
+        assert_eq!(store.read("a").unwrap().unwrap().contents, "one");
+        store.write_pending("a", &snap("two")).unwrap();
+        store.write_pending("b", &snap("new")).unwrap();
+        let names: Vec<_> = store
+            .pending()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        store.accept("a").unwrap();
+        assert_eq!(store.read("a").unwrap().unwrap().contents, "two");
+        store.discard_pending("b").unwrap();
+        assert!(store.pending().unwrap().is_empty());
+        assert_eq!(store.stored().unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_the_old_file_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        store.write("a", &snap("the old contents")).unwrap();
+        let before = std::fs::read_to_string(store.snap_path("a")).unwrap();
+        let result = write_atomic_with(&store.snap_path("a"), |f| {
+            f.write_all(b"---\nsource: half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(
+            matches!(result, Err(StoreError::Write { .. })),
+            "{result:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(store.snap_path("a")).unwrap(),
+            before
+        );
+        // No temporary file is left behind.
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files, ["a.snap"]);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        std::fs::write(store.snap_path("x"), "not a snapshot").unwrap();
+        assert!(matches!(store.read("x"), Err(StoreError::Format { .. })));
+    }
+}

@@ -45,7 +45,7 @@ TOKEN="$(curl -s "$BASE/connect/token" -d grant_type=authorization_code \
   | sed 's/.*"access_token":"\([^"]*\)".*/\1/')"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/data/v1/accounts")" = 200 ]
 
-echo; echo "== GET /data/v1/accounts (RS256 token verified on every request)"
+echo; echo "== GET /data/v1/accounts (one RS256 token; its signature check is cached after the first call)"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $TOKEN" "$BASE/data/v1/accounts"
 
 cat >/tmp/obflow-token.lua <<LUA

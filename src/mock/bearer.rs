@@ -49,7 +49,16 @@ pub fn authorize<'a>(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(Denial::Missing)?;
-    let claims = state.signer.verify(token).ok_or(Denial::Invalid)?;
+    let claims = match state.verified_tokens.get_cloned(token) {
+        Some(claims) => claims,
+        None => {
+            let claims = state.signer.verify(token).ok_or(Denial::Invalid)?;
+            state
+                .verified_tokens
+                .insert(token.to_owned(), claims.clone());
+            claims
+        }
+    };
     let connection = state
         .connections
         .get_cloned(&claims.sub)

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::clock::{ClockName, VirtualClock};
 use super::fixtures::Fixtures;
-use super::jwt::TokenSigner;
+use super::jwt::{AccessClaims, TokenSigner};
 
 pub const CODE_LIFETIME: i64 = 5 * 60;
 pub const ACCESS_TOKEN_LIFETIME: i64 = 3_600;
@@ -28,6 +28,9 @@ pub struct MockState {
     pub codes: ShardedMap<AuthCode>,
     pub refresh_tokens: ShardedMap<RefreshGrant>,
     pub connections: ShardedMap<Connection>,
+    /// Access tokens whose signature was already checked → their claims. RSA verification
+    /// dominates a Data API call, and a client reuses its token; emptied on every purge.
+    pub verified_tokens: ShardedMap<AccessClaims>,
 }
 
 impl MockState {
@@ -41,12 +44,14 @@ impl MockState {
             codes: ShardedMap::default(),
             refresh_tokens: ShardedMap::default(),
             connections: ShardedMap::default(),
+            verified_tokens: ShardedMap::default(),
         }
     }
 
     /// Drops what can no longer be used: finished or stale dialogs and old codes. Codes are
     /// kept a while past their expiry so a late reuse is still told "already exchanged".
     pub fn purge_expired(&self) {
+        self.verified_tokens.clear();
         let clock = &self.clock;
         self.dialogs
             .retain(|d| clock.now(&d.clock) - d.created_at < DIALOG_LIFETIME);

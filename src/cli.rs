@@ -92,6 +92,24 @@ pub struct RunArgs {
     /// Print each request that would be sent (rendered, secrets redacted) and send none.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Write a JUnit XML report here: a testsuite per file, a testcase per scenario.
+    #[arg(long, value_name = "PATH")]
+    pub report_junit: Option<PathBuf>,
+
+    /// Write a JSON report here (format: docs/reports.md).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+
+    /// Run shard K of N (1 <= K <= N): N machines with K = 1..N together run every scenario
+    /// once. The others are reported as skipped.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::run::Shard>,
+
+    /// Run each selected scenario N times (soak runs); each run is reported on its own.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub repeat: u32,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

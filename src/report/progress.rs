@@ -61,6 +61,12 @@ impl Progress {
                 }
                 self.bar.inc(1);
             }
+            // A person is asked to act (paste a URL at a prompt): a bar redrawing the line
+            // they type on would garble it, so it goes away for the rest of the run.
+            Event::Notice(_) => {
+                self.bar.disable_steady_tick();
+                self.bar.set_draw_target(ProgressDrawTarget::hidden());
+            }
             _ => {}
         }
     }

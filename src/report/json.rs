@@ -15,7 +15,7 @@ use crate::diagnostic::Location;
 use crate::run::{Event, Outcome, RunSummary, ScenarioReport, Shard, SkipReason, StepReport};
 use crate::secret::Redactor;
 
-use super::{FileReport, ReportError, millis, write_atomic};
+use super::{FileReport, ReportError, millis, retained, write_atomic};
 
 /// Bumped when a field changes meaning or goes away; adding fields keeps the version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -278,7 +278,7 @@ fn step_json<'a>(
 impl FileReport for JsonReport {
     fn on_event(&mut self, event: &Event) {
         match event {
-            Event::ScenarioFinished(report) => self.scenarios.push(report.clone()),
+            Event::ScenarioFinished(report) => self.scenarios.push(retained(report, false)),
             Event::RunFinished(summary) => self.summary = *summary,
             _ => {}
         }

@@ -21,7 +21,7 @@ use crate::run::{Event, Outcome, RunSummary, ScenarioReport};
 use crate::secret::Redactor;
 
 use super::text::{problems, transcript};
-use super::{FileReport, ReportError, write_atomic};
+use super::{FileReport, ReportError, retained, write_atomic};
 
 pub struct JunitReport {
     path: PathBuf,
@@ -116,7 +116,10 @@ fn status(scenario: &ScenarioReport, redactor: &Redactor) -> TestCaseStatus {
 impl FileReport for JunitReport {
     fn on_event(&mut self, event: &Event) {
         match event {
-            Event::ScenarioFinished(report) => self.scenarios.push(report.clone()),
+            // Only failed scenarios' exchanges are written.
+            Event::ScenarioFinished(report) => self
+                .scenarios
+                .push(retained(report, report.outcome == Outcome::Failed)),
             Event::RunFinished(summary) => self.summary = Some(*summary),
             _ => {}
         }

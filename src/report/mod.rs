@@ -156,6 +156,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], kind: &'static str) -> Result<(),
     Ok(())
 }
 
+/// What a file report keeps of a finished scenario until the run ends: without its
+/// exchanges unless `keep_exchanges`, so a long run recording transcripts does not hold every
+/// response in memory.
+fn retained(
+    report: &std::sync::Arc<crate::run::ScenarioReport>,
+    keep_exchanges: bool,
+) -> std::sync::Arc<crate::run::ScenarioReport> {
+    if keep_exchanges || report.steps.iter().all(|s| s.exchanges.is_empty()) {
+        return report.clone();
+    }
+    let mut slim = (**report).clone();
+    for step in &mut slim.steps {
+        step.exchanges = Vec::new();
+    }
+    std::sync::Arc::new(slim)
+}
+
 fn parent_dir(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -52,7 +52,10 @@ async fn flow(client: &reqwest::Client, base: &str, n: usize) -> Result<(), Erro
         .await?
         .json()
         .await?;
-    let token = tokens["access_token"].as_str().ok_or("no token")?.to_owned();
+    let token = tokens["access_token"]
+        .as_str()
+        .ok_or("no token")?
+        .to_owned();
     let accounts: serde_json::Value = client
         .get(format!("{base}/signup-plus/accounts"))
         .bearer_auth(&token)

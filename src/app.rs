@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::exit;
 use crate::report::style::Palette;
 use crate::report::terminal::TerminalReporter;
+use crate::report::{self, Reporters};
 use crate::run::{self, RunConfig};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::secret::{Redactor, is_secret_name};
@@ -242,8 +243,16 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         }
     };
     let scenarios: Vec<Arc<Scenario>> = loaded.scenarios.into_iter().map(Arc::new).collect();
-    let mut reporter =
-        TerminalReporter::new(std::io::stdout(), stdout, args.verbose || args.dry_run);
+    let mut reporters = match build_reporters(&args, stdout, &redactor, &target) {
+        Ok(reporters) => reporters,
+        Err(e) => {
+            eprintln!("{}: {e}", stderr.error.paint("error"));
+            return exit::ENVIRONMENT;
+        }
+    };
+    let junit = args.report_junit.is_some();
+    // The event loop borrows the reporters; they write their files after it.
+    let feed = &mut reporters;
     let result = runtime.block_on(async move {
         // The embedded mock lives as long as the run, on a free loopback port.
         let mut target = target;
@@ -265,7 +274,8 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         let config = RunConfig {
             jobs,
             fail_fast: args.fail_fast,
-            record_transcripts: args.verbose || args.dry_run,
+            // JUnit carries the transcripts of failed scenarios.
+            record_transcripts: args.verbose || args.dry_run || junit,
             default_timeout: run::DEFAULT_TIMEOUT,
             cli_vars: loaded.cli_vars,
             env: Value::Object(loaded.env),
@@ -273,12 +283,13 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             max_wait: args.max_wait,
             dry_run: args.dry_run,
             snapshots,
+            repeat: args.repeat as usize,
+            shard: args.shard,
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let engine = tokio::spawn(run::run(scenarios, config, templates, redactor, tx));
         while let Some(event) = rx.recv().await {
-            // A closed stdout (`| head`) must not stop the run.
-            let _ = reporter.on_event(&event);
+            feed.on_event(&event);
         }
         match engine.await {
             Ok(Ok(summary)) => Ok(summary),
@@ -286,7 +297,12 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             Err(e) => Err(format!("the engine stopped: {e}")),
         }
     });
+    let report_errors = reporters.finish();
+    for e in &report_errors {
+        eprintln!("{}: {e}", stderr.error.paint("error"));
+    }
     match result {
+        Ok(_) if !report_errors.is_empty() => exit::ENVIRONMENT,
         Ok(summary) if summary.failed == 0 => exit::PASSED,
         Ok(_) => exit::FAILED,
         Err(message) => {
@@ -349,4 +365,51 @@ fn prune_command(args: crate::cli::PruneArgs, stderr: Palette) -> i32 {
             exit::ENVIRONMENT
         }
     }
+}
+
+/// The terminal, and what the flags and the environment add: annotations under GitHub
+/// Actions, a progress bar for a person at a terminal, JUnit and JSON files. Report paths
+/// are checked before anything runs.
+fn build_reporters(
+    args: &RunArgs,
+    stdout: Palette,
+    redactor: &Redactor,
+    target: &target::Target,
+) -> Result<Reporters, report::ReportError> {
+    let mut reporters = Reporters::new();
+    reporters.add_console(TerminalReporter::new(
+        std::io::stdout(),
+        stdout,
+        args.verbose || args.dry_run,
+    ));
+    if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
+        reporters.add_console(report::annotations::AnnotationReporter::new(
+            std::io::stdout(),
+            redactor.clone(),
+        ));
+    }
+    if report::progress::enabled_here() {
+        reporters.set_progress(report::progress::Progress::new());
+    }
+    if let Some(path) = &args.report_junit {
+        report::check_writable(path, "JUnit")?;
+        reporters.add_file(report::junit::JunitReport::new(
+            path.clone(),
+            redactor.clone(),
+        ));
+    }
+    if let Some(path) = &args.report_json {
+        report::check_writable(path, "JSON")?;
+        let run = report::json::RunInfo {
+            target: target.name.clone(),
+            repeat: args.repeat as usize,
+            shard: args.shard,
+        };
+        reporters.add_file(report::json::JsonReport::new(
+            path.clone(),
+            redactor.clone(),
+            run,
+        ));
+    }
+    Ok(reporters)
 }

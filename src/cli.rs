@@ -95,6 +95,23 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Write a JUnit XML report here: a testsuite per file, a testcase per scenario.
+    #[arg(long, value_name = "PATH")]
+    pub report_junit: Option<PathBuf>,
+
+    /// Write a JSON report here (format: docs/reports.md).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+
+    /// Run shard K of N (1 <= K <= N): N machines with K = 1..N together run every scenario
+    /// once. The others are reported as skipped.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::run::Shard>,
+
+    /// Run each selected scenario N times (soak runs); each run is reported on its own.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub repeat: u32,
     /// Snapshots: check (compare, never write), new (write `.snap.new` for review), update
     /// (write `.snap` in place), auto (check when CI is set, new otherwise).
     #[arg(long, value_enum, default_value_t = crate::snapshot::ModeChoice::Auto, value_name = "MODE")]

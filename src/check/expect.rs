@@ -110,6 +110,12 @@ impl Expectation {
         self.checks.is_empty()
     }
 
+    /// Each check's name and the location of its key, in file order (for reports that list
+    /// every check, passed or not).
+    pub fn checks(&self) -> impl Iterator<Item = (&str, &Location)> {
+        self.checks.iter().map(|c| (c.name.as_str(), &c.location))
+    }
+
     /// Every template string in an expected value, with its path, so the loader can check
     /// that the variables they use will be defined.
     pub fn templates(&self) -> Vec<(&str, &YamlPath)> {

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::check::CheckFailure;
-use crate::run::{Event, Outcome, ScenarioReport, StepReport};
+use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
 use crate::scenario::duration::format_duration;
 
 use super::style::Palette;
@@ -52,12 +52,20 @@ impl<W: Write> TerminalReporter<W> {
                     self.out,
                     "{}",
                     p.dim.paint(&{
-                        let total = summary.passed + summary.failed + summary.skipped;
-                        format!(
+                        let total = summary.passed + summary.failed + summary.skipped
+                            - summary.outside_shard;
+                        let mut line = format!(
                             "ran {total} scenario{} in {}",
                             if total == 1 { "" } else { "s" },
                             format_duration(summary.duration)
-                        )
+                        );
+                        if summary.outside_shard > 0 {
+                            line.push_str(&format!(
+                                " ({} skipped: in other shards)",
+                                summary.outside_shard
+                            ));
+                        }
+                        line
                     })
                 )?;
                 let mut line = format!("{} passed, {} failed", summary.passed, summary.failed);
@@ -72,6 +80,10 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
+        // Another shard's scenarios would drown this shard's lines; the summary counts them.
+        if matches!(report.skip_reason, Some(SkipReason::OutsideShard(_))) {
+            return Ok(());
+        }
         let p = self.palette;
         for s in report.steps.iter().filter_map(|s| s.snapshot.as_ref()) {
             if s.status.is_pending() {
@@ -141,6 +153,13 @@ impl<W: Write> TerminalReporter<W> {
             step.keyword,
             format_duration(step.duration)
         )?;
+        if step.attempts > 1 {
+            writeln!(
+                self.out,
+                "     {}",
+                p.dim.paint(&format!("after {} attempts", step.attempts))
+            )?;
+        }
         for exchange in &step.exchanges {
             for line in exchange.request.lines() {
                 writeln!(self.out, "    {} {line}", p.dim.paint(">"))?;
@@ -153,12 +172,15 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn step_failure(&mut self, report: &ScenarioReport, step: &StepReport) -> std::io::Result<()> {
-        let context = format!(
+        let mut context = format!(
             "scenario `{}`, step {} `{}`",
             report.name,
             step.index + 1,
             step.label
         );
+        if step.attempts > 1 {
+            context.push_str(&format!(", after {} attempts", step.attempts));
+        }
         if let Some(error) = &step.error {
             let rendered = error.clone().note(context.clone()).render(&self.palette);
             write_indented(&mut self.out, &rendered)?;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use crate::check::CheckFailure;
 use crate::diagnostic::Diagnostic;
-use crate::scenario::SourceFile;
+use crate::scenario::{Scenario, SourceFile};
+
+use super::shard::Shard;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -37,12 +39,46 @@ pub enum Outcome {
 pub struct ScenarioReport {
     /// Position in the run's plan, so reports can keep file order.
     pub index: usize,
+    /// The scenario's name, with ` (run k/N)` when `--repeat` runs it several times.
     pub name: String,
     pub file: PathBuf,
     pub source: Arc<SourceFile>,
     pub outcome: Outcome,
     pub duration: Duration,
     pub steps: Vec<StepReport>,
+    /// The scenario as loaded: file reporters read its location and its checks from it.
+    pub scenario: Arc<Scenario>,
+    /// Which run of the scenario this is, when `--repeat` asks for more than one.
+    pub repetition: Option<Repetition>,
+    /// Why the scenario did not run, when its outcome is `Skipped`.
+    pub skip_reason: Option<SkipReason>,
+}
+
+/// Run `run` of `of` (both from 1) of a repeated scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repetition {
+    pub run: usize,
+    pub of: usize,
+}
+
+/// Why a scenario was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `--fail-fast` stopped the run after an earlier failure.
+    FailFast,
+    /// `--shard K/N`: another shard runs it.
+    OutsideShard(Shard),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::FailFast => f.write_str("not run: --fail-fast stopped after a failure"),
+            SkipReason::OutsideShard(shard) => {
+                write!(f, "not in shard {shard}: another shard runs it")
+            }
+        }
+    }
 }
 
 impl ScenarioReport {
@@ -65,7 +101,10 @@ pub struct StepReport {
     /// Why the step could not complete (request failed, template error, capture missing).
     pub error: Option<Diagnostic>,
     /// Requests and responses, redacted; recorded only when a reporter asks for them.
+    /// With `retry`, the exchanges of the last attempt.
     pub exchanges: Vec<Transcript>,
+    /// How many times the step ran: 1, or more when `retry` re-ran it.
+    pub attempts: u32,
     /// The step's snapshot check, when it has `snapshot:` (its failure, if any, is also one
     /// of `failures`; this carries the file, the status and the diff).
     pub snapshot: Option<crate::snapshot::SnapshotReport>,
@@ -94,6 +133,8 @@ pub struct RunSummary {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Of `skipped`, those another shard runs (`--shard`).
+    pub outside_shard: usize,
     pub duration: Duration,
 }
 

@@ -34,7 +34,7 @@ impl From<Diagnostic> for StepError {
 /// The state of one scenario while it runs; steps read and update it.
 pub struct ScenarioState<'a> {
     pub run: &'a RunContext,
-    pub scenario: &'a Scenario,
+    pub scenario: &'a Arc<Scenario>,
     /// The mock's virtual clock this scenario uses, so concurrent scenarios can each move
     /// time without disturbing the others.
     pub clock: String,
@@ -51,7 +51,7 @@ pub struct ScenarioState<'a> {
 }
 
 impl<'a> ScenarioState<'a> {
-    pub fn new(run: &'a RunContext, scenario: &'a Scenario, index: usize) -> Self {
+    pub fn new(run: &'a RunContext, scenario: &'a Arc<Scenario>, index: usize) -> Self {
         ScenarioState {
             run,
             scenario,
@@ -119,6 +119,9 @@ impl<'a> ScenarioState<'a> {
             },
             duration: started.elapsed(),
             steps: reports,
+            scenario: self.scenario.clone(),
+            repetition: None,
+            skip_reason: None,
         }
     }
 
@@ -209,7 +212,7 @@ impl<'a> ScenarioState<'a> {
             }
         };
         let Some(for_each) = &step.for_each else {
-            return vec![self.run_once(step, &scope, None).await];
+            return vec![self.run_with_retry(step, &scope, None).await];
         };
         let ctx = self.context(&scope);
         let items = match render_tree(
@@ -255,7 +258,9 @@ impl<'a> ScenarioState<'a> {
             let mut item_scope = scope.clone();
             let label = format!("[{i}] {}", crate::scenario::model::value_to_text(&item));
             item_scope.insert(for_each.var.clone(), item);
-            let report = self.run_once(step, &item_scope, Some((i, label))).await;
+            let report = self
+                .run_with_retry(step, &item_scope, Some((i, label)))
+                .await;
             let stop = report.stops_scenario();
             reports.push(report);
             if stop {
@@ -263,6 +268,32 @@ impl<'a> ScenarioState<'a> {
             }
         }
         reports
+    }
+
+    /// Runs a step once, or, with `retry`, again after each failed attempt until it passes or
+    /// the retries are used up. The report counts the attempts and times them all; it keeps
+    /// the exchanges of the last attempt.
+    async fn run_with_retry(
+        &mut self,
+        step: &Step,
+        scope: &Map<String, Value>,
+        item: Option<(usize, String)>,
+    ) -> StepReport {
+        let Some(retry) = &step.retry else {
+            return self.run_once(step, scope, item).await;
+        };
+        let started = Instant::now();
+        let mut attempts = 1;
+        loop {
+            let mut report = self.run_once(step, scope, item.clone()).await;
+            report.attempts = attempts;
+            if report.outcome != Outcome::Failed || attempts > retry.count || self.run.dry_run {
+                report.duration = started.elapsed();
+                return report;
+            }
+            attempts += 1;
+            tokio::time::sleep(retry.interval).await;
+        }
     }
 
     async fn run_once(
@@ -319,7 +350,7 @@ impl<'a> ScenarioState<'a> {
             body: &response.body,
             json: response.json.as_ref(),
         };
-        let failures: Vec<CheckFailure> = if step.has_expectations() {
+        let mut failures: Vec<CheckFailure> = if step.has_expectations() {
             // The context may have changed (the session learnt tokens): render checks anew.
             let ctx = self.context(scope);
             let templates = &self.run.templates;
@@ -328,6 +359,15 @@ impl<'a> ScenarioState<'a> {
         } else {
             steps::default_check(step, &response).into_iter().collect()
         };
+        if let Some(until) = step.retry.as_ref().and_then(|r| r.until.as_ref()) {
+            let ctx = self.context(scope);
+            let templates = &self.run.templates;
+            let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
+            failures.extend(until.evaluate(&view, &mut render).into_iter().map(|mut f| {
+                f.check = format!("retry until {}", f.check);
+                f
+            }));
+        }
         let failures: Vec<CheckFailure> = failures
             .into_iter()
             .map(|f| self.redact_failure(f))
@@ -545,5 +585,6 @@ fn step_report(
         error,
         exchanges,
         snapshot: None,
+        attempts: u32::from(outcome != Outcome::Skipped),
     }
 }

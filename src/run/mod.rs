@@ -6,6 +6,7 @@ pub mod executor;
 pub mod http;
 pub mod render;
 pub mod session;
+pub mod shard;
 mod steps;
 
 use std::sync::Arc;
@@ -15,7 +16,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 
-pub use event::{Event, Outcome, RunSummary, ScenarioReport, StepReport, Transcript};
+pub use event::{
+    Event, Outcome, Repetition, RunSummary, ScenarioReport, SkipReason, StepReport, Transcript,
+};
+pub use shard::Shard;
 
 use crate::scenario::Scenario;
 use crate::secret::Redactor;
@@ -43,6 +47,10 @@ pub struct RunConfig {
     pub max_wait: Duration,
     /// Print requests, send none.
     pub dry_run: bool,
+    /// `--repeat`: how many times each selected scenario runs (at least 1).
+    pub repeat: usize,
+    /// `--shard K/N`: run only this shard's scenarios; the others are reported skipped.
+    pub shard: Option<Shard>,
     /// Snapshot mode, folder and project-wide redactions.
     pub snapshots: crate::snapshot::SnapshotSettings,
 }
@@ -100,15 +108,22 @@ pub async fn run(
         prompt_lock: tokio::sync::Mutex::new(()),
         events: events.clone(),
     });
-    let _ = events.send(Event::RunStarted {
-        total: scenarios.len(),
-    });
+    let (plan, elsewhere) = plan(&scenarios, config.repeat, config.shard);
+    let _ = events.send(Event::RunStarted { total: plan.len() });
+    let mut summary = RunSummary::default();
+    // Scenarios another shard runs are reported at once, so reports list every scenario.
+    for entry in elsewhere {
+        let reason = SkipReason::OutsideShard(config.shard.expect("only a shard leaves some out"));
+        let report = Arc::new(skipped_report(&entry, reason));
+        summary.record(report.outcome);
+        summary.outside_shard += 1;
+        let _ = events.send(Event::ScenarioFinished(report));
+    }
     let permits = Arc::new(Semaphore::new(jobs));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut summary = RunSummary::default();
 
-    for (index, scenario) in scenarios.into_iter().enumerate() {
+    for entry in plan {
         let permit = permits
             .clone()
             .acquire_owned()
@@ -116,7 +131,7 @@ pub async fn run(
             .expect("the semaphore is never closed");
         if stop.load(Ordering::Relaxed) {
             drop(permit);
-            let report = Arc::new(skipped_report(index, &scenario));
+            let report = Arc::new(skipped_report(&entry, SkipReason::FailFast));
             summary.record(report.outcome);
             let _ = events.send(Event::ScenarioFinished(report));
             continue;
@@ -127,12 +142,14 @@ pub async fn run(
         let fail_fast = config.fail_fast;
         tasks.spawn(async move {
             let _ = events.send(Event::ScenarioStarted {
-                index,
-                name: scenario.name.clone(),
+                index: entry.index,
+                name: entry.name.clone(),
             });
-            let report = executor::ScenarioState::new(&context, &scenario, index)
-                .execute(index)
+            let mut report = executor::ScenarioState::new(&context, &entry.scenario, entry.index)
+                .execute(entry.index)
                 .await;
+            report.name = entry.name;
+            report.repetition = entry.repetition;
             if fail_fast && report.outcome == Outcome::Failed {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -154,14 +171,62 @@ pub async fn run(
     Ok(summary)
 }
 
-fn skipped_report(index: usize, scenario: &Scenario) -> ScenarioReport {
+/// One run of one scenario, in the order reports list them.
+struct PlanEntry {
+    /// Position in the run (across shards: every shard numbers alike).
+    index: usize,
+    scenario: Arc<Scenario>,
+    /// The scenario's name, with ` (run k/N)` when it is repeated.
+    name: String,
+    repetition: Option<Repetition>,
+}
+
+/// Expands `--repeat` and applies `--shard`: the runs this process makes, and those another
+/// shard makes. Repetitions of a scenario stay together in one shard, and every shard numbers
+/// the runs alike, so merged reports line up.
+fn plan(
+    scenarios: &[Arc<Scenario>],
+    repeat: usize,
+    shard: Option<Shard>,
+) -> (Vec<PlanEntry>, Vec<PlanEntry>) {
+    let repeat = repeat.max(1);
+    let mut mine = Vec::with_capacity(scenarios.len() * repeat);
+    let mut elsewhere = Vec::new();
+    for scenario in scenarios {
+        let here = shard.is_none_or(|s| s.contains(scenario.file(), &scenario.name));
+        for run in 1..=repeat {
+            let repetition = (repeat > 1).then_some(Repetition { run, of: repeat });
+            let entry = PlanEntry {
+                index: mine.len() + elsewhere.len(),
+                name: match repetition {
+                    Some(r) => format!("{} (run {}/{})", scenario.name, r.run, r.of),
+                    None => scenario.name.clone(),
+                },
+                scenario: scenario.clone(),
+                repetition,
+            };
+            if here {
+                mine.push(entry);
+            } else {
+                elsewhere.push(entry);
+            }
+        }
+    }
+    (mine, elsewhere)
+}
+
+fn skipped_report(entry: &PlanEntry, reason: SkipReason) -> ScenarioReport {
+    let scenario = &entry.scenario;
     ScenarioReport {
-        index,
-        name: scenario.name.clone(),
+        index: entry.index,
+        name: entry.name.clone(),
         file: scenario.file().to_path_buf(),
         source: scenario.source.clone(),
         outcome: Outcome::Skipped,
         duration: Duration::ZERO,
+        scenario: scenario.clone(),
+        repetition: entry.repetition,
+        skip_reason: Some(reason),
         steps: scenario
             .steps
             .iter()
@@ -174,6 +239,7 @@ fn skipped_report(index: usize, scenario: &Scenario) -> ScenarioReport {
                 failures: vec![],
                 error: None,
                 exchanges: vec![],
+                attempts: 0,
                 snapshot: None,
             })
             .collect(),

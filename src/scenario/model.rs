@@ -56,6 +56,8 @@ pub struct Step {
     pub snapshot: Option<crate::snapshot::SnapshotSpec>,
     /// Repeat the step once per item of a list.
     pub for_each: Option<ForEach>,
+    /// Run the step again while it fails (`retry:`).
+    pub retry: Option<Retry>,
     /// Variables set by the `include` this step came from, rendered before it runs.
     pub scope: Vec<ScopedVar>,
     /// The file the step is written in: the scenario's, or an included flow's.
@@ -89,6 +91,17 @@ pub struct ForEach {
     pub path: YamlPath,
 }
 
+/// `retry: N` or `retry: { count, interval, until }`: after a failed attempt, wait
+/// `interval` and run the step again, at most `count` more times. `until` is a condition in
+/// `expect`'s syntax that must hold too; unlike `expect`, it keeps the step's default check.
+#[derive(Debug)]
+pub struct Retry {
+    /// Retries after the first attempt: the step runs at most `count + 1` times.
+    pub count: u32,
+    pub interval: Duration,
+    pub until: Option<Expectation>,
+}
+
 /// A variable an `include` sets for the steps it brings in.
 #[derive(Debug, Clone)]
 pub struct ScopedVar {
@@ -108,7 +121,7 @@ pub struct Action {
 
 /// Keys a step may have besides its action.
 pub const STEP_KEYS: &[&str] = &[
-    "id", "name", "expect", "capture", "snapshot", "for_each", "as",
+    "id", "name", "expect", "capture", "snapshot", "for_each", "as", "retry",
 ];
 
 impl Action {

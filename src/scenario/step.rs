@@ -11,7 +11,9 @@ use super::actions::{
     ExtendParams, RefreshParams, WaitParams, empty_is_default,
 };
 use super::de::{check_templates, deserialize};
-use super::model::{Action, ForEach, RequestFields, STEP_KEYS, Step, read_timeout, value_to_text};
+use super::model::{
+    Action, ForEach, RequestFields, Retry, STEP_KEYS, Step, read_timeout, value_to_text,
+};
 use super::{SourceFile, YamlPath};
 use crate::check::{CaptureSet, Expectation};
 use crate::diagnostic::{Diagnostic, closest};
@@ -124,6 +126,9 @@ pub fn load_step(
             .ok(),
         None => Some(Expectation::default()),
     };
+    let retry = map
+        .get("retry")
+        .and_then(|raw| read_retry(raw, &path.key("retry"), source, &mut errors));
     let capture = match map.get("capture") {
         Some(raw) => CaptureSet::parse(raw, source, &path.key("capture"))
             .map_err(|mut e| errors.append(&mut e))
@@ -180,6 +185,7 @@ pub fn load_step(
             capture,
             snapshot,
             for_each,
+            retry,
             scope: Vec::new(),
             location: source.location(path),
             source: source.clone(),
@@ -245,6 +251,111 @@ fn read_for_each(
             );
             None
         }
+    }
+}
+
+/// The longest pause `retry` accepts between attempts; longer is surely a typo (`200` meant
+/// as milliseconds), and `wait` is the step for long pauses.
+const MAX_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// What `retry: { count }` defaults to when only `interval` or `until` is given.
+const DEFAULT_RETRY_COUNT: u32 = 3;
+/// The pause between attempts when `interval` is not given.
+const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `retry: 5`, or `retry: { count: 5, interval: 200ms, until: { json: {...} } }`.
+fn read_retry(
+    raw: &Value,
+    path: &YamlPath,
+    source: &SourceFile,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Retry> {
+    const KEYS: &[&str] = &["count", "interval", "until"];
+    let read_count = |value: &Value, at: &YamlPath, errors: &mut Vec<Diagnostic>| match value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+    {
+        Some(n) => Some(n),
+        None => {
+            errors.push(
+                source
+                    .error_at(
+                        at,
+                        format!(
+                            "retry count must be a whole number, got `{}`",
+                            value_to_text(value)
+                        ),
+                    )
+                    .help("the number of retries after the first attempt, e.g. `retry: 5`"),
+            );
+            None
+        }
+    };
+    let map = match raw {
+        Value::Number(_) => {
+            return read_count(raw, path, errors).map(|count| Retry {
+                count,
+                interval: DEFAULT_RETRY_INTERVAL,
+                until: None,
+            });
+        }
+        Value::Object(map) => map,
+        _ => {
+            errors.push(
+                source
+                    .error_at(path, "`retry` takes a number or a mapping")
+                    .help("write `retry: 5` or `retry: { count: 5, interval: 200ms }`"),
+            );
+            return None;
+        }
+    };
+    let before = errors.len();
+    for key in map.keys().filter(|k| !KEYS.contains(&k.as_str())) {
+        let d = source.error_at_key(&path.key(key), format!("unknown key `{key}` in `retry`"));
+        errors.push(match closest(key, KEYS.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("`retry` takes `count`, `interval` and `until`"),
+        });
+    }
+    let count = match map.get("count") {
+        Some(v) => read_count(v, &path.key("count"), errors),
+        None => Some(DEFAULT_RETRY_COUNT),
+    };
+    let interval = match map.get("interval") {
+        None => Some(DEFAULT_RETRY_INTERVAL),
+        Some(v) => match read_timeout(v) {
+            Ok(d) if d <= MAX_RETRY_INTERVAL => Some(d),
+            Ok(_) => {
+                errors.push(
+                    source
+                        .error_at(&path.key("interval"), "retry interval is over an hour")
+                        .help("write e.g. `interval: 200ms` or `interval: 2s`"),
+                );
+                None
+            }
+            Err(msg) => {
+                errors.push(
+                    source
+                        .error_at(&path.key("interval"), msg)
+                        .help("write e.g. `interval: 200ms` or `interval: 2s`"),
+                );
+                None
+            }
+        },
+    };
+    let until = match map.get("until") {
+        None => Some(None),
+        Some(v) => Expectation::parse(v, source, &path.key("until"))
+            .map(Some)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+    };
+    match (count, interval, until) {
+        (Some(count), Some(interval), Some(until)) if errors.len() == before => Some(Retry {
+            count,
+            interval,
+            until,
+        }),
+        _ => None,
     }
 }
 

@@ -49,6 +49,37 @@ fn router() -> Router {
         .route("/whoami", get(whoami))
         .route("/token", post(token))
         .route("/text", get(|| async { "plain text body: Succeeded" }))
+        .route("/flaky/{key}/{failures}", get(flaky))
+        .route("/counter/{key}", get(counter))
+}
+
+/// Calls seen so far per key, for `/flaky` and `/counter` (keys are unique per test).
+static CALLS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, u32>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn next_call(key: &str) -> u32 {
+    let mut calls = CALLS.lock().unwrap_or_else(|e| e.into_inner());
+    let n = calls.entry(key.to_owned()).or_insert(0);
+    *n += 1;
+    *n
+}
+
+/// Fails with 503 for the first `failures` calls with this key, then answers 200: a service
+/// that is not ready yet, for `retry`.
+async fn flaky(UrlPath((key, failures)): UrlPath<(String, u32)>) -> impl IntoResponse {
+    let call = next_call(&key);
+    let status = if call <= failures {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(json!({ "call": call })))
+}
+
+/// Answers 200 with how many times it was called with this key: a job whose progress a
+/// scenario polls with `retry: { until: ... }`.
+async fn counter(UrlPath(key): UrlPath<String>) -> impl IntoResponse {
+    axum::Json(json!({ "count": next_call(&key) }))
 }
 
 async fn json_doc() -> impl IntoResponse {
@@ -161,12 +192,18 @@ impl Project {
 
     /// Runs `obflow ARGS` inside the project, with no colour and no CI variables.
     pub fn obflow(&self, args: &[&str]) -> Run {
+        self.obflow_env(args, &[])
+    }
+
+    /// Like [`Project::obflow`], with these environment variables set.
+    pub fn obflow_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_obflow"))
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("CI")
             .env_remove("GITHUB_ACTIONS")
+            .envs(env.iter().copied())
             .output()
             .expect("run obflow");
         Run::from(output)

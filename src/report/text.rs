@@ -1,0 +1,141 @@
+//! Plain text for file reports and annotations: a scenario's problems (failed checks and
+//! step errors) and its transcript, without colour. The terminal reporter keeps its own,
+//! coloured rendering.
+//!
+//! The engine redacts what it records; these functions redact the recorded texts (response
+//! values, messages, exchanges) once more with the run's final set of secrets, which catches
+//! a secret learnt after a text was recorded. Names, labels and paths come from the scenario
+//! files, which hold no secrets, and are left alone, as the terminal leaves them.
+
+use std::fmt::Write;
+
+use crate::diagnostic::Location;
+use crate::run::{Outcome, ScenarioReport, StepReport};
+use crate::scenario::duration::format_duration;
+use crate::secret::Redactor;
+
+use super::style::Palette;
+use super::terminal::failure_diagnostic;
+
+/// One reason a scenario failed: a check that did not hold, or a step that could not
+/// complete.
+pub(crate) struct Problem<'a> {
+    pub step: &'a StepReport,
+    /// `check` for a failed check, `error` for a step error.
+    pub kind: &'static str,
+    pub location: Option<Location>,
+    /// One line: `check failed: status`, `request failed: ...`.
+    pub headline: String,
+    /// `expected: 200`, `  actual: 404`, or the error's notes and help.
+    pub notes: Vec<String>,
+    /// The rustc-style rendering, with the source line and caret.
+    pub rendered: String,
+}
+
+impl Problem<'_> {
+    /// `step `token`: check failed: status (expected: 200, actual: 404)`, for one-line
+    /// messages.
+    pub fn summary(&self) -> String {
+        let mut line = format!("step `{}`: {}", self.step.label, self.headline);
+        if !self.notes.is_empty() {
+            let notes: Vec<&str> = self.notes.iter().map(|n| n.trim()).collect();
+            let _ = write!(line, " ({})", notes.join(", "));
+        }
+        if let Some(at) = &self.location {
+            let _ = write!(line, " at {at}");
+        }
+        line
+    }
+}
+
+/// Every problem of a scenario, in step order: a step's error first, then its failed checks.
+pub(crate) fn problems<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> Vec<Problem<'a>> {
+    let plain = Palette::plain();
+    let clean = |text: &str| redactor.redact(text).into_owned();
+    let mut out = Vec::new();
+    for step in report.steps.iter().filter(|s| s.outcome == Outcome::Failed) {
+        let context = step_context(report, step);
+        if let Some(error) = &step.error {
+            let mut error = error.clone();
+            error.message = clean(&error.message);
+            error.notes = error.notes.iter().map(|n| clean(n)).collect();
+            error.help = error.help.as_deref().map(clean);
+            let mut notes = error.notes.clone();
+            if let Some(help) = &error.help {
+                notes.push(format!("help: {help}"));
+            }
+            out.push(Problem {
+                step,
+                kind: "error",
+                location: error.location.clone(),
+                headline: error.message.clone(),
+                notes,
+                rendered: error.note(context.clone()).render(&plain),
+            });
+        }
+        for failure in &step.failures {
+            let mut failure = failure.clone();
+            failure.expected = clean(&failure.expected);
+            failure.actual = clean(&failure.actual);
+            let d = failure_diagnostic(report, &failure);
+            out.push(Problem {
+                step,
+                kind: "check",
+                location: Some(failure.location.clone()),
+                headline: d.message.clone(),
+                notes: d.notes.clone(),
+                rendered: d.note(context.clone()).render(&plain),
+            });
+        }
+    }
+    out
+}
+
+fn step_context(report: &ScenarioReport, step: &StepReport) -> String {
+    let mut context = format!(
+        "scenario `{}`, step {} `{}`",
+        report.name,
+        step.index + 1,
+        step.label
+    );
+    if step.attempts > 1 {
+        let _ = write!(context, ", after {} attempts", step.attempts);
+    }
+    context
+}
+
+/// One line per step (`── step token (exchange) ok in 12ms`), each followed by its
+/// exchanges when `exchanges` is set. The exchanges were redacted when recorded.
+pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool, redactor: &Redactor) -> String {
+    let mut out = String::new();
+    for step in &report.steps {
+        let status = match step.outcome {
+            Outcome::Passed => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        };
+        let _ = write!(
+            out,
+            "── step {} ({}) {status} in {}",
+            step.label,
+            step.keyword,
+            format_duration(step.duration)
+        );
+        if step.attempts > 1 {
+            let _ = write!(out, " after {} attempts", step.attempts);
+        }
+        out.push('\n');
+        if !exchanges {
+            continue;
+        }
+        for exchange in &step.exchanges {
+            for line in redactor.redact(&exchange.request).lines() {
+                let _ = writeln!(out, "  > {line}");
+            }
+            for line in redactor.redact(&exchange.response).lines() {
+                let _ = writeln!(out, "  < {line}");
+            }
+        }
+    }
+    out
+}

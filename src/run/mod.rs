@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 
 pub use event::{Event, Outcome, RunSummary, ScenarioReport, StepReport, Transcript};
+pub use steps::DEFAULT_SCOPES;
 
 use crate::scenario::Scenario;
 use crate::secret::Redactor;

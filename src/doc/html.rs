@@ -9,9 +9,12 @@ code{font-family:ui-monospace,monospace;font-size:.9em}\
 blockquote{color:#555;border-left:3px solid #ccc;margin-left:0;padding-left:1rem}\
 section.guide+section.guide{border-top:1px solid #ddd;margin-top:3rem}";
 
+/// The first line of every page.
+pub const DOCTYPE: &str = "<!DOCTYPE html>\n";
+
 pub fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "{DOCTYPE}<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
 }

@@ -28,6 +28,15 @@ pub fn execute(cli: Cli) -> i32 {
         Command::List(args) => list_command(args, stderr),
         Command::Mock(args) => crate::mock::run_standalone(&args),
         Command::Snapshots(args) => snapshots_command(args, cli.color.for_stdout(), stderr),
+        Command::Doc(args) => doc_command(args, stderr),
+        Command::Schema => print_stdout(crate::schema::scenario_schema_text().as_bytes()),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            // Into a buffer first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "obflow", &mut script);
+            print_stdout(&script)
+        }
     }
 }
 
@@ -412,4 +421,70 @@ fn build_reporters(
         ));
     }
     Ok(reporters)
+}
+
+/// `obflow doc`: guides from scenarios, to stdout or one file each under `--out`.
+fn doc_command(args: crate::cli::DocArgs, stderr: Palette) -> i32 {
+    use crate::doc::{self, DocTarget, Format, GuideOptions};
+    let templates = Templates::new();
+    let loaded = match load(&args.load, &templates) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return print_invalid(invalid, &stderr),
+    };
+    let target = match ProjectConfig::read(args.config.as_deref())
+        .and_then(|project| DocTarget::resolve(&args.target, &project))
+    {
+        Ok(target) => target,
+        Err(d) => return print_invalid(Invalid(vec![d]), &stderr),
+    };
+    let format = match args.format {
+        crate::cli::DocFormat::Markdown => Format::Markdown,
+        crate::cli::DocFormat::Html => Format::Html,
+    };
+    let options = GuideOptions {
+        target: &target,
+        templates: &templates,
+        cli_vars: &loaded.cli_vars,
+        snapshots: &args.snapshots,
+    };
+    let guides: Vec<_> = loaded
+        .scenarios
+        .iter()
+        .map(|s| doc::build(s, &options))
+        .collect();
+    match &args.out {
+        None => print_stdout(
+            doc::render_all(&loaded.scenarios, &guides, format, &loaded.cli_vars).as_bytes(),
+        ),
+        Some(dir) => match doc::write_all(
+            &loaded.scenarios,
+            &guides,
+            format,
+            &target,
+            &loaded.cli_vars,
+            dir,
+        ) {
+            Ok(files) => {
+                eprintln!("wrote {} files to {}", files.len(), dir.display());
+                exit::PASSED
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", stderr.error.paint("error"));
+                exit::ENVIRONMENT
+            }
+        },
+    }
+}
+
+/// Writes a command's whole output; a closed stdout (`| head`) is not an error worth a panic.
+fn print_stdout(bytes: &[u8]) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write to stdout: {e}");
+            exit::ENVIRONMENT
+        }
+        _ => exit::PASSED,
+    }
 }

@@ -31,6 +31,12 @@ pub enum Command {
     Mock(MockArgs),
     /// Review, accept, reject or prune stored response snapshots.
     Snapshots(SnapshotsArgs),
+    /// Render scenarios as step-by-step integration guides (nothing is sent).
+    Doc(DocArgs),
+    /// Print the JSON Schema of scenario files (for editors).
+    Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
 }
 
 /// What to load, and the values templates see.
@@ -195,4 +201,46 @@ pub struct MockArgs {
 pub enum TokenSigning {
     Rs256,
     Hs256,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DocArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DocFormat::Markdown)]
+    pub format: DocFormat,
+
+    /// Write one file per scenario plus an index into this directory (default: print to
+    /// stdout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Whose hosts the guides show: sandbox (the default: guides are for real
+    /// integrations), live, mock (`obflow mock` on its default port), or a target from the
+    /// project file.
+    #[arg(long, default_value = "sandbox", value_name = "NAME")]
+    pub target: String,
+
+    /// The project file declaring custom targets (default: obflow.yaml when present).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Where step snapshots are read from, for the expected responses.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshots: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

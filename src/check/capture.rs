@@ -99,6 +99,24 @@ impl CaptureSet {
         self.captures.iter().map(|c| c.name.as_str())
     }
 
+    /// Every capture in plain words, in file order, for generated guides: "`account_id`
+    /// from `$.accounts[0].account_id`".
+    pub fn describe(&self) -> Vec<String> {
+        use super::matcher::code_span;
+        self.captures
+            .iter()
+            .map(|c| {
+                let from = match &c.source {
+                    Source::Json(query) => code_span(query.as_str()),
+                    Source::Header(name) => format!("header {}", code_span(name)),
+                    Source::Status => "the status".to_owned(),
+                };
+                let every = if c.all { "every match of " } else { "" };
+                format!("{} from {every}{from}", code_span(&c.name))
+            })
+            .collect()
+    }
+
     /// Takes every capture from the response, in file order; the first that finds nothing
     /// (no node, no header, a body that is not JSON) stops and is returned as a failure.
     pub fn evaluate(&self, response: &ResponseView<'_>) -> Result<Vec<Captured>, CheckFailure> {

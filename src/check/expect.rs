@@ -125,6 +125,31 @@ impl Expectation {
             .collect()
     }
 
+    /// Every check in plain words, in file order, for generated guides: "status is `200`",
+    /// "`$.token_type` equals `Bearer`", "`$.accounts` has length `3`". Expected values are
+    /// shown as written (templates unrendered).
+    pub fn describe(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .map(|check| {
+                let words = check.matcher.describe();
+                match &check.target {
+                    Target::Status => match &check.matcher {
+                        Matcher::Equals(_) => words.replacen("equals", "status is", 1),
+                        _ => format!("status {words}"),
+                    },
+                    Target::Header(name) => {
+                        format!("header {} {words}", super::matcher::code_span(name))
+                    }
+                    Target::Body => format!("the body {words}"),
+                    Target::Json(query) => {
+                        format!("{} {words}", super::matcher::code_span(query.as_str()))
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Evaluates every check and returns the failures (empty = pass). `render` renders an
     /// expected value holding templates; its error becomes a failure of that check.
     pub fn evaluate(
@@ -603,6 +628,24 @@ mod tests {
             f[0].actual,
             "could not render the expected value: undefined variable `other`"
         );
+    }
+
+    #[test]
+    fn checks_read_as_plain_words() {
+        insta::assert_snapshot!(expect(SCENARIO).describe().join("\n"), @r"
+        status is `200`
+        header `content-type` contains `application/json`
+        header `cache-control` equals `no-store`
+        header `x-missing` is absent
+        `$.token_type` equals `Bearer`
+        `$.expires_in` equals `3600`
+        `$.accounts` has length `3`
+        `$.accounts[*].currency` — each item equals `GBP`
+        `$.date_of_birth` matches `^\d{4}-\d{2}-\d{2}$`
+        `$.error` is absent
+        `$.result` equals `multiple_accounts_linked`
+        the body contains `Bearer`
+        ");
     }
 
     #[test]

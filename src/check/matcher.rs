@@ -764,6 +764,65 @@ impl Matcher {
             _ => {}
         }
     }
+
+    /// The matcher in plain words, as a predicate ("equals `Bearer`", "has length `3`"), for
+    /// generated guides. Values appear as Markdown code spans, unrendered templates included.
+    pub fn describe(&self) -> String {
+        match self {
+            Matcher::Equals(e) => format!("equals {}", code_value(&e.value)),
+            Matcher::Exists(true) => "exists".to_owned(),
+            Matcher::Exists(false) => "is absent".to_owned(),
+            Matcher::Length(inner) => match inner.as_ref() {
+                Matcher::Equals(e) => format!("has length {}", code_value(&e.value)),
+                other => format!("has a length that {}", other.describe()),
+            },
+            Matcher::Matches(p) => format!("matches {}", code_span(&p.source)),
+            Matcher::Contains(e) => format!("contains {}", code_value(&e.value)),
+            Matcher::OneOf(e) => format!("is one of {}", code_value(&e.value)),
+            Matcher::Compare(op, e) => {
+                let words = match op {
+                    Comparison::Gt => "is greater than",
+                    Comparison::Gte => "is at least",
+                    Comparison::Lt => "is less than",
+                    Comparison::Lte => "is at most",
+                };
+                format!("{words} {}", code_value(&e.value))
+            }
+            Matcher::Type(t) => format!("is of type {}", code_span(t.name())),
+            Matcher::Each(inner) => format!("— each item {}", inner.describe()),
+            Matcher::Not(inner) => match inner.as_ref() {
+                Matcher::Equals(e) => format!("does not equal {}", code_value(&e.value)),
+                Matcher::Exists(b) => Matcher::Exists(!b).describe(),
+                Matcher::Contains(e) => format!("does not contain {}", code_value(&e.value)),
+                Matcher::Matches(p) => format!("does not match {}", code_span(&p.source)),
+                Matcher::OneOf(e) => format!("is not one of {}", code_value(&e.value)),
+                other => format!("fails this check: {}", other.describe()),
+            },
+            Matcher::All(ms) => ms
+                .iter()
+                .map(Matcher::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
+        }
+    }
+}
+
+/// A value as a Markdown code span: strings as they are, anything else as compact JSON.
+fn code_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => code_span(s),
+        other => code_span(&other.to_string()),
+    }
+}
+
+/// `text` as a Markdown code span, with a longer fence when it holds backticks.
+pub fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{text}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
 }
 
 impl fmt::Display for Matcher {

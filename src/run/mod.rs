@@ -20,6 +20,7 @@ pub use event::{
     Event, Outcome, Repetition, RunSummary, ScenarioReport, SkipReason, StepReport, Transcript,
 };
 pub use shard::Shard;
+pub use steps::DEFAULT_SCOPES;
 
 use crate::scenario::Scenario;
 use crate::secret::Redactor;

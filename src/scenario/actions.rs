@@ -5,6 +5,7 @@
 //! engine reads the rendered tree through the same struct.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -78,7 +79,7 @@ impl ActionKind {
 }
 
 /// `scope:` and `providers:` take a list or a space-separated string.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum WordList {
     List(Vec<String>),
@@ -95,7 +96,7 @@ impl WordList {
 }
 
 /// `auth_link`: builds the link that starts the auth dialog.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthLinkParams {
     /// Scopes, e.g. `[info, accounts, offline_access]`. Default: info accounts balance
@@ -123,7 +124,7 @@ pub struct AuthLinkParams {
 }
 
 /// How `await_code` gets the authorisation code.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeSource {
     /// Plays the user in the mock's dialog over HTTP: no human.
@@ -138,7 +139,7 @@ pub enum CodeSource {
 }
 
 /// `await_code`: the user goes through the dialog and comes back with a code (or an error).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwaitCodeParams {
     #[serde(default)]
@@ -164,7 +165,7 @@ pub struct AwaitCodeParams {
 }
 
 /// `exchange`: the code for tokens. Everything defaults to the session's values.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeParams {
     pub code: Option<String>,
@@ -175,7 +176,7 @@ pub struct ExchangeParams {
 }
 
 /// `refresh`: a new access token from the session's refresh token.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshParams {
     pub refresh_token: Option<String>,
@@ -184,7 +185,7 @@ pub struct RefreshParams {
 }
 
 /// Data API and Signup+ calls.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiParams {
     /// Required for `account`, `balance`, `transactions`; optional for `signup_accounts`.
@@ -200,7 +201,7 @@ pub struct ApiParams {
 }
 
 /// `extend`: extend the connection (UK).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtendParams {
     /// `{ id, name, email }` of the user reconfirming consent.

@@ -371,18 +371,18 @@ impl StepList<'_> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct IncludeSpec {
+pub struct IncludeSpec {
     file: String,
     #[serde(default)]
     vars: indexmap::IndexMap<String, Value>,
 }
 
 /// A shared flow file: steps meant to be included, with default vars.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FlowFile {
+pub struct FlowFile {
     #[serde(default)]
     #[allow(dead_code)]
     name: Option<String>,

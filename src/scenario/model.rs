@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -131,7 +132,7 @@ impl Action {
 }
 
 /// The fields of a `request`, as read after rendering (and, at load, to validate the shape).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestFields {
     #[serde(default = "default_method")]
@@ -157,7 +158,7 @@ fn default_method() -> String {
 
 /// The top level of a scenario file, as serde reads it. Steps are read separately, key by
 /// key, so that an unknown action or a step with two actions gets a precise error.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioHeader {
     pub name: String,

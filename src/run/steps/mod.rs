@@ -8,6 +8,8 @@ mod oauth;
 mod request;
 mod wait;
 
+pub use oauth::DEFAULT_SCOPES;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

@@ -1,0 +1,222 @@
+//! The JSON Schema of scenario files (`obflow schema`, committed as
+//! `schema/scenario.schema.json`), for editors and other tools.
+//!
+//! The parameters of every action, `request` fields, the scenario header and include specs
+//! come from the serde model through schemars, so the schema follows the code. A step is
+//! read key by key by the loader (see `scenario::step`), so its schema is assembled here:
+//! one object whose properties are every action keyword plus the common keys, with a
+//! `oneOf` that requires exactly one action (or a lone `include`). Unknown keys are refused
+//! everywhere the loader refuses them (`additionalProperties: false`), so an editor flags a
+//! misspelt key as the loader would. Expected values and matchers stay loose: their rules
+//! (a matcher mapping, a template, any JSON) are the loader's to explain.
+//!
+//! The schema is draft-07 rather than 2020-12 because that is what the yaml-language-server
+//! (VS Code's YAML extension and most editors) reads best.
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+use crate::scenario::ActionKind;
+use crate::scenario::actions::{
+    ApiParams, AuthLinkParams, AwaitCodeParams, ExchangeParams, ExtendParams, RefreshParams,
+};
+use crate::scenario::load::{FlowFile, IncludeSpec};
+use crate::scenario::model::{RequestFields, STEP_KEYS, ScenarioHeader};
+
+/// Where the committed copy lives in the repository, for the test that keeps it current.
+pub const SCHEMA_PATH: &str = "schema/scenario.schema.json";
+
+/// The schema, as a JSON document.
+pub fn scenario_schema() -> Value {
+    let mut generator = SchemaGenerator::new(SchemaSettings::draft07());
+    let scenario = reference::<ScenarioHeader>(&mut generator);
+    let flow = reference::<FlowFile>(&mut generator);
+    let include = reference::<IncludeSpec>(&mut generator);
+    let mut actions = Map::new();
+    for kind in ActionKind::ALL {
+        let schema = match kind {
+            ActionKind::Request => reference::<RequestFields>(&mut generator),
+            ActionKind::AuthLink => nullable(reference::<AuthLinkParams>(&mut generator)),
+            ActionKind::AwaitCode => nullable(reference::<AwaitCodeParams>(&mut generator)),
+            ActionKind::Exchange => nullable(reference::<ExchangeParams>(&mut generator)),
+            ActionKind::Refresh => nullable(reference::<RefreshParams>(&mut generator)),
+            ActionKind::Extend => nullable(reference::<ExtendParams>(&mut generator)),
+            ActionKind::SignupAccounts | ActionKind::Me | ActionKind::Accounts => {
+                nullable(reference::<ApiParams>(&mut generator))
+            }
+            // The loader refuses these without an account to ask about.
+            ActionKind::Account | ActionKind::Balance | ActionKind::Transactions => json!({
+                "allOf": [
+                    reference::<ApiParams>(&mut generator),
+                    { "required": ["account_id"] }
+                ]
+            }),
+            ActionKind::Wait => wait_schema(),
+        };
+        actions.insert(kind.keyword().to_owned(), schema);
+    }
+    let mut definitions = generator.take_definitions(true);
+    // `steps` is read as raw values by serde (each step is parsed key by key), so schemars
+    // saw `any`: point it at the step schema.
+    let steps = json!({
+        "type": "array",
+        "minItems": 1,
+        "items": { "$ref": "#/definitions/Step" }
+    });
+    for name in ["ScenarioHeader", "FlowFile"] {
+        if let Some(Value::Object(props)) = definitions
+            .get_mut(name)
+            .and_then(|d| d.get_mut("properties"))
+        {
+            props.insert("steps".to_owned(), steps.clone());
+        }
+    }
+    definitions.insert("Step".to_owned(), step_schema(&actions, include));
+    definitions.insert("Expect".to_owned(), expect_schema());
+    definitions.insert("Capture".to_owned(), capture_schema());
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "obflow scenario",
+        "description": "A scenario file run by obflow (or a shared flow brought in with `include`). See docs/editor.md.",
+        "anyOf": [scenario, flow],
+        "definitions": Value::Object(definitions),
+    })
+}
+
+/// The schema as the committed file holds it: pretty JSON and a final newline.
+pub fn scenario_schema_text() -> String {
+    // Serialising a `Value` cannot fail: its keys are strings.
+    let mut text = serde_json::to_string_pretty(&scenario_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn reference<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+fn nullable(schema: Value) -> Value {
+    // `exchange:` with nothing after it means "all defaults", like `exchange: {}`.
+    json!({ "anyOf": [{ "type": "null" }, schema] })
+}
+
+fn wait_schema() -> Value {
+    let duration = json!({
+        "description": "A duration such as `6m`, `1h`, `90d`, a number of seconds, or a template.",
+        "type": ["string", "number"]
+    });
+    json!({
+        "description": "Let time pass: the mock's virtual clock moves at once; elsewhere obflow really sleeps (bounded by --max-wait).",
+        "anyOf": [
+            duration,
+            {
+                "type": "object",
+                "properties": { "for": duration },
+                "required": ["for"],
+                "additionalProperties": false
+            }
+        ]
+    })
+}
+
+fn step_schema(actions: &Map<String, Value>, include: Value) -> Value {
+    let mut properties = actions.clone();
+    for key in STEP_KEYS {
+        let schema = match *key {
+            "id" => json!({
+                "description": "Names the step in reports, snapshots and templates (`steps.<id>`).",
+                "type": "string",
+                "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"
+            }),
+            "name" => json!({
+                "description": "A short sentence saying what the step is for (shown in reports and guides).",
+                "type": "string"
+            }),
+            "expect" => json!({ "$ref": "#/definitions/Expect" }),
+            "capture" => json!({ "$ref": "#/definitions/Capture" }),
+            "for_each" => json!({
+                "description": "Repeat the step once per item: a list, or a template giving one.",
+                "type": ["array", "string"]
+            }),
+            "as" => json!({
+                "description": "The variable holding the current `for_each` item (default `item`).",
+                "type": "string",
+                "pattern": "^[A-Za-z][A-Za-z0-9_]*$"
+            }),
+            // A key the loader accepts that this schema does not describe yet: allow it
+            // rather than flag valid files.
+            _ => json!({}),
+        };
+        properties.insert((*key).to_owned(), schema);
+    }
+    properties.insert(
+        "include".to_owned(),
+        json!({
+            "description": "Run a shared flow's steps here: a file path relative to this file, or `{ file, vars }`.",
+            "anyOf": [{ "type": "string" }, include]
+        }),
+    );
+    let mut one_of: Vec<Value> = actions
+        .keys()
+        .map(|action| json!({ "required": [action] }))
+        .collect();
+    one_of.push(json!({ "required": ["include"] }));
+    json!({
+        "description": "One step: exactly one action with optional id, name, expect, capture and for_each; or an `include` alone.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+        "oneOf": one_of,
+        "dependencies": { "include": { "maxProperties": 1 } }
+    })
+}
+
+fn expect_schema() -> Value {
+    json!({
+        "description": "Checks on the response: `status`, `headers`, `json` (JSONPath keys), `body`, or JSONPath keys starting with `$` directly. Values are expected values or matchers (equals, exists, absent, length, matches, contains, one_of, gt, gte, lt, lte, type, each, not); see docs/checks.md.",
+        "type": ["object", "null"],
+        "properties": {
+            "status": {
+                "description": "A status code, a list of accepted codes, a matcher, or a template.",
+                "type": ["integer", "array", "object", "string"]
+            },
+            "headers": {
+                "description": "Header names (any case) to expected values or matchers.",
+                "type": "object"
+            },
+            "json": {
+                "description": "JSONPath (RFC 9535) keys to expected values or matchers.",
+                "type": "object",
+                "propertyNames": { "pattern": "^\\$" }
+            },
+            "body": { "description": "The raw body: an expected text or a matcher." }
+        },
+        "patternProperties": { "^\\$": {} },
+        "additionalProperties": false
+    })
+}
+
+fn capture_schema() -> Value {
+    json!({
+        "description": "Values taken from the response into variables for later steps: a JSONPath, or `{ jsonpath | header | status, all, secret }`.",
+        "type": ["object", "null"],
+        "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
+        "additionalProperties": {
+            "anyOf": [
+                { "type": "string", "pattern": "^\\$" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "jsonpath": { "type": "string", "pattern": "^\\$" },
+                        "header": { "type": "string" },
+                        "status": { "const": true },
+                        "all": { "type": "boolean", "description": "Every match, as a list." },
+                        "secret": { "type": "boolean", "description": "Redact the value everywhere." }
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        }
+    })
+}

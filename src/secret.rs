@@ -8,7 +8,6 @@
 //! generated docs.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -76,10 +75,19 @@ pub const SECRET_FIELDS: &[&str] = &[
     "password",
 ];
 
-/// The set of secret strings known so far; cheap to clone and shared across a run.
+/// The secret strings known so far. A run has one; each scenario gets a [`child`]
+/// (`Redactor::child`) that also applies its parent's, so a scenario's tokens are scrubbed
+/// from its own output without every other scenario paying for them.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    secrets: Arc<RwLock<BTreeSet<String>>>,
+    inner: Arc<Scope>,
+}
+
+#[derive(Default)]
+struct Scope {
+    parent: Option<Redactor>,
+    /// Longest first, so a secret containing another is not half-redacted.
+    secrets: RwLock<Vec<String>>,
 }
 
 impl fmt::Debug for Redactor {
@@ -93,23 +101,40 @@ impl Redactor {
         Self::default()
     }
 
+    /// A redactor for one scenario: what it learns stays with it; what the parent knows
+    /// (the client secret, secret environment variables) applies too.
+    pub fn child(&self) -> Redactor {
+        Redactor {
+            inner: Arc::new(Scope {
+                parent: Some(self.clone()),
+                secrets: RwLock::default(),
+            }),
+        }
+    }
+
     /// Registers a secret value. Values that look URL- or form-encoded in transit are
     /// registered in that form too, so they are scrubbed from printed URLs and bodies.
     pub fn add(&self, value: &str) {
         if value.chars().count() < MIN_REDACTED_LEN {
             return;
         }
-        let mut set = self.secrets.write().unwrap_or_else(|e| e.into_inner());
-        set.insert(value.to_owned());
         let encoded: String =
             url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
-        if encoded != value {
-            set.insert(encoded);
-        }
         let escaped = serde_json::to_string(value).unwrap_or_default();
-        let escaped = escaped.trim_matches('"');
-        if escaped != value {
-            set.insert(escaped.to_owned());
+        let escaped = escaped.trim_matches('"').to_owned();
+        let mut set = self
+            .inner
+            .secrets
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        for form in [value.to_owned(), encoded, escaped] {
+            if let Err(at) = set.binary_search_by(|s| {
+                form.len()
+                    .cmp(&s.len())
+                    .then_with(|| s.as_str().cmp(form.as_str()))
+            }) {
+                set.insert(at, form);
+            }
         }
     }
 
@@ -124,14 +149,15 @@ impl Redactor {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.secrets
+        self.inner
+            .secrets
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .is_empty()
+            && self.inner.parent.as_ref().is_none_or(Redactor::is_empty)
     }
 
-    /// Replaces every known secret in `text` by the placeholder. Longer secrets are replaced
-    /// first so that a secret containing another is not half-redacted.
+    /// Replaces every known secret in `text` by the placeholder.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         self.redact_with(text, PLACEHOLDER, 0)
     }
@@ -139,30 +165,30 @@ impl Redactor {
     /// Like [`Redactor::redact`], with another placeholder, and only for secrets of at least
     /// `min_chars` characters. Snapshots use it: a short secret (a mock user's password such
     /// as `error` or `accounts`) is an ordinary word that would be scrubbed from unrelated
-    /// text, differently depending on which scenarios ran before; snapshots catch secrets
-    /// by field name and leave only the long ones (tokens, codes) to this safety net.
+    /// text; snapshots catch secrets by field name and leave only the long ones (tokens,
+    /// codes) to this safety net.
     pub fn redact_with<'a>(
         &self,
         text: &'a str,
         placeholder: &str,
         min_chars: usize,
     ) -> Cow<'a, str> {
-        let set = self.secrets.read().unwrap_or_else(|e| e.into_inner());
-        if set.is_empty() {
-            return Cow::Borrowed(text);
-        }
-        let mut ordered: Vec<&String> = set
-            .iter()
-            .filter(|s| s.chars().count() >= min_chars)
-            .collect();
-        ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let mut out = Cow::Borrowed(text);
-        for secret in ordered {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), placeholder));
+        {
+            let set = self.inner.secrets.read().unwrap_or_else(|e| e.into_inner());
+            for secret in set.iter().filter(|s| s.chars().count() >= min_chars) {
+                if out.contains(secret.as_str()) {
+                    out = Cow::Owned(out.replace(secret.as_str(), placeholder));
+                }
             }
         }
-        out
+        match &self.inner.parent {
+            Some(parent) => match parent.redact_with(&out, placeholder, min_chars) {
+                Cow::Borrowed(_) => out,
+                Cow::Owned(o) => Cow::Owned(o),
+            },
+            None => out,
+        }
     }
 
     /// Redacts every string inside a JSON value (keys are left alone).
@@ -210,6 +236,22 @@ mod tests {
         r.add("abcd");
         r.add("abcdefgh");
         assert_eq!(r.redact("x abcdefgh y abcd"), "x *** y ***");
+    }
+
+    #[test]
+    fn a_child_applies_its_parent_and_keeps_its_own() {
+        let run = Redactor::new();
+        run.add("client-secret-value");
+        let a = run.child();
+        let b = run.child();
+        a.add("token-of-scenario-a");
+        assert_eq!(
+            a.redact("client-secret-value token-of-scenario-a"),
+            "*** ***"
+        );
+        assert_eq!(b.redact("token-of-scenario-a"), "token-of-scenario-a");
+        assert_eq!(run.redact("token-of-scenario-a"), "token-of-scenario-a");
+        assert!(!b.is_empty());
     }
 
     #[test]

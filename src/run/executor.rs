@@ -44,6 +44,8 @@ pub struct ScenarioState<'a> {
     pub step_results: Map<String, Value>,
     pub session: TokenSession,
     cookies: Arc<Jar>,
+    /// Scrubs this scenario's secrets (and the run's) from everything it reports.
+    pub redactor: crate::secret::Redactor,
     /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
     /// The last request the step being run sent: its snapshot describes it.
@@ -61,6 +63,7 @@ impl<'a> ScenarioState<'a> {
             step_results: Map::new(),
             session: TokenSession::default(),
             cookies: Arc::new(Jar::default()),
+            redactor: run.redactor.child(),
             transcripts: Vec::new(),
             last_request: None,
         }
@@ -147,7 +150,7 @@ impl<'a> ScenarioState<'a> {
         }
         for (name, value) in &self.vars {
             if is_secret_name(name) || self.scenario.secrets.contains(name) {
-                self.run.redactor.add_json(value);
+                self.redactor.add_json(value);
             }
         }
         Ok(())
@@ -327,7 +330,7 @@ impl<'a> ScenarioState<'a> {
                 );
             }
         };
-        http::learn_response_secrets(&response, &self.run.redactor);
+        http::learn_response_secrets(&response, &self.redactor);
         if self.run.dry_run {
             // Nothing came back: later steps see placeholders where captures would be.
             for name in step.capture.names() {
@@ -393,7 +396,7 @@ impl<'a> ScenarioState<'a> {
                 response: &response,
                 request: self.last_request.as_ref(),
             };
-            crate::snapshot::take(&self.run.snapshots, &taken, &self.run.redactor)
+            crate::snapshot::take(&self.run.snapshots, &taken, &self.redactor)
         });
         let snapshot_failure = snapshot.as_ref().and_then(|s| {
             let spec = step.snapshot.as_ref()?;
@@ -403,7 +406,7 @@ impl<'a> ScenarioState<'a> {
             Ok(captured) => {
                 for c in captured {
                     if c.secret {
-                        self.run.redactor.add_json(&c.value);
+                        self.redactor.add_json(&c.value);
                     }
                     self.captures.insert(c.name, c.value);
                 }
@@ -445,20 +448,20 @@ impl<'a> ScenarioState<'a> {
 
     /// Check failures quote response values; scrub them like any other output.
     fn redact_failure(&self, mut f: CheckFailure) -> CheckFailure {
-        f.expected = self.run.redactor.redact(&f.expected).into_owned();
-        f.actual = self.run.redactor.redact(&f.actual).into_owned();
+        f.expected = self.redactor.redact(&f.expected).into_owned();
+        f.actual = self.redactor.redact(&f.actual).into_owned();
         f
     }
 
     fn redact_diagnostic(&self, mut d: Diagnostic) -> Diagnostic {
-        d.message = self.run.redactor.redact(&d.message).into_owned();
+        d.message = self.redactor.redact(&d.message).into_owned();
         d.notes = d
             .notes
             .iter()
-            .map(|n| self.run.redactor.redact(n).into_owned())
+            .map(|n| self.redactor.redact(n).into_owned())
             .collect();
         if let Some(line) = &d.source_line {
-            d.source_line = Some(self.run.redactor.redact(line).into_owned());
+            d.source_line = Some(self.redactor.redact(line).into_owned());
         }
         d
     }
@@ -482,12 +485,12 @@ impl<'a> ScenarioState<'a> {
                 .headers
                 .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
-        http::learn_request_secrets(&request, &self.run.redactor);
+        http::learn_request_secrets(&request, &self.redactor);
         // Kept for the step's snapshot (`info`); requests are small, so always keep it.
         self.last_request = Some(request.clone());
         if self.run.dry_run {
             self.transcripts.push(Transcript {
-                request: http::describe_request(&request, &self.run.redactor),
+                request: http::describe_request(&request, &self.redactor),
                 response: "(dry run: not sent)\n".to_owned(),
             });
             return Ok(super::steps::local_response(Value::Null));
@@ -496,11 +499,11 @@ impl<'a> ScenarioState<'a> {
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
-                http::learn_response_secrets(&response, &self.run.redactor);
+                http::learn_response_secrets(&response, &self.redactor);
                 if record {
                     self.transcripts.push(Transcript {
-                        request: http::describe_request(&request, &self.run.redactor),
-                        response: http::describe_response(&response, &self.run.redactor),
+                        request: http::describe_request(&request, &self.redactor),
+                        response: http::describe_response(&response, &self.redactor),
                     });
                 }
                 Ok(response)
@@ -508,11 +511,11 @@ impl<'a> ScenarioState<'a> {
             Err(err) => {
                 if record {
                     self.transcripts.push(Transcript {
-                        request: http::describe_request(&request, &self.run.redactor),
+                        request: http::describe_request(&request, &self.redactor),
                         response: format!("(no response: {err})\n"),
                     });
                 }
-                let target = self.run.redactor.redact(request.url.as_str()).into_owned();
+                let target = self.redactor.redact(request.url.as_str()).into_owned();
                 Err(source
                     .error_at(
                         at,
@@ -536,8 +539,8 @@ impl<'a> ScenarioState<'a> {
     pub fn record_local(&mut self, what: String, result: String) {
         if self.run.record_transcripts {
             self.transcripts.push(Transcript {
-                request: self.run.redactor.redact(&what).into_owned(),
-                response: self.run.redactor.redact(&result).into_owned(),
+                request: self.redactor.redact(&what).into_owned(),
+                response: self.redactor.redact(&result).into_owned(),
             });
         }
     }

@@ -305,7 +305,10 @@ pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
     }
     if let Some(RequestBody::Form(fields)) = &request.body {
         for (k, v) in fields {
-            if crate::secret::is_secret_field(k) {
+            // A form's `password` is the mock user's, typed by `await_code: auto` (`doe`,
+            // `accounts`): ordinary words that must not be scrubbed from every line.
+            // Transcripts mask the field by name; real passwords come from secret vars.
+            if crate::secret::is_secret_field(k) && k != "password" {
                 redactor.add(v);
             }
         }

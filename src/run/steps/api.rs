@@ -69,7 +69,7 @@ pub async fn run(
         .collect();
     match token {
         Some(token) if !token.is_empty() => {
-            state.run.redactor.add(&token);
+            state.redactor.add(&token);
             headers.push(("authorization".to_owned(), format!("Bearer {token}")));
         }
         // An explicit empty token sends the request without one (to test the 401).

@@ -64,7 +64,7 @@ pub fn auth_link(
             let verifier = format!("{}{}", random_token(), random_token());
             q.append_pair("code_challenge", &pkce_challenge(&verifier));
             q.append_pair("code_challenge_method", "S256");
-            state.run.redactor.add(&verifier);
+            state.redactor.add(&verifier);
             state.session.code_verifier = Some(Secret::new(verifier));
         } else {
             state.session.code_verifier = None;
@@ -259,7 +259,7 @@ fn client_id(state: &ScenarioState<'_>, given: Option<String>) -> (String, Strin
 
 fn client_secret(state: &ScenarioState<'_>, given: Option<String>) -> (String, String) {
     let secret = given.unwrap_or_else(|| state.run.target.client_secret.expose().to_owned());
-    state.run.redactor.add(&secret);
+    state.redactor.add(&secret);
     ("client_secret".to_owned(), secret)
 }
 

@@ -34,10 +34,7 @@ fn build(
         source
             .error_at(
                 &path.key("url"),
-                format!(
-                    "invalid URL `{}`: {e}",
-                    state.run.redactor.redact(&fields.url)
-                ),
+                format!("invalid URL `{}`: {e}", state.redactor.redact(&fields.url)),
             )
             .help("write an absolute URL, e.g. `{{ target.api_url }}/data/v1/me`")
     })?;

@@ -43,7 +43,6 @@ pub async fn run(
                 .into());
         }
     };
-    state.run.redactor.add(&password);
     let decision = params
         .decision
         .clone()

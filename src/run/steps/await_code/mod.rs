@@ -119,7 +119,7 @@ pub async fn run(
             .into());
     }
     if let Some(code) = &callback.code {
-        state.run.redactor.add(code);
+        state.redactor.add(code);
         state.session.code = Some(Secret::new(code.clone()));
     }
     Ok(local_response(json!({

@@ -57,11 +57,15 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Whether a response, form or query field holds a secret. Narrower than
 /// [`is_secret_name`]: `token_type: Bearer` is not a secret, `access_token` is.
 pub fn is_secret_field(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_FIELDS.contains(&lower.as_str())
-        || lower.ends_with("_token")
-        || lower.contains("secret")
-        || lower.contains("password")
+    // Called on every key of every response: no allocation on the common (ASCII lower-case)
+    // path.
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return is_secret_field(&name.to_ascii_lowercase());
+    }
+    SECRET_FIELDS.contains(&name)
+        || name.ends_with("_token")
+        || name.contains("secret")
+        || name.contains("password")
 }
 
 /// Response fields whose captured values are secret whatever the capture is called.

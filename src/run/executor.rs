@@ -41,7 +41,7 @@ pub struct ScenarioState<'a> {
     pub vars: Map<String, Value>,
     pub captures: Map<String, Value>,
     /// Results of earlier steps that have an id, as templates see them (`steps.<id>`).
-    pub step_results: Map<String, Value>,
+    pub step_results: std::collections::BTreeMap<String, minijinja::Value>,
     pub session: TokenSession,
     cookies: Arc<Jar>,
     /// Scrubs this scenario's secrets (and the run's) from everything it reports.
@@ -60,7 +60,7 @@ impl<'a> ScenarioState<'a> {
             clock: format!("scenario-{index}-{}", uuid::Uuid::new_v4().simple()),
             vars: Map::new(),
             captures: Map::new(),
-            step_results: Map::new(),
+            step_results: Default::default(),
             session: TokenSession::default(),
             cookies: Arc::new(Jar::default()),
             redactor: run.redactor.child(),
@@ -159,39 +159,59 @@ impl<'a> ScenarioState<'a> {
     /// What templates see: variables, captures and the step's scope by name, plus `env`,
     /// `steps`, `vars`, `session`, `target` and `scenario`.
     pub fn context(&self, scope: &Map<String, Value>) -> Context {
-        let mut root = Map::with_capacity(self.vars.len() + self.captures.len() + scope.len() + 6);
+        use crate::template::to_template_value as tv;
+        let mut entries: Vec<(String, minijinja::Value)> =
+            Vec::with_capacity(self.vars.len() + self.captures.len() + scope.len() + 6);
         for (k, v) in self
             .vars
             .iter()
             .chain(self.captures.iter())
             .chain(scope.iter())
         {
-            root.insert(k.clone(), v.clone());
+            entries.push((k.clone(), tv(v)));
         }
-        root.insert("vars".into(), Value::Object(self.vars.clone()));
-        root.insert("env".into(), self.run.env.clone());
-        root.insert("steps".into(), Value::Object(self.step_results.clone()));
-        root.insert("session".into(), self.session.to_template_value());
-        root.insert("target".into(), self.run.target.to_template_value());
-        root.insert(
+        // Later entries win, as captures and scope win over vars; the fixed names last.
+        entries.push(("vars".into(), tv(&Value::Object(self.vars.clone()))));
+        entries.push(("env".into(), self.run.env_template.clone()));
+        entries.push((
+            "steps".into(),
+            minijinja::Value::from(self.step_results.clone()),
+        ));
+        entries.push(("session".into(), tv(&self.session.to_template_value())));
+        entries.push(("target".into(), self.run.target_template.clone()));
+        entries.push((
             "scenario".into(),
-            serde_json::json!({ "name": self.scenario.name, "file": self.scenario.file() }),
-        );
-        Context::new(&Value::Object(root))
+            tv(&serde_json::json!({ "name": self.scenario.name, "file": self.scenario.file() })),
+        ));
+        Context::from_values(entries)
+    }
+
+    /// The context a step's templates need, or an empty one when it has none: most steps
+    /// (`exchange: {}`) have none, and building a context is the engine's main cost.
+    fn context_for(&self, step: &Step, scope: &Map<String, Value>) -> Context {
+        if step.templated {
+            self.context(scope)
+        } else {
+            Context::empty()
+        }
     }
 
     /// Renders the variables an `include` put in scope for this step.
     fn scope_vars(&self, step: &Step) -> Result<Map<String, Value>, Diagnostic> {
         let mut scope = Map::new();
         for var in &step.scope {
-            let ctx = self.context(&scope);
-            let value = render_tree(
-                &self.run.templates,
-                &var.value,
-                &var.path,
-                &var.source,
-                &ctx,
-            )?;
+            let value = if crate::scenario::de::contains_template(&var.value) {
+                let ctx = self.context(&scope);
+                render_tree(
+                    &self.run.templates,
+                    &var.value,
+                    &var.path,
+                    &var.source,
+                    &ctx,
+                )?
+            } else {
+                var.value.clone()
+            };
             scope.insert(var.name.clone(), value);
         }
         Ok(scope)
@@ -312,7 +332,7 @@ impl<'a> ScenarioState<'a> {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
         };
-        let ctx = self.context(scope);
+        let ctx = self.context_for(step, scope);
         let effect = steps::perform(self, step, &ctx).await;
         let transcripts = std::mem::take(&mut self.transcripts);
         let response = match effect {
@@ -355,7 +375,11 @@ impl<'a> ScenarioState<'a> {
         };
         let mut failures: Vec<CheckFailure> = if step.has_expectations() {
             // The context may have changed (the session learnt tokens): render checks anew.
-            let ctx = self.context(scope);
+            let ctx = if step.checks_templated {
+                self.context(scope)
+            } else {
+                Context::empty()
+            };
             let templates = &self.run.templates;
             let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
             step.expect.evaluate(&view, &mut render)
@@ -363,7 +387,11 @@ impl<'a> ScenarioState<'a> {
             steps::default_check(step, &response).into_iter().collect()
         };
         if let Some(until) = step.retry.as_ref().and_then(|r| r.until.as_ref()) {
-            let ctx = self.context(scope);
+            let ctx = if step.checks_templated {
+                self.context(scope)
+            } else {
+                Context::empty()
+            };
             let templates = &self.run.templates;
             let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
             failures.extend(until.evaluate(&view, &mut render).into_iter().map(|mut f| {
@@ -425,8 +453,10 @@ impl<'a> ScenarioState<'a> {
             }
         }
         if let Some(id) = &step.id {
-            self.step_results
-                .insert(id.clone(), response.to_template_value());
+            self.step_results.insert(
+                id.clone(),
+                crate::template::to_template_value(&response.to_template_value()),
+            );
         }
         let outcome = if snapshot_failure.is_some() {
             Outcome::Failed
@@ -480,7 +510,10 @@ impl<'a> ScenarioState<'a> {
                 .help("every request of a run goes to its target; use `{{ target.api_url }}` / `{{ target.auth_url }}` in URLs")
                 .into());
         }
-        if self.run.target.is_mock() && self.is_target_url(&request.url) {
+        // Only a scenario that moves time needs a clock of its own; the others share the
+        // mock's default clock, so a long-lived mock does not collect one clock per scenario.
+        if self.scenario.moves_time && self.run.target.is_mock() && self.is_target_url(&request.url)
+        {
             request
                 .headers
                 .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));

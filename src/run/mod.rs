@@ -62,6 +62,9 @@ pub struct RunContext {
     pub templates: Arc<Templates>,
     pub redactor: Redactor,
     pub env: Value,
+    /// `env` and `target` as templates see them, converted once for the whole run.
+    pub env_template: minijinja::Value,
+    pub target_template: minijinja::Value,
     pub cli_vars: Vec<(String, Value)>,
     pub record_transcripts: bool,
     pub default_timeout: Duration,
@@ -98,6 +101,8 @@ pub async fn run(
         client: http::build_client(jobs)?,
         templates,
         redactor,
+        env_template: crate::template::to_template_value(&config.env),
+        target_template: crate::template::to_template_value(&config.target.to_template_value()),
         env: config.env,
         cli_vars: config.cli_vars,
         record_transcripts: config.record_transcripts,

@@ -33,6 +33,18 @@ pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
     Ok(value)
 }
 
+/// Whether any string inside `value` holds template syntax.
+pub fn contains_template(value: &Value) -> bool {
+    match value {
+        Value::String(s) => Templates::is_template(s),
+        Value::Array(items) => items.iter().any(contains_template),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| Templates::is_template(k) || contains_template(v)),
+        _ => false,
+    }
+}
+
 /// Checks every template string inside `value`: syntax, and that each variable it reads is
 /// known at that point of the scenario.
 pub fn check_templates(

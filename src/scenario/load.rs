@@ -84,27 +84,62 @@ pub fn load_files(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
-    let mut scenarios = Vec::new();
+    // Files are independent: load them on every core (a CI suite has thousands), then put
+    // the results back in file order so output does not depend on scheduling.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().div_ceil(64))
+        .max(1);
+    let chunk = files.len().div_ceil(workers).max(1);
+    let results: Vec<Vec<Result<Scenario, Vec<Diagnostic>>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| load_file(f, options, templates))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut scenarios = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
-    for file in files {
-        match std::fs::read_to_string(file) {
-            Ok(text) => {
-                let source = Arc::new(SourceFile::new(file.clone(), text));
-                match load_source(source, options, templates) {
-                    Ok(s) => scenarios.push(s),
-                    Err(mut e) => errors.append(&mut e),
-                }
-            }
-            Err(err) => errors.push(Diagnostic::new(format!(
-                "cannot read `{}`: {err}",
-                file.display()
-            ))),
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok(s) => scenarios.push(s),
+            Err(mut e) => errors.append(&mut e),
         }
     }
     if errors.is_empty() {
         Ok(scenarios)
     } else {
         Err(errors)
+    }
+}
+
+fn load_file(
+    file: &Path,
+    options: &LoadOptions,
+    templates: &Templates,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let source = Arc::new(SourceFile::new(file.to_path_buf(), text));
+            load_source(source, options, templates)
+        }
+        Err(err) => Err(vec![Diagnostic::new(format!(
+            "cannot read `{}`: {err}",
+            file.display()
+        ))]),
     }
 }
 
@@ -161,7 +196,12 @@ pub fn load_source(
     if !steps.errors.is_empty() {
         return Err(steps.errors);
     }
+    let moves_time = steps
+        .steps
+        .iter()
+        .any(|s| s.action.kind == super::ActionKind::Wait);
     Ok(Scenario {
+        moves_time,
         name: header.name,
         description: header.description,
         tags: header.tags,

@@ -19,6 +19,8 @@ use crate::diagnostic::Location;
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
+    /// Whether a step `wait`s: such a scenario gets a virtual clock of its own on a mock.
+    pub moves_time: bool,
     pub description: Option<String>,
     pub tags: Vec<String>,
     /// `vars`, in file order: later ones may use earlier ones in templates.
@@ -61,6 +63,10 @@ pub struct Step {
     pub retry: Option<Retry>,
     /// Variables set by the `include` this step came from, rendered before it runs.
     pub scope: Vec<ScopedVar>,
+    /// Whether the action or `for_each` holds templates (else no context is built for it).
+    pub templated: bool,
+    /// Whether `expect` or `retry.until` holds templates.
+    pub checks_templated: bool,
     /// The file the step is written in: the scenario's, or an included flow's.
     pub source: Arc<SourceFile>,
     /// `steps[i]` in that file.

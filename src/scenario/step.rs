@@ -178,6 +178,10 @@ pub fn load_step(
     match (action, expect, capture) {
         (Some(action), Some(expect), Some(capture)) if errors.is_empty() => Ok(Step {
             index,
+            templated: super::de::contains_template(&action.raw),
+            checks_templated: ["expect", "retry"]
+                .iter()
+                .any(|k| map.get(*k).is_some_and(super::de::contains_template)),
             id,
             name,
             action,

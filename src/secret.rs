@@ -119,7 +119,7 @@ impl Redactor {
     /// Registers a secret value. Values that look URL- or form-encoded in transit are
     /// registered in that form too, so they are scrubbed from printed URLs and bodies.
     pub fn add(&self, value: &str) {
-        if value.chars().count() < MIN_REDACTED_LEN {
+        if value.chars().count() < MIN_REDACTED_LEN || self.knows(value) {
             return;
         }
         let encoded: String =
@@ -140,6 +140,19 @@ impl Redactor {
                 set.insert(at, form);
             }
         }
+    }
+
+    /// Whether this redactor (or a parent) already scrubs `value`.
+    fn knows(&self, value: &str) -> bool {
+        let set = self.inner.secrets.read().unwrap_or_else(|e| e.into_inner());
+        set.binary_search_by(|s| {
+            value
+                .len()
+                .cmp(&s.len())
+                .then_with(|| s.as_str().cmp(value))
+        })
+        .is_ok()
+            || self.inner.parent.as_ref().is_some_and(|p| p.knows(value))
     }
 
     /// Registers every string found inside a JSON value.

@@ -48,6 +48,8 @@ pub struct ScenarioState<'a> {
     pub redactor: crate::secret::Redactor,
     /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
+    /// Whether the step being run has a snapshot, which describes its last request.
+    keep_request: bool,
     /// The last request the step being run sent: its snapshot describes it.
     last_request: Option<HttpRequest>,
 }
@@ -57,7 +59,12 @@ impl<'a> ScenarioState<'a> {
         ScenarioState {
             run,
             scenario,
-            clock: format!("scenario-{index}-{}", uuid::Uuid::new_v4().simple()),
+            clock: if scenario.moves_time {
+                format!("scenario-{index}-{}", uuid::Uuid::new_v4().simple())
+            } else {
+                String::new()
+            },
+            keep_request: false,
             vars: Map::new(),
             captures: Map::new(),
             step_results: Default::default(),
@@ -328,6 +335,7 @@ impl<'a> ScenarioState<'a> {
         let started = Instant::now();
         self.transcripts.clear();
         self.last_request = None;
+        self.keep_request = step.snapshot.is_some();
         let (item_index, item) = match item {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
@@ -350,7 +358,7 @@ impl<'a> ScenarioState<'a> {
                 );
             }
         };
-        http::learn_response_secrets(&response, &self.redactor);
+        // (`send` has already learnt the secrets of every response that came over HTTP.)
         if self.run.dry_run {
             // Nothing came back: later steps see placeholders where captures would be.
             for name in step.capture.names() {
@@ -519,8 +527,10 @@ impl<'a> ScenarioState<'a> {
                 .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
         http::learn_request_secrets(&request, &self.redactor);
-        // Kept for the step's snapshot (`info`); requests are small, so always keep it.
-        self.last_request = Some(request.clone());
+        // Kept for the step's snapshot (`info`), when it has one.
+        if self.keep_request {
+            self.last_request = Some(request.clone());
+        }
         if self.run.dry_run {
             self.transcripts.push(Transcript {
                 request: http::describe_request(&request, &self.redactor),

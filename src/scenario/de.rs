@@ -14,7 +14,7 @@ use crate::template::Templates;
 pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
     let value: Value =
         serde_yaml_ng::from_str(&source.text).map_err(|e| yaml_syntax_error(source, &e))?;
-    if let Some((path, mark)) = source.map.duplicate_keys().first() {
+    if let Some((path, mark)) = source.map().duplicate_keys().first() {
         let key = match path.0.last() {
             Some(super::PathSeg::Key(k)) => k.clone(),
             _ => String::new(),

@@ -134,7 +134,9 @@ fn load_file(
     match std::fs::read_to_string(file) {
         Ok(text) => {
             let source = Arc::new(SourceFile::new(file.to_path_buf(), text));
-            load_source(source, options, templates)
+            let loaded = load_source(source.clone(), options, templates);
+            source.release_map();
+            loaded
         }
         Err(err) => Err(vec![Diagnostic::new(format!(
             "cannot read `{}`: {err}",
@@ -400,6 +402,7 @@ impl StepList<'_> {
         let saved = std::mem::replace(&mut self.known, flow_known);
         let first_new = self.steps.len();
         self.load(&flow.steps, &root.key("steps"), &flow_source, &inner_scope);
+        flow_source.release_map();
         // Back outside, the flow's vars go out of scope but its captures stay.
         self.known = saved;
         let captured: Vec<String> = self.steps[first_new..]

@@ -2,37 +2,54 @@
 //! turn a YAML path into a [`Location`] or a located [`Diagnostic`].
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use super::source_map::{SourceMap, YamlPath};
 use crate::diagnostic::{Diagnostic, Location};
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SourceFile {
     pub path: Arc<PathBuf>,
     pub text: String,
-    pub map: SourceMap,
+    /// Built on first use and released after loading ([`SourceFile::release_map`]): a suite
+    /// of thousands of files would otherwise keep every node's position in memory for the
+    /// few run-time errors that need one. Those rebuild it from the text.
+    map: RwLock<Option<Arc<SourceMap>>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Self {
-        let map = SourceMap::build(&text);
         SourceFile {
             path: Arc::new(path),
             text,
-            map,
+            map: RwLock::new(None),
         }
+    }
+
+    /// Where every node of the file is.
+    pub fn map(&self) -> Arc<SourceMap> {
+        if let Some(map) = self.map.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return map.clone();
+        }
+        let built = Arc::new(SourceMap::build(&self.text));
+        *self.map.write().unwrap_or_else(|e| e.into_inner()) = Some(built.clone());
+        built
+    }
+
+    /// Frees the source map; the next lookup rebuilds it.
+    pub fn release_map(&self) {
+        *self.map.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Where the value at `path` starts.
     pub fn location(&self, path: &YamlPath) -> Location {
-        let m = self.map.value_mark(path);
+        let m = self.map().value_mark(path);
         Location::new(self.path.clone(), m.line, m.col)
     }
 
     /// Where the key of the entry at `path` starts.
     pub fn key_location(&self, path: &YamlPath) -> Location {
-        let m = self.map.key_mark(path);
+        let m = self.map().key_mark(path);
         Location::new(self.path.clone(), m.line, m.col)
     }
 
@@ -58,7 +75,8 @@ impl SourceFile {
         char_range: Option<(usize, usize)>,
         message: impl Into<String>,
     ) -> Diagnostic {
-        match (self.map.get(path), char_range) {
+        let map = self.map();
+        match (map.get(path), char_range) {
             (Some(span), Some((start, end))) if span.inline_scalar => {
                 let loc = Location::new(
                     self.path.clone(),

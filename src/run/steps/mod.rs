@@ -63,7 +63,8 @@ fn read<T: DeserializeOwned>(rendered: &Value, step: &Step) -> Result<T, StepErr
 /// pass.
 pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailure> {
     let kind = step.action.kind;
-    let location = step.source.key_location(&step.action.path);
+    // Only a failure needs the location (looking it up rebuilds the file's source map).
+    let location = || step.source.key_location(&step.action.path);
     if kind == ActionKind::AwaitCode {
         let json = response.json.as_ref()?;
         if json.get("code").is_some_and(|c| c.is_string()) {
@@ -74,7 +75,7 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
             check: "await_code returned a code".into(),
             expected: "a code".into(),
             actual: format!("error={error}"),
-            location,
+            location: location(),
         });
     }
     if kind.is_http() && kind != ActionKind::Request && !(200..300).contains(&response.status) {
@@ -88,7 +89,7 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
             check: format!("{} succeeded", kind.keyword()),
             expected: "a 2xx status (write `expect` to check for another)".into(),
             actual: format!("{}{error}", response.status),
-            location,
+            location: location(),
         });
     }
     None

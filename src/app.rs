@@ -66,15 +66,40 @@ fn print_invalid(Invalid(diagnostics): Invalid, palette: &Palette) -> i32 {
     exit::INVALID_INPUT
 }
 
-/// Everything `run`, `check` and `list` share: the environment, `--var`s and the scenarios.
-struct Loaded {
-    scenarios: Vec<Scenario>,
+/// What every command knows of a validated scenario, however little else it keeps of it.
+struct Summary {
+    file: PathBuf,
+    name: String,
+    tags: Vec<String>,
+}
+
+/// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
+/// the selected scenarios, each as a [`Summary`] and what the command keeps of it.
+struct Loaded<T> {
+    scenarios: Vec<(Summary, T)>,
     files: usize,
     env: Map<String, Value>,
     cli_vars: Vec<(String, Value)>,
+    options: LoadOptions,
 }
 
-fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded, Invalid> {
+/// Up to this many scenario files, `run` keeps the loaded scenarios; above, it reads each
+/// file again when its turn comes (parsing twice costs less than holding them all).
+const KEEP_IN_MEMORY_UP_TO: usize = 2000;
+
+/// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
+fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
+    load_as(args, templates, |s| s)
+}
+
+/// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
+/// keeps nothing (it reads each file again when its turn comes), so a suite of thousands
+/// is never all in memory at once.
+fn load_as<T: Send>(
+    args: &LoadArgs,
+    templates: &Templates,
+    keep: impl Fn(Scenario) -> T + Sync,
+) -> Result<Loaded<T>, Invalid> {
     let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
     let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
     let files = scenario::discover(&args.paths).map_err(Invalid)?;
@@ -88,29 +113,44 @@ fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded, Invalid> {
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
-    let scenarios = scenario::load_files(&files, &options, templates).map_err(Invalid)?;
+    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
+        let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
+        let summary = Summary {
+            file: s.file().to_path_buf(),
+            name: s.name.clone(),
+            tags: s.tags.clone(),
+        };
+        (summary, uses, keep(s))
+    })
+    .map_err(Invalid)?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
-    let clashes = crate::snapshot::check_names(&scenarios);
+    let uses: Vec<_> = loaded
+        .iter()
+        .flat_map(|(_, uses, _)| uses.iter().cloned())
+        .collect();
+    let clashes = crate::snapshot::check_uses(&uses);
     if !clashes.is_empty() {
         return Err(Invalid(clashes));
     }
-    let scenarios = scenarios
+    let scenarios = loaded
         .into_iter()
-        .filter(|s| selected(s, args))
+        .filter(|(summary, _, _)| selected(summary, args))
+        .map(|(summary, _, kept)| (summary, kept))
         .collect();
     Ok(Loaded {
         scenarios,
         files: files.len(),
         env,
         cli_vars,
+        options,
     })
 }
 
-fn selected(scenario: &Scenario, args: &LoadArgs) -> bool {
+fn selected(scenario: &Summary, args: &LoadArgs) -> bool {
     let filter_ok = args.filter.as_deref().is_none_or(|text| {
-        scenario.name.contains(text) || scenario.file().to_string_lossy().contains(text)
+        scenario.name.contains(text) || scenario.file.to_string_lossy().contains(text)
     });
-    let tag_ok = args.tags.is_empty() || args.tags.iter().any(|t| scenario.has_tag(t));
+    let tag_ok = args.tags.is_empty() || args.tags.iter().any(|t| scenario.tags.contains(t));
     filter_ok && tag_ok
 }
 
@@ -169,7 +209,7 @@ fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnosti
 
 fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load(&args, &templates) {
+    match load_as(&args, &templates, drop) {
         Ok(loaded) => {
             println!(
                 "{} scenario{} in {} file{}: all valid",
@@ -186,15 +226,15 @@ fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load(&args, &templates) {
+    match load_as(&args, &templates, drop) {
         Ok(loaded) => {
-            for s in &loaded.scenarios {
+            for (s, ()) in &loaded.scenarios {
                 let tags = if s.tags.is_empty() {
                     String::new()
                 } else {
                     format!("  [{}]", s.tags.join(", "))
                 };
-                println!("{}  {}{tags}", s.name, s.file().display());
+                println!("{}  {}{tags}", s.name, s.file.display());
             }
             exit::PASSED
         }
@@ -204,7 +244,13 @@ fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
-    let loaded = match load(&args.load, &templates) {
+    // A suite this small stays in memory; a larger one is read again file by file as it
+    // runs, so memory follows `--jobs`, not the suite (10,000 scenarios in ~40 MB).
+    let files = scenario::discover(&args.load.paths)
+        .map(|f| f.len())
+        .unwrap_or(0);
+    let keep = files <= KEEP_IN_MEMORY_UP_TO;
+    let loaded = match load_as(&args.load, &templates, |s| keep.then(|| Arc::new(s))) {
         Ok(loaded) => loaded,
         Err(invalid) => return print_invalid(invalid, &stderr),
     };
@@ -251,7 +297,19 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             return exit::ENVIRONMENT;
         }
     };
-    let scenarios: Vec<Arc<Scenario>> = loaded.scenarios.into_iter().map(Arc::new).collect();
+    let scenarios: Vec<run::ScenarioRef> = loaded
+        .scenarios
+        .into_iter()
+        .map(|(s, loaded)| run::ScenarioRef {
+            file: s.file,
+            name: s.name,
+            loaded,
+        })
+        .collect();
+    let reloader = scenario::load::Reloader {
+        options: loaded.options,
+        templates: templates.clone(),
+    };
     let mut reporters = match build_reporters(&args, stdout, &redactor, &target) {
         Ok(reporters) => reporters,
         Err(e) => {
@@ -296,7 +354,9 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             shard: args.shard,
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let engine = tokio::spawn(run::run(scenarios, config, templates, redactor, tx));
+        let engine = tokio::spawn(run::run(
+            scenarios, reloader, config, templates, redactor, tx,
+        ));
         while let Some(event) = rx.recv().await {
             feed.on_event(&event);
         }
@@ -351,7 +411,8 @@ fn prune_command(args: crate::cli::PruneArgs, stderr: Palette) -> i32 {
         Err(invalid) => return print_invalid(invalid, &stderr),
     };
     let store = crate::snapshot::SnapshotStore::new(args.snapshot_dir.snapshot_dir);
-    let uses = crate::snapshot::names_in_use(&loaded.scenarios);
+    let scenarios: Vec<Scenario> = loaded.scenarios.into_iter().map(|(_, s)| s).collect();
+    let uses = crate::snapshot::names_in_use(&scenarios);
     match crate::snapshot::review::prune(&store, &uses, args.dry_run) {
         Ok(files) => {
             let verb = if args.dry_run {
@@ -447,32 +508,24 @@ fn doc_command(args: crate::cli::DocArgs, stderr: Palette) -> i32 {
         cli_vars: &loaded.cli_vars,
         snapshots: &args.snapshots,
     };
-    let guides: Vec<_> = loaded
-        .scenarios
-        .iter()
-        .map(|s| doc::build(s, &options))
-        .collect();
+    let scenarios: Vec<Scenario> = loaded.scenarios.into_iter().map(|(_, s)| s).collect();
+    let guides: Vec<_> = scenarios.iter().map(|s| doc::build(s, &options)).collect();
     match &args.out {
-        None => print_stdout(
-            doc::render_all(&loaded.scenarios, &guides, format, &loaded.cli_vars).as_bytes(),
-        ),
-        Some(dir) => match doc::write_all(
-            &loaded.scenarios,
-            &guides,
-            format,
-            &target,
-            &loaded.cli_vars,
-            dir,
-        ) {
-            Ok(files) => {
-                eprintln!("wrote {} files to {}", files.len(), dir.display());
-                exit::PASSED
+        None => {
+            print_stdout(doc::render_all(&scenarios, &guides, format, &loaded.cli_vars).as_bytes())
+        }
+        Some(dir) => {
+            match doc::write_all(&scenarios, &guides, format, &target, &loaded.cli_vars, dir) {
+                Ok(files) => {
+                    eprintln!("wrote {} files to {}", files.len(), dir.display());
+                    exit::PASSED
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", stderr.error.paint("error"));
+                    exit::ENVIRONMENT
+                }
             }
-            Err(e) => {
-                eprintln!("{}: {e}", stderr.error.paint("error"));
-                exit::ENVIRONMENT
-            }
-        },
+        }
     }
 }
 

@@ -282,3 +282,31 @@ steps:
     }
     assert!(all.contains("***"), "{all}");
 }
+
+#[test]
+fn a_large_suite_is_read_again_file_by_file_and_still_runs_every_scenario() {
+    // Above 2,000 files `run` keeps no scenario in memory and reads each one again when its
+    // turn comes: the results must be the same.
+    let server = TestServer::start();
+    let project = Project::new();
+    for i in 0..2001 {
+        project.write(
+            &format!("suite/s{i:04}.yaml"),
+            &format!(
+                "name: scenario {i}\nsteps:\n  - request: {{ url: \"{{{{ base }}}}/json\" }}\n    expect: {{ json: {{ $.count: 3 }} }}\n"
+            ),
+        );
+    }
+    project.write(
+        "suite/s9999.yaml",
+        "name: the failing one\nsteps:\n  - request: { url: \"{{ base }}/json\" }\n    expect: { json: { $.count: 4 } }\n",
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", "suite", "--var", &base, "--jobs", "16"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("2001 passed, 1 failed"));
+    assert!(
+        out.stdout.contains("--> suite/s9999.yaml:4:"),
+        "located failure"
+    );
+}

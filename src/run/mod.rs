@@ -87,9 +87,20 @@ impl RunContext {
     }
 }
 
-/// Runs `scenarios`, sending events as they happen; returns the totals.
+/// A validated scenario: kept in memory, or read again from its file when its turn comes.
+#[derive(Debug, Clone)]
+pub struct ScenarioRef {
+    pub file: std::path::PathBuf,
+    pub name: String,
+    pub loaded: Option<Arc<Scenario>>,
+}
+
+/// Runs `scenarios`, sending events as they happen; returns the totals. Each scenario is
+/// read from its file by `reloader` just before it runs and dropped when it is reported, so
+/// memory follows `--jobs`, not the size of the suite.
 pub async fn run(
-    scenarios: Vec<Arc<Scenario>>,
+    scenarios: Vec<ScenarioRef>,
+    reloader: crate::scenario::load::Reloader,
     config: RunConfig,
     templates: Arc<Templates>,
     redactor: Redactor,
@@ -120,7 +131,7 @@ pub async fn run(
     // Scenarios another shard runs are reported at once, so reports list every scenario.
     for entry in elsewhere {
         let reason = SkipReason::OutsideShard(config.shard.expect("only a shard leaves some out"));
-        let report = Arc::new(skipped_report(&entry, reason));
+        let report = Arc::new(skipped_report(&entry, &reloader, reason));
         summary.record(report.outcome);
         summary.outside_shard += 1;
         let _ = events.send(Event::ScenarioFinished(report));
@@ -137,7 +148,7 @@ pub async fn run(
             .expect("the semaphore is never closed");
         if stop.load(Ordering::Relaxed) {
             drop(permit);
-            let report = Arc::new(skipped_report(&entry, SkipReason::FailFast));
+            let report = Arc::new(skipped_report(&entry, &reloader, SkipReason::FailFast));
             summary.record(report.outcome);
             let _ = events.send(Event::ScenarioFinished(report));
             continue;
@@ -146,14 +157,20 @@ pub async fn run(
         let events = events.clone();
         let stop = stop.clone();
         let fail_fast = config.fail_fast;
+        let reloader = reloader.clone();
         tasks.spawn(async move {
             let _ = events.send(Event::ScenarioStarted {
                 index: entry.index,
                 name: entry.name.clone(),
             });
-            let mut report = executor::ScenarioState::new(&context, &entry.scenario, entry.index)
-                .execute(entry.index)
-                .await;
+            let mut report = match entry.open(&reloader) {
+                Ok(scenario) => {
+                    executor::ScenarioState::new(&context, &scenario, entry.index)
+                        .execute(entry.index)
+                        .await
+                }
+                Err(problems) => unreadable_report(&entry, problems),
+            };
             report.name = entry.name;
             report.repetition = entry.repetition;
             if fail_fast && report.outcome == Outcome::Failed {
@@ -181,17 +198,31 @@ pub async fn run(
 struct PlanEntry {
     /// Position in the run (across shards: every shard numbers alike).
     index: usize,
-    scenario: Arc<Scenario>,
+    file: std::path::PathBuf,
+    loaded: Option<Arc<Scenario>>,
     /// The scenario's name, with ` (run k/N)` when it is repeated.
     name: String,
     repetition: Option<Repetition>,
+}
+
+impl PlanEntry {
+    /// The scenario, from memory or read again from its file.
+    fn open(
+        &self,
+        reloader: &crate::scenario::load::Reloader,
+    ) -> Result<Arc<Scenario>, Vec<crate::diagnostic::Diagnostic>> {
+        match &self.loaded {
+            Some(scenario) => Ok(scenario.clone()),
+            None => reloader.load(&self.file).map(Arc::new),
+        }
+    }
 }
 
 /// Expands `--repeat` and applies `--shard`: the runs this process makes, and those another
 /// shard makes. Repetitions of a scenario stay together in one shard, and every shard numbers
 /// the runs alike, so merged reports line up.
 fn plan(
-    scenarios: &[Arc<Scenario>],
+    scenarios: &[ScenarioRef],
     repeat: usize,
     shard: Option<Shard>,
 ) -> (Vec<PlanEntry>, Vec<PlanEntry>) {
@@ -199,7 +230,7 @@ fn plan(
     let mut mine = Vec::with_capacity(scenarios.len() * repeat);
     let mut elsewhere = Vec::new();
     for scenario in scenarios {
-        let here = shard.is_none_or(|s| s.contains(scenario.file(), &scenario.name));
+        let here = shard.is_none_or(|s| s.contains(&scenario.file, &scenario.name));
         for run in 1..=repeat {
             let repetition = (repeat > 1).then_some(Repetition { run, of: repeat });
             let entry = PlanEntry {
@@ -208,7 +239,8 @@ fn plan(
                     Some(r) => format!("{} (run {}/{})", scenario.name, r.run, r.of),
                     None => scenario.name.clone(),
                 },
-                scenario: scenario.clone(),
+                file: scenario.file.clone(),
+                loaded: scenario.loaded.clone(),
                 repetition,
             };
             if here {
@@ -221,8 +253,54 @@ fn plan(
     (mine, elsewhere)
 }
 
-fn skipped_report(entry: &PlanEntry, reason: SkipReason) -> ScenarioReport {
-    let scenario = &entry.scenario;
+/// A scenario file that no longer loads (it changed after validation): a failed scenario
+/// whose one "step" carries the first problem.
+fn unreadable_report(
+    entry: &PlanEntry,
+    problems: Vec<crate::diagnostic::Diagnostic>,
+) -> ScenarioReport {
+    let text = std::fs::read_to_string(&entry.file).unwrap_or_default();
+    let scenario = Arc::new(Scenario::unreadable(
+        entry.file.clone(),
+        entry.name.clone(),
+        text,
+    ));
+    ScenarioReport {
+        index: entry.index,
+        name: entry.name.clone(),
+        file: entry.file.clone(),
+        source: scenario.source.clone(),
+        outcome: Outcome::Failed,
+        duration: Duration::ZERO,
+        scenario,
+        repetition: entry.repetition,
+        skip_reason: None,
+        steps: vec![StepReport {
+            index: 0,
+            label: "load".to_owned(),
+            keyword: "load",
+            outcome: Outcome::Failed,
+            duration: Duration::ZERO,
+            failures: vec![],
+            error: problems.into_iter().next(),
+            exchanges: vec![],
+            attempts: 0,
+            snapshot: None,
+        }],
+    }
+}
+
+fn skipped_report(
+    entry: &PlanEntry,
+    reloader: &crate::scenario::load::Reloader,
+    reason: SkipReason,
+) -> ScenarioReport {
+    // Reports list a skipped scenario's steps too.
+    let scenario = match entry.open(reloader) {
+        Ok(scenario) => scenario,
+        Err(problems) => return unreadable_report(entry, problems),
+    };
+    let scenario = &scenario;
     ScenarioReport {
         index: entry.index,
         name: entry.name.clone(),

@@ -84,6 +84,18 @@ pub fn load_files(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
+    load_files_with(files, options, templates, |s| s)
+}
+
+/// Loads and validates every file like [`load_files`], but keeps only what `keep` makes of
+/// each scenario: a suite of thousands need not hold every scenario in memory to run them
+/// (the runner reads each file again when its turn comes, see [`Reloader`]).
+pub fn load_files_with<T: Send>(
+    files: &[PathBuf],
+    options: &LoadOptions,
+    templates: &Templates,
+    keep: impl Fn(Scenario) -> T + Sync,
+) -> Result<Vec<T>, Vec<Diagnostic>> {
     // Files are independent: load them on every core (a CI suite has thousands), then put
     // the results back in file order so output does not depend on scheduling.
     let workers = std::thread::available_parallelism()
@@ -92,13 +104,14 @@ pub fn load_files(
         .min(files.len().div_ceil(64))
         .max(1);
     let chunk = files.len().div_ceil(workers).max(1);
-    let results: Vec<Vec<Result<Scenario, Vec<Diagnostic>>>> = std::thread::scope(|scope| {
+    let keep = &keep;
+    let results: Vec<Vec<Result<T, Vec<Diagnostic>>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|f| load_file(f, options, templates))
+                        .map(|f| load_file(f, options, templates).map(keep))
                         .collect()
                 })
             })
@@ -126,7 +139,20 @@ pub fn load_files(
     }
 }
 
-fn load_file(
+/// Reads scenario files again during a run, with the options they were validated with.
+#[derive(Clone)]
+pub struct Reloader {
+    pub options: LoadOptions,
+    pub templates: Arc<Templates>,
+}
+
+impl Reloader {
+    pub fn load(&self, file: &Path) -> Result<Scenario, Vec<Diagnostic>> {
+        load_file(file, &self.options, &self.templates)
+    }
+}
+
+pub fn load_file(
     file: &Path,
     options: &LoadOptions,
     templates: &Templates,

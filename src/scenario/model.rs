@@ -34,6 +34,22 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Stands for a scenario whose file no longer loads, so its failure can be reported.
+    pub fn unreadable(file: std::path::PathBuf, name: String, text: String) -> Scenario {
+        let source = Arc::new(SourceFile::new(file, text));
+        Scenario {
+            name,
+            moves_time: false,
+            description: None,
+            tags: Vec::new(),
+            vars: Vec::new(),
+            secrets: Vec::new(),
+            steps: Vec::new(),
+            location: Location::file_start(source.path.clone()),
+            source,
+        }
+    }
+
     /// The file the scenario came from, as the user named it.
     pub fn file(&self) -> &std::path::Path {
         &self.source.path

@@ -421,16 +421,35 @@ pub fn names_in_use(scenarios: &[Scenario]) -> Vec<NameUse> {
 /// Two steps writing the same snapshot file would overwrite each other: a load error,
 /// located at the second step, with the first in a note.
 pub fn check_names(scenarios: &[Scenario]) -> Vec<Diagnostic> {
-    let uses = names_in_use(scenarios);
+    check_uses(&names_in_use(scenarios))
+}
+
+/// [`check_names`] over uses already gathered. Lookups, not pairwise comparisons: a suite
+/// of thousands of snapshots is checked in milliseconds.
+pub fn check_uses(uses: &[NameUse]) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, &NameUse> = BTreeMap::new();
-    for (i, u) in uses.iter().enumerate() {
-        let clash = seen.get(u.base.as_str()).copied().or_else(|| {
+    let mut repeated: BTreeMap<&str, &NameUse> = BTreeMap::new();
+    for u in uses {
+        let clash = seen
+            .get(u.base.as_str())
+            .copied()
             // `x` repeated makes `x-0`, `x-1`...: a step named `x-1` would clash with it.
-            uses[..i]
-                .iter()
-                .find(|other| other.owns(&u.base) || u.owns(&other.base))
-        });
+            .or_else(|| {
+                let (stem, n) = u.base.rsplit_once('-')?;
+                let numbered = !n.is_empty() && n.chars().all(|c| c.is_ascii_digit());
+                numbered.then(|| repeated.get(stem).copied()).flatten()
+            })
+            .or_else(|| {
+                if !u.repeated {
+                    return None;
+                }
+                let prefix = format!("{}-", u.base);
+                seen.range(prefix.as_str()..)
+                    .take_while(|(name, _)| name.starts_with(&prefix))
+                    .find(|(name, _)| u.owns(name))
+                    .map(|(_, other)| *other)
+            });
         if let Some(first) = clash {
             errors.push(
                 u.source
@@ -443,6 +462,9 @@ pub fn check_names(scenarios: &[Scenario]) -> Vec<Diagnostic> {
             );
         } else {
             seen.insert(&u.base, u);
+            if u.repeated {
+                repeated.insert(&u.base, u);
+            }
         }
     }
     errors

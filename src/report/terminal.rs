@@ -172,15 +172,7 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn step_failure(&mut self, report: &ScenarioReport, step: &StepReport) -> std::io::Result<()> {
-        let mut context = format!(
-            "scenario `{}`, step {} `{}`",
-            report.name,
-            step.index + 1,
-            step.label
-        );
-        if step.attempts > 1 {
-            context.push_str(&format!(", after {} attempts", step.attempts));
-        }
+        let context = super::text::step_context(report, step);
         if let Some(error) = &step.error {
             let rendered = error.clone().note(context.clone()).render(&self.palette);
             write_indented(&mut self.out, &rendered)?;

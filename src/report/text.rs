@@ -91,7 +91,8 @@ pub(crate) fn problems<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> V
     out
 }
 
-fn step_context(report: &ScenarioReport, step: &StepReport) -> String {
+/// How a failure names where it happened: the scenario, the step and its attempts.
+pub(crate) fn step_context(report: &ScenarioReport, step: &StepReport) -> String {
     let mut context = format!(
         "scenario `{}`, step {} `{}`",
         report.name,

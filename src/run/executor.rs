@@ -230,15 +230,7 @@ impl<'a> ScenarioState<'a> {
         let scope = match self.scope_vars(step) {
             Ok(scope) => scope,
             Err(d) => {
-                return vec![step_report(
-                    step,
-                    None,
-                    Outcome::Failed,
-                    started.elapsed(),
-                    vec![],
-                    Some(d),
-                    vec![],
-                )];
+                return vec![failed_step(step, started, d)];
             }
         };
         let Some(for_each) = &step.for_each else {
@@ -261,26 +253,10 @@ impl<'a> ScenarioState<'a> {
                         format!("`for_each` needs a list, got {}", type_name(&other)),
                     )
                     .help("give it a list, e.g. a capture with `all: true`");
-                return vec![step_report(
-                    step,
-                    None,
-                    Outcome::Failed,
-                    started.elapsed(),
-                    vec![],
-                    Some(d),
-                    vec![],
-                )];
+                return vec![failed_step(step, started, d)];
             }
             Err(d) => {
-                return vec![step_report(
-                    step,
-                    None,
-                    Outcome::Failed,
-                    started.elapsed(),
-                    vec![],
-                    Some(d),
-                    vec![],
-                )];
+                return vec![failed_step(step, started, d)];
             }
         };
         let mut reports = Vec::with_capacity(items.len());
@@ -606,6 +582,19 @@ fn type_name(v: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
     }
+}
+
+/// A step that could not run at all (its scope or `for_each` list would not render).
+fn failed_step(step: &Step, started: Instant, error: Diagnostic) -> StepReport {
+    step_report(
+        step,
+        None,
+        Outcome::Failed,
+        started.elapsed(),
+        vec![],
+        Some(error),
+        vec![],
+    )
 }
 
 fn step_report(

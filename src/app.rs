@@ -100,8 +100,12 @@ fn load_as<T: Send>(
     templates: &Templates,
     keep: impl Fn(Scenario) -> T + Sync,
 ) -> Result<Loaded<T>, Invalid> {
-    let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
-    let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
+    let files = discover(args)?;
+    load_files_as(args, &files, templates, keep)
+}
+
+/// The scenario files `args` names; none at all is an error.
+fn discover(args: &LoadArgs) -> Result<Vec<PathBuf>, Invalid> {
     let files = scenario::discover(&args.paths).map_err(Invalid)?;
     if files.is_empty() {
         let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
@@ -110,10 +114,21 @@ fn load_as<T: Send>(
                 .help("scenario files end in .yaml or .yml"),
         ]));
     }
+    Ok(files)
+}
+
+fn load_files_as<T: Send>(
+    args: &LoadArgs,
+    files: &[PathBuf],
+    templates: &Templates,
+    keep: impl Fn(Scenario) -> T + Sync,
+) -> Result<Loaded<T>, Invalid> {
+    let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
+    let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
-    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
+    let loaded = scenario::load::load_files_with(files, &options, templates, |s| {
         let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
         let summary = Summary {
             file: s.file().to_path_buf(),
@@ -246,11 +261,14 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
     // A suite this small stays in memory; a larger one is read again file by file as it
     // runs, so memory follows `--jobs`, not the suite (10,000 scenarios in ~40 MB).
-    let files = scenario::discover(&args.load.paths)
-        .map(|f| f.len())
-        .unwrap_or(0);
-    let keep = files <= KEEP_IN_MEMORY_UP_TO;
-    let loaded = match load_as(&args.load, &templates, |s| keep.then(|| Arc::new(s))) {
+    let files = match discover(&args.load) {
+        Ok(files) => files,
+        Err(invalid) => return print_invalid(invalid, &stderr),
+    };
+    let keep = files.len() <= KEEP_IN_MEMORY_UP_TO;
+    let loaded = match load_files_as(&args.load, &files, &templates, |s| {
+        keep.then(|| Arc::new(s))
+    }) {
         Ok(loaded) => loaded,
         Err(invalid) => return print_invalid(invalid, &stderr),
     };

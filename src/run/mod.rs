@@ -61,7 +61,6 @@ pub struct RunContext {
     pub client: reqwest::Client,
     pub templates: Arc<Templates>,
     pub redactor: Redactor,
-    pub env: Value,
     /// `env` and `target` as templates see them, converted once for the whole run.
     pub env_template: minijinja::Value,
     pub target_template: minijinja::Value,
@@ -114,7 +113,6 @@ pub async fn run(
         redactor,
         env_template: crate::template::to_template_value(&config.env),
         target_template: crate::template::to_template_value(&config.target.to_template_value()),
-        env: config.env,
         cli_vars: config.cli_vars,
         record_transcripts: config.record_transcripts,
         default_timeout: config.default_timeout,

@@ -89,23 +89,20 @@ const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
-    load_as(args, templates, |s| s)
+    load_as(args, templates, |_| |s| s)
 }
 
 /// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
-/// keeps nothing (it reads each file again when its turn comes), so a suite of thousands
-/// is never all in memory at once.
-fn load_as<T: Send>(
+/// keeps nothing of a large suite (it reads each file again when its turn comes), so a suite
+/// of thousands is never all in memory at once. `keep_for` picks `keep` from the number of
+/// files found.
+fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     args: &LoadArgs,
     templates: &Templates,
-    keep: impl Fn(Scenario) -> T + Sync,
+    keep_for: impl FnOnce(usize) -> K,
 ) -> Result<Loaded<T>, Invalid> {
-    let files = discover(args)?;
-    load_files_as(args, &files, templates, keep)
-}
-
-/// The scenario files `args` names; none at all is an error.
-fn discover(args: &LoadArgs) -> Result<Vec<PathBuf>, Invalid> {
+    let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
+    let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
     let files = scenario::discover(&args.paths).map_err(Invalid)?;
     if files.is_empty() {
         let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
@@ -114,21 +111,11 @@ fn discover(args: &LoadArgs) -> Result<Vec<PathBuf>, Invalid> {
                 .help("scenario files end in .yaml or .yml"),
         ]));
     }
-    Ok(files)
-}
-
-fn load_files_as<T: Send>(
-    args: &LoadArgs,
-    files: &[PathBuf],
-    templates: &Templates,
-    keep: impl Fn(Scenario) -> T + Sync,
-) -> Result<Loaded<T>, Invalid> {
-    let env = read_env(args.env_file.as_deref()).map_err(|d| Invalid(vec![d]))?;
-    let cli_vars = parse_cli_vars(&args.vars).map_err(Invalid)?;
+    let keep = keep_for(files.len());
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
-    let loaded = scenario::load::load_files_with(files, &options, templates, |s| {
+    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
         let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
         let summary = Summary {
             file: s.file().to_path_buf(),
@@ -224,7 +211,7 @@ fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnosti
 
 fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, drop) {
+    match load_as(&args, &templates, |_| drop) {
         Ok(loaded) => {
             println!(
                 "{} scenario{} in {} file{}: all valid",
@@ -241,7 +228,7 @@ fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, drop) {
+    match load_as(&args, &templates, |_| drop) {
         Ok(loaded) => {
             for (s, ()) in &loaded.scenarios {
                 let tags = if s.tags.is_empty() {
@@ -261,13 +248,9 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
     // A suite this small stays in memory; a larger one is read again file by file as it
     // runs, so memory follows `--jobs`, not the suite (10,000 scenarios in ~40 MB).
-    let files = match discover(&args.load) {
-        Ok(files) => files,
-        Err(invalid) => return print_invalid(invalid, &stderr),
-    };
-    let keep = files.len() <= KEEP_IN_MEMORY_UP_TO;
-    let loaded = match load_files_as(&args.load, &files, &templates, |s| {
-        keep.then(|| Arc::new(s))
+    let loaded = match load_as(&args.load, &templates, |files| {
+        let keep = files <= KEEP_IN_MEMORY_UP_TO;
+        move |s| keep.then(|| Arc::new(s))
     }) {
         Ok(loaded) => loaded,
         Err(invalid) => return print_invalid(invalid, &stderr),

@@ -101,11 +101,55 @@ impl From<Marker> for Mark {
 }
 
 /// Positions of every node of one YAML document, by path.
+///
+/// Paths are stored encoded as one string each (`steps` `0` `request` → one key), not as
+/// vectors of segments: a suite loads thousands of files and this keeps it to one allocation
+/// per node.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    nodes: HashMap<YamlPath, NodeSpan>,
+    nodes: HashMap<String, NodeSpan>,
     /// Keys written twice in one mapping (YAML forbids it; serde would keep the last).
     duplicates: Vec<(YamlPath, Mark)>,
+}
+
+/// Ends every encoded segment; no scenario key contains it.
+const SEGMENT_END: char = '\u{1}';
+
+fn push_key(encoded: &mut String, key: &str) {
+    encoded.push('k');
+    encoded.push_str(key);
+    encoded.push(SEGMENT_END);
+}
+
+fn push_index(encoded: &mut String, index: usize) {
+    use std::fmt::Write;
+    let _ = write!(encoded, "i{index}{SEGMENT_END}");
+}
+
+fn encode(segments: &[PathSeg]) -> String {
+    let mut encoded = String::with_capacity(segments.len() * 8);
+    for seg in segments {
+        match seg {
+            PathSeg::Key(k) => push_key(&mut encoded, k),
+            PathSeg::Index(i) => push_index(&mut encoded, *i),
+        }
+    }
+    encoded
+}
+
+fn decode(encoded: &str) -> YamlPath {
+    let segments = encoded
+        .split(SEGMENT_END)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.split_at(1) {
+            ("i", n) => n
+                .parse()
+                .map(PathSeg::Index)
+                .unwrap_or(PathSeg::Key(n.to_owned())),
+            (_, k) => PathSeg::Key(k.to_owned()),
+        })
+        .collect();
+    YamlPath(segments)
 }
 
 impl SourceMap {
@@ -129,7 +173,7 @@ impl SourceMap {
     }
 
     pub fn get(&self, path: &YamlPath) -> Option<&NodeSpan> {
-        self.nodes.get(path)
+        self.nodes.get(&encode(&path.0))
     }
 
     /// The position of the value at `path`, or of its nearest ancestor that has one.
@@ -147,55 +191,118 @@ impl SourceMap {
     }
 
     fn nearest(&self, path: &YamlPath) -> Option<&NodeSpan> {
-        let mut p = path.0.as_slice();
+        let mut encoded = encode(&path.0);
         loop {
-            if let Some(n) = self.nodes.get(&YamlPath(p.to_vec())) {
+            if let Some(n) = self.nodes.get(&encoded) {
                 return Some(n);
             }
-            if p.is_empty() {
+            if encoded.is_empty() {
                 return None;
             }
-            p = &p[..p.len() - 1];
+            // Drop the last segment.
+            encoded.pop();
+            let cut = encoded.rfind(SEGMENT_END).map_or(0, |i| i + 1);
+            encoded.truncate(cut);
         }
     }
 }
 
 enum Frame {
     Map {
-        path: YamlPath,
-        /// The key just read, waiting for its value, with the key's mark.
-        pending_key: Option<(String, Mark)>,
-        seen: std::collections::HashSet<String>,
+        /// Length of the builder's path where this mapping's entries start.
+        base: usize,
+        /// The key just read, waiting for its value.
+        pending_key: Option<PendingKey>,
+        /// Whether no key has been read yet.
+        first: bool,
     },
     Seq {
-        path: YamlPath,
+        base: usize,
         next: usize,
     },
+    /// A collection used as a mapping key: nothing inside it is located.
+    Ignored,
+}
+
+enum PendingKey {
+    /// A scalar key, with its mark.
+    Named(String, Mark),
+    /// A collection used as a key (`? [a, b]`): its value is not located either.
+    Complex,
+}
+
+/// Where the next node goes.
+enum Placement {
+    /// At this encoded path, with its key's mark in a mapping.
+    At(String, Option<Mark>),
+    /// It is a mapping key.
+    Key,
+    /// Nowhere: inside or under a complex key.
+    Ignored,
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    nodes: HashMap<YamlPath, NodeSpan>,
+    /// The encoded path of the collection being read.
+    path: String,
+    nodes: HashMap<String, NodeSpan>,
     duplicates: Vec<(YamlPath, Mark)>,
     done: bool,
 }
 
 impl Builder {
-    /// Where the next node goes. Returns None when the node is a mapping key.
-    fn place(&mut self) -> Option<(YamlPath, Option<Mark>)> {
+    fn place(&mut self) -> Placement {
         match self.stack.last_mut() {
-            None => Some((YamlPath::root(), None)),
-            Some(Frame::Seq { path, next }) => {
-                let p = path.index(*next);
+            None => Placement::At(String::new(), None),
+            Some(Frame::Seq { base, next }) => {
+                let mut p = self.path[..*base].to_owned();
+                push_index(&mut p, *next);
                 *next += 1;
-                Some((p, None))
+                Placement::At(p, None)
             }
             Some(Frame::Map {
-                path, pending_key, ..
-            }) => pending_key
-                .take()
-                .map(|(k, mark)| (path.key(k), Some(mark))),
+                base, pending_key, ..
+            }) => match pending_key.take() {
+                Some(PendingKey::Named(k, mark)) => {
+                    let mut p = self.path[..*base].to_owned();
+                    push_key(&mut p, &k);
+                    Placement::At(p, Some(mark))
+                }
+                Some(PendingKey::Complex) => Placement::Ignored,
+                None => Placement::Key,
+            },
+            Some(Frame::Ignored) => Placement::Ignored,
+        }
+    }
+
+    fn in_ignored(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Ignored))
+    }
+
+    fn open(&mut self, mark: Mark, map: bool) {
+        match self.place() {
+            Placement::At(p, key) => {
+                self.nodes.entry(p.clone()).or_insert(plain(key, mark));
+                self.path = p;
+                let base = self.path.len();
+                self.stack.push(if map {
+                    Frame::Map {
+                        base,
+                        pending_key: None,
+                        first: true,
+                    }
+                } else {
+                    Frame::Seq { base, next: 0 }
+                });
+            }
+            Placement::Key => {
+                if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                    *pending_key = Some(PendingKey::Complex);
+                }
+                self.stack.push(Frame::Ignored);
+            }
+            Placement::Ignored => self.stack.push(Frame::Ignored),
         }
     }
 }
@@ -208,7 +315,7 @@ impl MarkedEventReceiver for Builder {
         let mark = Mark::from(marker);
         match ev {
             Event::Scalar(text, style, ..) => match self.place() {
-                Some((path, key)) => {
+                Placement::At(path, key) => {
                     let quoted = matches!(
                         style,
                         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
@@ -227,55 +334,53 @@ impl MarkedEventReceiver for Builder {
                         inline_scalar: inline,
                     });
                 }
-                None => {
+                Placement::Key => {
                     if let Some(Frame::Map {
-                        path,
+                        base,
                         pending_key,
-                        seen,
+                        first,
                     }) = self.stack.last_mut()
                     {
-                        if seen.is_empty() {
-                            // The parser marks a block mapping oddly; its first key is where
-                            // a reader sees it start.
-                            if let Some(node) = self.nodes.get_mut(path) {
+                        let mut entry = self.path[..*base].to_owned();
+                        if *first {
+                            // The parser marks a block mapping oddly; its first key is
+                            // where a reader sees it start.
+                            *first = false;
+                            if let Some(node) = self.nodes.get_mut(&entry) {
                                 node.value = mark;
                             }
                         }
-                        if !seen.insert(text.clone()) {
-                            self.duplicates.push((path.key(text.clone()), mark));
+                        push_key(&mut entry, &text);
+                        if self.nodes.contains_key(&entry) {
+                            self.duplicates.push((decode(&entry), mark));
                         }
-                        *pending_key = Some((text, mark));
+                        *pending_key = Some(PendingKey::Named(text, mark));
                     }
                 }
+                Placement::Ignored => {}
             },
-            Event::Alias(_) => {
-                if let Some((path, key)) = self.place() {
+            Event::Alias(_) => match self.place() {
+                Placement::At(path, key) => {
                     self.nodes.entry(path).or_insert(plain(key, mark));
                 }
-            }
-            Event::SequenceStart(..) => {
-                let path = self.place().map(|(p, key)| {
-                    self.nodes.entry(p.clone()).or_insert(plain(key, mark));
-                    p
-                });
-                // A collection used as a mapping key: track it under a throwaway path.
-                let path = path.unwrap_or_else(|| YamlPath::root().key("\u{0}complex-key"));
-                self.stack.push(Frame::Seq { path, next: 0 });
-            }
-            Event::MappingStart(..) => {
-                let path = self.place().map(|(p, key)| {
-                    self.nodes.entry(p.clone()).or_insert(plain(key, mark));
-                    p
-                });
-                let path = path.unwrap_or_else(|| YamlPath::root().key("\u{0}complex-key"));
-                self.stack.push(Frame::Map {
-                    path,
-                    pending_key: None,
-                    seen: Default::default(),
-                });
-            }
+                // An alias as a key: its value is not located, like a complex key's.
+                Placement::Key => {
+                    if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                        *pending_key = Some(PendingKey::Complex);
+                    }
+                }
+                Placement::Ignored => {}
+            },
+            Event::SequenceStart(..) => self.open(mark, false),
+            Event::MappingStart(..) => self.open(mark, true),
             Event::SequenceEnd | Event::MappingEnd => {
                 self.stack.pop();
+                // Back in the parent collection: its path is the prefix it started with.
+                let len = match self.stack.last() {
+                    Some(Frame::Map { base, .. } | Frame::Seq { base, .. }) => *base,
+                    _ => 0,
+                };
+                self.path.truncate(len);
             }
             Event::DocumentEnd => self.done = true,
             _ => {}
@@ -323,5 +428,25 @@ mod tests {
         assert_eq!(dups.len(), 1);
         assert_eq!(dups[0].0, YamlPath::root().key("name"));
         assert_eq!(dups[0].1, Mark { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn nested_paths_flow_collections_and_complex_keys() {
+        let text = "steps:\n  - id: a\n  - request: { url: x, query: { a: 1 } }\n    expect:\n      json:\n        ? [complex, key]\n        : 1\n        $.b: [1, 2]\n    id: b\n    id: c\n";
+        let map = SourceMap::build(text);
+        let step = YamlPath::root().key("steps").index(1);
+        let query_a = step.key("request").key("query").key("a");
+        assert_eq!(map.get(&query_a).map(|n| n.value.line), Some(3));
+        let second = step.key("expect").key("json").key("$.b").index(1);
+        assert_eq!(
+            map.get(&second).map(|n| (n.value.line, n.value.col)),
+            Some((8, 18))
+        );
+        // The key after a complex key is still found, and the duplicate is reported.
+        assert_eq!(map.get(&step.key("id")).map(|n| n.value.line), Some(9));
+        assert_eq!(
+            map.duplicate_keys(),
+            &[(step.key("id"), Mark { line: 10, col: 5 })]
+        );
     }
 }

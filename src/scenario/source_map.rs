@@ -276,10 +276,6 @@ impl Builder {
         }
     }
 
-    fn in_ignored(&self) -> bool {
-        matches!(self.stack.last(), Some(Frame::Ignored))
-    }
-
     fn open(&mut self, mark: Mark, map: bool) {
         match self.place() {
             Placement::At(p, key) => {

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod doc;
 pub mod exit;
+pub mod html;
 pub mod mock;
 pub mod report;
 pub mod run;

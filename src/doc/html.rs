@@ -1,6 +1,8 @@
 //! A guide as a self-contained HTML page (no scripts, no external files). Every piece of
 //! scenario text is escaped; the only markup inside text is a code span.
 
+use crate::html::escape;
+
 use super::{Block, DocTarget, Guide, summary};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d1d1f}\
@@ -76,21 +78,6 @@ pub fn index(guides: &[Guide], target: &DocTarget) -> String {
         out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
-    out
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 

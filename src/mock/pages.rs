@@ -5,6 +5,8 @@
 //! `<body data-step="...">`, forms with fixed ids (`provider`, `consent`, `login`,
 //! `form_post`), a hidden `dialog_id` field, and `#dialog-error` for messages.
 
+use crate::html::escape;
+
 use std::fmt::Write;
 
 use super::fixtures::Provider;
@@ -27,22 +29,6 @@ pub const SCOPES: &[(&str, &str)] = &[
         "Your identity details, to fill in a sign-up form (Signup+)",
     ),
 ];
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn layout(step: &str, title: &str, body: &str) -> String {
     format!(

@@ -357,27 +357,20 @@ impl<'a> ScenarioState<'a> {
             body: &response.body,
             json: response.json.as_ref(),
         };
+        // The context may have changed (the session learnt tokens): render checks anew.
+        let ctx = if step.checks_templated {
+            self.context(scope)
+        } else {
+            Context::empty()
+        };
+        let templates = &self.run.templates;
+        let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
         let mut failures: Vec<CheckFailure> = if step.has_expectations() {
-            // The context may have changed (the session learnt tokens): render checks anew.
-            let ctx = if step.checks_templated {
-                self.context(scope)
-            } else {
-                Context::empty()
-            };
-            let templates = &self.run.templates;
-            let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
             step.expect.evaluate(&view, &mut render)
         } else {
             steps::default_check(step, &response).into_iter().collect()
         };
         if let Some(until) = step.retry.as_ref().and_then(|r| r.until.as_ref()) {
-            let ctx = if step.checks_templated {
-                self.context(scope)
-            } else {
-                Context::empty()
-            };
-            let templates = &self.run.templates;
-            let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
             failures.extend(until.evaluate(&view, &mut render).into_iter().map(|mut f| {
                 f.check = format!("retry until {}", f.check);
                 f

@@ -5,11 +5,10 @@
 //! `<body data-step="...">`, forms with fixed ids (`provider`, `consent`, `login`,
 //! `form_post`), a hidden `dialog_id` field, and `#dialog-error` for messages.
 
-use crate::html::escape;
-
 use std::fmt::Write;
 
 use super::fixtures::Provider;
+use crate::html::escape;
 
 /// The scopes TrueLayer knows, with what the consent page tells the user about each.
 pub const SCOPES: &[(&str, &str)] = &[

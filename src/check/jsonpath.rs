@@ -12,11 +12,20 @@
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use serde_json::Value;
 
-/// A parsed JSONPath, ready to query any number of responses.
+/// A parsed JSONPath, ready to query any number of responses. Cheap to clone: the parsed
+/// form is shared.
 #[derive(Debug, Clone)]
 pub struct JsonPathQuery {
+    inner: Arc<ParsedPath>,
+}
+
+#[derive(Debug)]
+struct ParsedPath {
     text: String,
     query: JpQuery,
     singular: bool,
@@ -41,8 +50,28 @@ pub enum Selection<'a> {
     Nodes(Vec<&'a Value>),
 }
 
+/// Paths already parsed, by text. A suite repeats the same few paths across thousands of
+/// files, and parsing one costs far more than looking it up.
+static PARSED: OnceLock<Mutex<HashMap<String, JsonPathQuery>>> = OnceLock::new();
+
+/// Enough for any real suite's distinct paths; past it, paths are parsed without caching.
+const PARSED_CAPACITY: usize = 16_384;
+
 impl JsonPathQuery {
     pub fn parse(text: &str) -> Result<JsonPathQuery, JsonPathSyntaxError> {
+        let cache = PARSED.get_or_init(Default::default);
+        if let Some(known) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return Ok(known.clone());
+        }
+        let parsed = Self::parse_uncached(text)?;
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() < PARSED_CAPACITY {
+            cache.insert(text.to_owned(), parsed.clone());
+        }
+        Ok(parsed)
+    }
+
+    fn parse_uncached(text: &str) -> Result<JsonPathQuery, JsonPathSyntaxError> {
         if !text.starts_with('$') {
             return Err(JsonPathSyntaxError {
                 message: "a JSONPath starts with `$` (the document root)".into(),
@@ -57,27 +86,29 @@ impl JsonPathQuery {
             )
         });
         Ok(JsonPathQuery {
-            text: text.to_owned(),
-            query,
-            singular,
+            inner: Arc::new(ParsedPath {
+                text: text.to_owned(),
+                query,
+                singular,
+            }),
         })
     }
 
     /// The path as the user wrote it.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.inner.text
     }
 
     /// Whether the path selects at most one node (name and index selectors only).
     pub fn is_singular(&self) -> bool {
-        self.singular
+        self.inner.singular
     }
 
     /// Every node the path selects, in document order.
     pub fn nodes<'a>(&self, document: &'a Value) -> Vec<&'a Value> {
         // The library reports an error only when a query evaluates to a computed value rather
         // than to nodes, which a root query cannot do; "no nodes" is the honest reading.
-        js_path_process(&self.query, document)
+        js_path_process(&self.inner.query, document)
             .map(|refs| refs.into_iter().map(|r| r.val).collect())
             .unwrap_or_default()
     }
@@ -85,7 +116,7 @@ impl JsonPathQuery {
     /// The selection with singular/non-singular semantics applied.
     pub fn select<'a>(&self, document: &'a Value) -> Selection<'a> {
         let nodes = self.nodes(document);
-        if self.singular {
+        if self.inner.singular {
             Selection::Single(nodes.into_iter().next())
         } else {
             Selection::Nodes(nodes)
@@ -96,7 +127,7 @@ impl JsonPathQuery {
     /// selectors: `$.token.access_token` → `["access_token"]`, `$.codes[0]` → `["codes"]`,
     /// `$..['code','state']` → `["code", "state"]`. Used to spot secret fields.
     pub fn last_names(&self) -> Vec<&str> {
-        for segment in self.query.segments.iter().rev() {
+        for segment in self.inner.query.segments.iter().rev() {
             let names = segment_names(segment);
             if !names.is_empty() {
                 return names;

@@ -47,10 +47,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn seconds(secs: f64, text: &str) -> Result<Duration, String> {
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("`{text}` is not a duration"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    // `try_`: a huge number (`1e300`) is an error, not a panic.
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is not a duration"))
 }
 
 /// Formats a duration the way a person reads it: `12ms`, `1.2s`, `6m`, `90d`.
@@ -86,6 +84,8 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("1e300").is_err());
+        assert!(parse_duration("99999999999999999999999d").is_err());
     }
 
     #[test]

@@ -180,23 +180,13 @@ pub fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// Parses `"6m"`, `"90d"`, `"3600"`, `"30s"`, `"1h"` into seconds.
+/// A duration such as `6m`, `2h`, `90d` or `42` (seconds), in whole seconds: scenarios'
+/// own syntax (`crate::scenario::duration`), so `wait: 6m` and `{"by": "6m"}` agree.
 pub fn parse_duration(text: &str) -> Result<i64, ClockError> {
-    let text = text.trim();
-    let bad = || ClockError::BadDuration(text.to_owned());
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: i64 = digits.parse().map_err(|_| bad())?;
-    let factor = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(factor).ok_or_else(bad)
+    crate::scenario::duration::parse_duration(text)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .ok_or_else(|| ClockError::BadDuration(text.trim().to_owned()))
 }
 
 #[cfg(test)]

@@ -174,6 +174,25 @@ pub struct RequestFields {
     pub timeout: Option<Value>,
 }
 
+impl RequestFields {
+    /// The HTTP method, or a located error saying which ones exist. Checked at load (when
+    /// the method is not a template) and again after rendering.
+    pub fn http_method(
+        &self,
+        source: &SourceFile,
+        path: &YamlPath,
+    ) -> Result<reqwest::Method, crate::diagnostic::Diagnostic> {
+        reqwest::Method::from_bytes(self.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+            source
+                .error_at(
+                    &path.key("method"),
+                    format!("`{}` is not an HTTP method", self.method),
+                )
+                .help("use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
+        })
+    }
+}
+
 fn default_method() -> String {
     "GET".to_owned()
 }

@@ -468,16 +468,9 @@ fn validate_request(
         );
     }
     if !Templates::is_template(&fields.method)
-        && reqwest::Method::from_bytes(fields.method.to_ascii_uppercase().as_bytes()).is_err()
+        && let Err(d) = fields.http_method(source, path)
     {
-        errors.push(
-            source
-                .error_at(
-                    &path.key("method"),
-                    format!("`{}` is not an HTTP method", fields.method),
-                )
-                .help("use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
-        );
+        errors.push(d);
     }
     if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
         errors.append(&mut e);

@@ -23,13 +23,7 @@ fn build(
 ) -> Result<HttpRequest, StepError> {
     let source = &step.source;
     let path = &step.action.path;
-    let method = reqwest::Method::from_bytes(fields.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| {
-            source.error_at(
-                &path.key("method"),
-                format!("`{}` is not an HTTP method", fields.method),
-            )
-        })?;
+    let method = fields.http_method(source, path)?;
     let mut url = url::Url::parse(&fields.url).map_err(|e| {
         source
             .error_at(

@@ -1,4 +1,5 @@
-//! HTML escaping, shared by the mock's dialog pages and the HTML guides.
+//! HTML escaping, shared by the mock's dialog pages and the HTML guides, and its inverse
+//! for reading the mock's pages when `await_code: auto` plays the dialog.
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -16,6 +17,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Undoes [`escape`] (the entities it writes, `&amp;` last so `&amp;lt;` stays `&lt;`).
+pub fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -24,5 +34,7 @@ mod tests {
             super::escape(r#"<a href="x">Tom & 'Jerry'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
         );
+        let text = r#"<a href="x">Tom & 'Jerry' &lt;</a>"#;
+        assert_eq!(super::unescape(&super::escape(text)), text);
     }
 }

@@ -10,6 +10,7 @@ use regex::Regex;
 use super::super::super::executor::{ScenarioState, StepError};
 use super::super::super::http::{HttpRequest, HttpResponse, RequestBody};
 use super::Callback;
+use crate::html::unescape;
 use crate::scenario::Step;
 use crate::scenario::actions::AwaitCodeParams;
 
@@ -174,12 +175,4 @@ fn hidden_inputs(page: &str) -> Vec<(String, String)> {
         .captures_iter(page)
         .map(|c| (unescape(&c[1]), unescape(&c[2])))
         .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }

@@ -187,7 +187,7 @@ fn scenario_json<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> Scenari
     ScenarioJson {
         name: &report.name,
         scenario: &report.scenario.name,
-        file: report.file.display().to_string(),
+        file: report.file().display().to_string(),
         location: &report.scenario.location,
         tags: &report.scenario.tags,
         repetition: report.repetition.map(|r| RepetitionJson {

@@ -49,8 +49,8 @@ impl JunitReport {
         let mut suites: Vec<TestSuite> = Vec::new();
         let mut suite_of: HashMap<&std::path::Path, usize> = HashMap::new();
         for scenario in scenarios {
-            let file = scenario.file.display().to_string();
-            let at = *suite_of.entry(scenario.file.as_path()).or_insert_with(|| {
+            let file = scenario.file().display().to_string();
+            let at = *suite_of.entry(scenario.file()).or_insert_with(|| {
                 suites.push(TestSuite::new(file.clone()));
                 suites.len() - 1
             });

@@ -107,7 +107,7 @@ impl<W: Write> TerminalReporter<W> {
             self.out,
             "{tag}  {}  {}  {}",
             p.bold.paint(&report.name),
-            p.dim.paint(&report.file.display().to_string()),
+            p.dim.paint(&report.file().display().to_string()),
             format_duration(report.duration)
         )?;
         if self.verbose {
@@ -223,7 +223,7 @@ pub fn failure_diagnostic(
     failure: &CheckFailure,
 ) -> crate::diagnostic::Diagnostic {
     report
-        .source
+        .source()
         .error_at_location(
             failure.location.clone(),
             format!("check failed: {}", failure.check),

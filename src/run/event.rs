@@ -1,7 +1,7 @@
 //! What the engine tells reporters: one stream of events, and the reports they carry.
 //! The engine never prints; reporters (terminal, JUnit, JSON) consume these.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,8 +41,6 @@ pub struct ScenarioReport {
     pub index: usize,
     /// The scenario's name, with ` (run k/N)` when `--repeat` runs it several times.
     pub name: String,
-    pub file: PathBuf,
-    pub source: Arc<SourceFile>,
     pub outcome: Outcome,
     pub duration: Duration,
     pub steps: Vec<StepReport>,
@@ -82,6 +80,16 @@ impl std::fmt::Display for SkipReason {
 }
 
 impl ScenarioReport {
+    /// The file the scenario came from, as the user named it.
+    pub fn file(&self) -> &Path {
+        self.scenario.file()
+    }
+
+    /// The scenario file's text, for rendering failures with their source line.
+    pub fn source(&self) -> &SourceFile {
+        &self.scenario.source
+    }
+
     /// The step that failed, if any.
     pub fn failed_step(&self) -> Option<&StepReport> {
         self.steps.iter().find(|s| s.outcome == Outcome::Failed)

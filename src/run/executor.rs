@@ -120,8 +120,6 @@ impl<'a> ScenarioState<'a> {
         ScenarioReport {
             index,
             name: self.scenario.name.clone(),
-            file: self.scenario.file().to_path_buf(),
-            source: self.scenario.source.clone(),
             outcome: if failed {
                 Outcome::Failed
             } else {

@@ -266,8 +266,6 @@ fn unreadable_report(
     ScenarioReport {
         index: entry.index,
         name: entry.name.clone(),
-        file: entry.file.clone(),
-        source: scenario.source.clone(),
         outcome: Outcome::Failed,
         duration: Duration::ZERO,
         scenario,
@@ -302,8 +300,6 @@ fn skipped_report(
     ScenarioReport {
         index: entry.index,
         name: entry.name.clone(),
-        file: scenario.file().to_path_buf(),
-        source: scenario.source.clone(),
         outcome: Outcome::Skipped,
         duration: Duration::ZERO,
         scenario: scenario.clone(),

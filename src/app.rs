@@ -319,15 +319,17 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         }
     };
     let junit = args.report_junit.is_some();
-    // The event loop borrows the reporters; they write their files after it.
-    let feed = &mut reporters;
-    let result = runtime.block_on(async move {
+    let (result, mut reporters) = runtime.block_on(async move {
         // The embedded mock lives as long as the run, on a free loopback port.
         let mut target = target;
         let _mock = if target.kind == TargetKind::EmbeddedMock && !args.dry_run {
-            let mock = crate::mock::start(crate::mock::MockOptions::loopback())
-                .await
-                .map_err(|e| format!("cannot start the embedded mock: {e}"))?;
+            let mock = match crate::mock::start(crate::mock::MockOptions::loopback()).await {
+                Ok(mock) => mock,
+                Err(e) => {
+                    let message = format!("cannot start the embedded mock: {e}");
+                    return (Err(message), Some(reporters));
+                }
+            };
             target.auth_url = mock.base_url().to_owned();
             target.api_url = mock.base_url().to_owned();
             Some(mock)
@@ -358,16 +360,28 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         let engine = tokio::spawn(run::run(
             scenarios, reloader, config, templates, redactor, tx,
         ));
-        while let Some(event) = rx.recv().await {
-            feed.on_event(&event);
-        }
-        match engine.await {
+        // The reporters are a task on the runtime's workers, not on this thread: waking a
+        // separate thread for every event costs more than printing it.
+        let feed = tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                reporters.on_event(&event);
+            }
+            reporters
+        });
+        let result = match engine.await {
             Ok(Ok(summary)) => Ok(summary),
             Ok(Err(e)) => Err(format!("cannot set up HTTP: {e}")),
             Err(e) => Err(format!("the engine stopped: {e}")),
+        };
+        match feed.await {
+            Ok(reporters) => (result, Some(reporters)),
+            Err(e) => (Err(format!("the reporters stopped: {e}")), None),
         }
     });
-    let report_errors = reporters.finish();
+    let report_errors = reporters
+        .as_mut()
+        .map(Reporters::finish)
+        .unwrap_or_default();
     for e in &report_errors {
         eprintln!("{}: {e}", stderr.error.paint("error"));
     }

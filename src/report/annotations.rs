@@ -46,7 +46,7 @@ impl<W: Write> AnnotationReporter<W> {
     }
 }
 
-impl<W: Write> Reporter for AnnotationReporter<W> {
+impl<W: Write + Send> Reporter for AnnotationReporter<W> {
     fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
             Event::ScenarioFinished(report) if report.outcome == Outcome::Failed => {

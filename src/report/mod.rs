@@ -17,18 +17,18 @@ use std::path::{Path, PathBuf};
 use crate::run::Event;
 
 /// Something that prints as the run goes (the terminal, annotations).
-pub trait Reporter {
+pub trait Reporter: Send {
     fn on_event(&mut self, event: &Event) -> io::Result<()>;
 }
 
-impl<W: Write> Reporter for terminal::TerminalReporter<W> {
+impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
     fn on_event(&mut self, event: &Event) -> io::Result<()> {
         terminal::TerminalReporter::on_event(self, event)
     }
 }
 
 /// A report file: it collects the run's events and is written once, when the run ends.
-pub trait FileReport {
+pub trait FileReport: Send {
     fn on_event(&mut self, event: &Event);
     /// Writes the file (atomically); called once, after `RunFinished`.
     fn write(&mut self) -> Result<(), ReportError>;

@@ -155,7 +155,10 @@ pub async fn send(
         .map(|(n, v)| {
             (
                 n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                match v.to_str() {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                },
             )
         })
         .collect();
@@ -164,7 +167,7 @@ pub async fn send(
         .await
         .map_err(|e| classify(e, request.timeout))?;
     let elapsed = started.elapsed();
-    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let body = text_of(bytes);
     let json = parse_json_body(&headers, &body);
     Ok(HttpResponse {
         status,
@@ -173,6 +176,15 @@ pub async fn send(
         json,
         elapsed,
     })
+}
+
+/// A body as text. Bodies are almost always UTF-8: check that with the fast validator and
+/// keep the buffer; only a body that is not pays for the lossy conversion.
+fn text_of(bytes: impl Into<Vec<u8>>) -> String {
+    match String::from_utf8(bytes.into()) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
 }
 
 fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {

@@ -143,6 +143,53 @@ steps:
 }
 
 #[test]
+fn mappings_keep_the_order_they_are_written_in() {
+    // `vars` may use the ones above them, whatever their names; forms and JSON bodies go
+    // out in the order written; checks run in file order (the first failing one is first).
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "order.yaml",
+        r#"name: written order
+vars:
+  zone: eu
+  area: "{{ zone }}-west"
+steps:
+  - request:
+      method: POST
+      url: "{{ base }}/echo"
+      form: { zeta: "1", alpha: "{{ area }}", mid: "3" }
+    expect:
+      json:
+        $.body: zeta=1&alpha=eu-west&mid=3
+        $.form.alpha: eu-west
+  - request:
+      method: POST
+      url: "{{ base }}/echo"
+      json: { zeta: 1, alpha: 2 }
+    expect:
+      json: { $.body: '{"zeta":1,"alpha":2}' }
+  - request: { url: "{{ base }}/echo" }
+    expect:
+      json:
+        $.method: PUT
+        $.body: nope
+"#,
+    );
+    let out = run(&project, &server, "order.yaml");
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let method = out
+        .stdout
+        .find("$.method")
+        .expect("the failing `$.method` check");
+    let body = out
+        .stdout
+        .find("$.body")
+        .expect("the failing `$.body` check");
+    assert!(method < body, "checks run in file order:\n{}", out.stdout);
+}
+
+#[test]
 fn cookies_are_kept_within_a_scenario_only() {
     let server = TestServer::start();
     let project = Project::new();

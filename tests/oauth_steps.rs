@@ -285,7 +285,7 @@ steps:
         out.stdout
     );
     assert!(
-        out.stdout.contains("a=b&client_secret=***"),
+        out.stdout.contains("client_secret=***&a=b"),
         "{}",
         out.stdout
     );

@@ -86,7 +86,7 @@ impl CaptureSet {
             errors.sort_by_key(|d| d.location.as_ref().map(|l| (l.line, l.col)));
             return Err(errors);
         }
-        captures.sort_by_key(|c| (c.location.line, c.location.col));
+        // Mappings keep the file's order (serde_json `preserve_order`): captures run in it.
         Ok(CaptureSet { captures })
     }
 

@@ -98,8 +98,7 @@ impl Expectation {
             errors.sort_by_key(|d| d.location.as_ref().map(|l| (l.line, l.col)));
             return Err(errors);
         }
-        // Keys arrive sorted by name; file order is what the user reads.
-        checks.sort_by_key(|c| (c.location.line, c.location.col));
+        // Mappings keep the file's order (serde_json `preserve_order`): checks run in it.
         Ok(Expectation {
             checks,
             templates: ctx.templates,

@@ -125,8 +125,8 @@ pub fn render_response(
     normalize(&out)
 }
 
-/// JSON pretty-printed with every object's keys sorted, whatever order the server (or a
-/// `preserve_order` build of serde_json) keeps, so snapshots do not churn on key order.
+/// JSON pretty-printed with every object's keys sorted, whatever order the server sent them
+/// in (serde_json keeps it), so snapshots do not churn on key order.
 pub fn pretty_sorted(value: &Value) -> String {
     serde_json::to_string_pretty(&sorted(value)).unwrap_or_default()
 }

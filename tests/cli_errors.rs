@@ -71,6 +71,16 @@ fn duplicate_step_id() {
 }
 
 #[test]
+fn duplicate_key_points_at_the_second_and_notes_the_first() {
+    // serde_json would keep the last value silently; a check written twice must not vanish.
+    let out = check(
+        "dup_key.yaml",
+        "name: dup key\nsteps:\n  - request: { url: http://x/ }\n    expect:\n      json:\n        $.a: 1\n        $.b: 2\n        $.a: 3\n",
+    );
+    insta::assert_snapshot!(out.stderr);
+}
+
+#[test]
 fn empty_steps() {
     let out = check("empty.yaml", "name: empty\nsteps: []\n");
     insta::assert_snapshot!(out.stderr);

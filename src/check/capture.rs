@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use super::jsonpath::JsonPathQuery;
 use super::{CheckFailure, ResponseView};
-use crate::diagnostic::{Diagnostic, Location, closest};
-use crate::scenario::{SourceFile, YamlPath};
+use crate::diagnostic::{Diagnostic, closest};
+use crate::scenario::{SourceFile, Spot, YamlPath};
 use crate::secret::{SECRET_FIELDS, is_secret_name};
+use std::sync::Arc;
 
 const CAPTURE_KEYS: &[&str] = &["jsonpath", "header", "status", "all", "secret"];
 
@@ -37,7 +38,8 @@ struct Capture {
     source: Source,
     all: bool,
     secret: bool,
-    location: Location,
+    /// Its key, where a failure points.
+    spot: Spot,
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +61,7 @@ impl CaptureSet {
     /// Parses the step's `capture` value; `path` is where it sits (`steps[3].capture`).
     pub fn parse(
         raw: &Value,
-        file: &SourceFile,
+        file: &Arc<SourceFile>,
         path: &YamlPath,
     ) -> Result<CaptureSet, Vec<Diagnostic>> {
         let mut errors = Vec::new();
@@ -139,7 +141,7 @@ impl Capture {
             check: format!("capture {}", self.name),
             expected,
             actual,
-            location: self.location.clone(),
+            location: self.spot.location(),
         };
         match &self.source {
             Source::Status => Ok(Value::from(response.status)),
@@ -187,7 +189,7 @@ fn is_variable_name(name: &str) -> bool {
 }
 
 fn parse_capture(
-    file: &SourceFile,
+    file: &Arc<SourceFile>,
     name: &str,
     spec: &Value,
     path: &YamlPath,
@@ -347,7 +349,7 @@ fn parse_capture(
                 source,
                 all,
                 secret,
-                location: file.key_location(path),
+                spot: Spot::key(file, path),
             })
         }
         _ => Err(errors),

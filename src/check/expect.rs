@@ -10,8 +10,9 @@ use serde_json::Value;
 use super::jsonpath::{JsonPathQuery, Selection};
 use super::matcher::{LoadContext, Matcher, Renderer, Subject, TemplateSite};
 use super::{CheckFailure, ResponseView};
-use crate::diagnostic::{Diagnostic, Location, closest};
-use crate::scenario::{SourceFile, YamlPath};
+use crate::diagnostic::{Diagnostic, closest};
+use crate::scenario::{SourceFile, Spot, YamlPath};
+use std::sync::Arc;
 
 const SECTIONS: &[&str] = &["status", "headers", "json", "body"];
 
@@ -28,7 +29,8 @@ struct Check {
     name: String,
     target: Target,
     matcher: Matcher,
-    location: Location,
+    /// Its key, where a failure points.
+    spot: Spot,
 }
 
 #[derive(Debug, Clone)]
@@ -45,7 +47,7 @@ impl Expectation {
     /// and with a help line.
     pub fn parse(
         raw: &Value,
-        file: &SourceFile,
+        file: &Arc<SourceFile>,
         path: &YamlPath,
     ) -> Result<Expectation, Vec<Diagnostic>> {
         let mut ctx = LoadContext::new(file);
@@ -66,7 +68,7 @@ impl Expectation {
                                     name: "body".into(),
                                     target: Target::Body,
                                     matcher,
-                                    location: file.key_location(&entry),
+                                    spot: Spot::key(file, &entry),
                                 });
                             }
                         }
@@ -111,8 +113,8 @@ impl Expectation {
 
     /// Each check's name and the location of its key, in file order (for reports that list
     /// every check, passed or not).
-    pub fn checks(&self) -> impl Iterator<Item = (&str, &Location)> {
-        self.checks.iter().map(|c| (c.name.as_str(), &c.location))
+    pub fn checks(&self) -> impl Iterator<Item = (&str, &Spot)> {
+        self.checks.iter().map(|c| (c.name.as_str(), &c.spot))
     }
 
     /// Every template string in an expected value, with its path, so the loader can check
@@ -162,7 +164,7 @@ impl Expectation {
                 check: format!("{}{detail}", check.name),
                 expected,
                 actual,
-                location: check.location.clone(),
+                location: check.spot.location(),
             };
             let matcher = match check.matcher.resolve(render) {
                 Ok(m) => m,
@@ -234,7 +236,7 @@ fn status_check(ctx: &mut LoadContext<'_>, value: &Value, path: &YamlPath) -> Op
         name: "status".into(),
         target: Target::Status,
         matcher,
-        location: ctx.file.key_location(path),
+        spot: Spot::key(ctx.file, path),
     })
 }
 
@@ -274,7 +276,7 @@ fn header_checks(
             name: format!("header {name}"),
             target: Target::Header(name),
             matcher,
-            location: ctx.file.key_location(&entry),
+            spot: Spot::key(ctx.file, &entry),
         });
     }
 }
@@ -324,7 +326,7 @@ fn json_check(
         name: key.to_owned(),
         target: Target::Json(query?),
         matcher,
-        location: ctx.file.key_location(&entry),
+        spot: Spot::key(ctx.file, &entry),
     })
 }
 

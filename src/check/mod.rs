@@ -85,8 +85,11 @@ pub(crate) mod test_support {
 
     /// A scenario file holding `text`, its `expect`/`capture` value under `key` of the first
     /// step, and that value's path. `text` is the whole file.
-    pub fn load(text: &str, key: &str) -> (SourceFile, serde_json::Value, YamlPath) {
-        let file = SourceFile::new(PathBuf::from("t.yaml"), text.to_string());
+    pub fn load(
+        text: &str,
+        key: &str,
+    ) -> (std::sync::Arc<SourceFile>, serde_json::Value, YamlPath) {
+        let file = std::sync::Arc::new(SourceFile::new(PathBuf::from("t.yaml"), text.to_string()));
         let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("test YAML parses");
         let raw = doc["steps"][0][key].clone();
         let path = YamlPath::root().key("steps").index(0).key(key);

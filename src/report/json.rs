@@ -83,7 +83,7 @@ struct ScenarioJson<'a> {
     /// The name written in the file (without ` (run k/N)`).
     scenario: &'a str,
     file: String,
-    location: &'a Location,
+    location: Location,
     tags: &'a [String],
     repetition: Option<RepetitionJson>,
     outcome: Outcome,
@@ -105,19 +105,19 @@ struct StepJson<'a> {
     id: Option<&'a str>,
     name: Option<&'a str>,
     action: &'static str,
-    location: Option<&'a Location>,
+    location: Option<Location>,
     outcome: Outcome,
     duration_ms: f64,
     attempts: u32,
-    checks: Vec<CheckJson<'a>>,
+    checks: Vec<CheckJson>,
     failures: Vec<CheckFailure>,
     error: Option<ErrorJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct CheckJson<'a> {
+struct CheckJson {
     check: String,
-    location: &'a Location,
+    location: Location,
     outcome: CheckOutcome,
 }
 
@@ -177,7 +177,13 @@ impl JsonReport {
             },
             scenarios: scenarios
                 .iter()
-                .map(|r| scenario_json(r, &self.redactor))
+                .map(|r| {
+                    let json = scenario_json(r, &self.redactor);
+                    // Positions are worked out from each file's source map: drop them once
+                    // used, so a large suite's report does not hold every file's map.
+                    r.scenario.release_maps();
+                    json
+                })
                 .collect(),
         }
     }
@@ -188,7 +194,7 @@ fn scenario_json<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> Scenari
         name: &report.name,
         scenario: &report.scenario.name,
         file: report.file().display().to_string(),
-        location: &report.scenario.location,
+        location: report.scenario.location(),
         tags: &report.scenario.tags,
         repetition: report.repetition.map(|r| RepetitionJson {
             run: r.run,
@@ -231,10 +237,11 @@ fn step_json<'a>(
                     .flat_map(|u| u.checks())
                     .map(|(name, at)| (format!("retry until {name}"), at)),
             );
-        for (check, location) in listed {
+        for (check, spot) in listed {
+            let location = spot.location();
             let outcome = if !checked {
                 CheckOutcome::NotRun
-            } else if step.failures.iter().any(|f| &f.location == location) {
+            } else if step.failures.iter().any(|f| f.location == location) {
                 CheckOutcome::Failed
             } else {
                 CheckOutcome::Passed
@@ -252,7 +259,7 @@ fn step_json<'a>(
         id: model.and_then(|m| m.id.as_deref()),
         name: model.and_then(|m| m.name.as_deref()),
         action: step.keyword,
-        location: model.map(|m| &m.location),
+        location: model.map(|m| m.location()),
         outcome: step.outcome,
         duration_ms: millis(step.duration),
         attempts: step.attempts,

@@ -62,8 +62,9 @@ impl JunitReport {
             case.extra.insert("file".into(), file.into());
             case.extra.insert(
                 "line".into(),
-                scenario.scenario.location.line.to_string().into(),
+                scenario.scenario.location().line.to_string().into(),
             );
+            scenario.scenario.release_maps();
             let suite = &mut suites[at];
             let time = suite.time.unwrap_or_default() + scenario.duration;
             suite.set_time(time);

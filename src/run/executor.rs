@@ -403,7 +403,8 @@ impl<'a> ScenarioState<'a> {
         });
         let snapshot_failure = snapshot.as_ref().and_then(|s| {
             let spec = step.snapshot.as_ref()?;
-            s.failure(&spec.location).map(|f| self.redact_failure(f))
+            s.failure(&spec.spot.location())
+                .map(|f| self.redact_failure(f))
         });
         match step.capture.evaluate(&view) {
             Ok(captured) => {

@@ -12,25 +12,132 @@ use crate::template::Templates;
 
 /// Parses a YAML document into a JSON value, refusing syntax errors and duplicate keys.
 pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
-    let value: Value =
-        serde_yaml_ng::from_str(&source.text).map_err(|e| yaml_syntax_error(source, &e))?;
-    if let Some((path, mark)) = source.map().duplicate_keys().first() {
-        let key = match path.0.last() {
-            Some(super::PathSeg::Key(k)) => k.clone(),
-            _ => String::new(),
-        };
-        let loc = crate::diagnostic::Location::new(source.path.clone(), mark.line, mark.col);
-        return Err(source
-            .error_at_location(loc, format!("duplicate key `{key}`"))
-            .note(format!("first written at {}", source.key_location(path)))
-            .help("a key may appear once in a mapping: remove or rename one of them"));
-    }
+    let value = match serde_yaml_ng::from_str::<Document>(&source.text) {
+        Ok(Document(value)) => value,
+        Err(e) if e.to_string().contains(DUPLICATE_KEY) => {
+            return Err(duplicate_key_error(source, &e));
+        }
+        Err(e) => return Err(yaml_syntax_error(source, &e)),
+    };
     if !value.is_object() {
         return Err(source
             .error_at(&YamlPath::root(), "a scenario file must be a mapping")
             .help("start the file with `name:` and `steps:`"));
     }
     Ok(value)
+}
+
+/// A YAML document as a JSON value, like `serde_json::Value`'s own `Deserialize`, except
+/// that a key written twice in one mapping is an error (serde_json keeps the last silently).
+/// The error carries no position: only then is the file's source map built, to say where
+/// both keys are, so a valid file is parsed once.
+struct Document(Value);
+
+/// The message of the error [`Document`] raises on a duplicate key (serde_yaml_ng puts the
+/// path to the mapping before it).
+const DUPLICATE_KEY: &str = "duplicate key";
+
+impl<'de> serde::Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DocumentVisitor).map(Document)
+    }
+}
+
+struct DocumentVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DocumentVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // As serde_json: a number JSON cannot hold (`.nan`, `.inf`) becomes null.
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(DocumentVisitor)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(Document(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error;
+        let mut entries = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if entries.contains_key(&key) {
+                return Err(A::Error::custom(format!("{DUPLICATE_KEY} `{key}`")));
+            }
+            let Document(value) = map.next_value()?;
+            entries.insert(key, value);
+        }
+        Ok(Value::Object(entries))
+    }
+}
+
+/// A key written twice, located from the source map (which records both keys).
+fn duplicate_key_error(source: &SourceFile, err: &serde_yaml_ng::Error) -> Diagnostic {
+    let help = "a key may appear once in a mapping: remove or rename one of them";
+    let Some((path, mark)) = source.map().duplicate_keys().first().cloned() else {
+        // The map saw no duplicate where serde did (keys equal only once resolved, such as
+        // `1` and `"1"`): say what serde saw, where it saw it.
+        let message = err.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        let loc = err.location().map_or_else(
+            || crate::diagnostic::Location::file_start(source.path.clone()),
+            |l| crate::diagnostic::Location::new(source.path.clone(), l.line(), l.column()),
+        );
+        return source.error_at_location(loc, message).help(help);
+    };
+    let key = match path.0.last() {
+        Some(super::PathSeg::Key(k)) => k.clone(),
+        _ => String::new(),
+    };
+    let loc = crate::diagnostic::Location::new(source.path.clone(), mark.line, mark.col);
+    source
+        .error_at_location(loc, format!("duplicate key `{key}`"))
+        .note(format!("first written at {}", source.key_location(&path)))
+        .help(help)
 }
 
 /// Whether any string inside `value` holds template syntax.

@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::de::{check_templates, deserialize, parse_document};
 use super::model::{Scenario, ScenarioHeader, ScopedVar, Step};
 use super::step::load_step;
-use super::{SourceFile, YamlPath};
-use crate::diagnostic::{Diagnostic, Location, closest};
+use super::{SourceFile, Spot, YamlPath};
+use crate::diagnostic::{Diagnostic, closest};
 use crate::template::Templates;
 
 /// Root names every template may use besides variables and captures.
@@ -236,7 +236,6 @@ pub fn load_source(
         vars,
         secrets: header.secrets,
         steps: steps.steps,
-        location: source.location(&root.key("name")),
         source,
     })
 }
@@ -247,7 +246,7 @@ struct StepList<'a> {
     /// Names templates may use at this point.
     known: BTreeSet<String>,
     /// Step ids seen so far, with where each was first written.
-    ids: HashMap<String, Location>,
+    ids: HashMap<String, Spot>,
     steps: Vec<Step>,
     errors: Vec<Diagnostic>,
     /// Files being included, outermost first, to refuse include cycles.
@@ -277,15 +276,15 @@ impl StepList<'_> {
                 Ok(mut step) => {
                     step.scope = scope.to_vec();
                     if let Some(id) = &step.id {
-                        let here = source.location(&path.key("id"));
                         if let Some(first) = self.ids.get(id) {
                             self.errors.push(
                                 source
                                     .error_at(&path.key("id"), format!("duplicate step id `{id}`"))
-                                    .note(format!("first used at {first}"))
+                                    .note(format!("first used at {}", first.location()))
                                     .help("give every step a unique id"),
                             );
                         } else {
+                            let here = Spot::value(source, &path.key("id"));
                             self.ids.insert(id.clone(), here);
                         }
                     }

@@ -12,5 +12,5 @@ pub mod step;
 pub use actions::ActionKind;
 pub use load::{LoadOptions, discover, load_files};
 pub use model::{Action, Scenario, Step};
-pub use source::SourceFile;
+pub use source::{SourceFile, Spot};
 pub use source_map::{PathSeg, SourceMap, YamlPath};

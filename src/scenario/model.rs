@@ -29,8 +29,6 @@ pub struct Scenario {
     pub secrets: Vec<String>,
     pub steps: Vec<Step>,
     pub source: Arc<SourceFile>,
-    /// Where the scenario's `name` is written.
-    pub location: Location,
 }
 
 impl Scenario {
@@ -45,8 +43,22 @@ impl Scenario {
             vars: Vec::new(),
             secrets: Vec::new(),
             steps: Vec::new(),
-            location: Location::file_start(source.path.clone()),
             source,
+        }
+    }
+
+    /// Where the scenario's `name` is written (resolved on demand: see
+    /// [`crate::scenario::Spot`]).
+    pub fn location(&self) -> Location {
+        self.source.location(&YamlPath::root().key("name"))
+    }
+
+    /// Frees the source maps that showing locations built (the scenario's file and those
+    /// its steps were included from); the next location shown builds them again.
+    pub fn release_maps(&self) {
+        self.source.release_map();
+        for step in &self.steps {
+            step.source.release_map();
         }
     }
 
@@ -87,7 +99,6 @@ pub struct Step {
     pub source: Arc<SourceFile>,
     /// `steps[i]` in that file.
     pub path: YamlPath,
-    pub location: Location,
 }
 
 impl Step {
@@ -97,6 +108,11 @@ impl Step {
             Some(id) => id.clone(),
             None => format!("#{} {}", self.index + 1, self.action.keyword()),
         }
+    }
+
+    /// Where the step starts in its file (resolved on demand: see [`crate::scenario::Spot`]).
+    pub fn location(&self) -> Location {
+        self.source.location(&self.path)
     }
 
     /// Whether the step wrote its own expectations (which then replace the default check

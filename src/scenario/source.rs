@@ -1,5 +1,6 @@
 //! A scenario file as read from disk: its path, text and source map, and the helpers that
-//! turn a YAML path into a [`Location`] or a located [`Diagnostic`].
+//! turn a YAML path into a [`Location`] or a located [`Diagnostic`]; and [`Spot`], a place in
+//! a file that is worked out only when shown.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -11,9 +12,10 @@ use crate::diagnostic::{Diagnostic, Location};
 pub struct SourceFile {
     pub path: Arc<PathBuf>,
     pub text: String,
-    /// Built on first use and released after loading ([`SourceFile::release_map`]): a suite
-    /// of thousands of files would otherwise keep every node's position in memory for the
-    /// few run-time errors that need one. Those rebuild it from the text.
+    /// Built on first use, which for a valid file is a failure or a report that lists
+    /// locations, and released after loading ([`SourceFile::release_map`]) and after each
+    /// report: a suite of thousands of files would otherwise keep every node's position in
+    /// memory. Building it parses the text a second time, so loading a valid file never does.
     map: RwLock<Option<Arc<SourceMap>>>,
 }
 
@@ -124,3 +126,54 @@ impl SourceFile {
         }
     }
 }
+
+/// Where something is written in a scenario file: the file and the YAML path, resolved to a
+/// line and column only when shown. Resolving parses the file a second time; checks, steps
+/// and captures all have a spot, and in a passing run almost none is ever shown.
+#[derive(Debug, Clone)]
+pub struct Spot {
+    source: Arc<SourceFile>,
+    path: YamlPath,
+    /// The key of the entry at `path` (`$.result:`), rather than its value.
+    key: bool,
+}
+
+impl Spot {
+    /// The value at `path`.
+    pub fn value(source: &Arc<SourceFile>, path: &YamlPath) -> Spot {
+        Spot {
+            source: source.clone(),
+            path: path.clone(),
+            key: false,
+        }
+    }
+
+    /// The key of the entry at `path`.
+    pub fn key(source: &Arc<SourceFile>, path: &YamlPath) -> Spot {
+        Spot {
+            key: true,
+            ..Spot::value(source, path)
+        }
+    }
+
+    pub fn location(&self) -> Location {
+        if self.key {
+            self.source.key_location(&self.path)
+        } else {
+            self.source.location(&self.path)
+        }
+    }
+
+    pub fn source(&self) -> &Arc<SourceFile> {
+        &self.source
+    }
+}
+
+/// The same place in the same file (not merely a file with the same name).
+impl PartialEq for Spot {
+    fn eq(&self, other: &Spot) -> bool {
+        Arc::ptr_eq(&self.source, &other.source) && self.key == other.key && self.path == other.path
+    }
+}
+
+impl Eq for Spot {}

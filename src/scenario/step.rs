@@ -191,7 +191,6 @@ pub fn load_step(
             for_each,
             retry,
             scope: Vec::new(),
-            location: source.location(path),
             source: source.clone(),
             path: path.clone(),
         }),
@@ -270,7 +269,7 @@ const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_se
 fn read_retry(
     raw: &Value,
     path: &YamlPath,
-    source: &SourceFile,
+    source: &Arc<SourceFile>,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Retry> {
     const KEYS: &[&str] = &["count", "interval", "until"];

@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::check::{CheckFailure, JsonPathQuery};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::run::http::{HttpRequest, HttpResponse};
-use crate::scenario::{Scenario, SourceFile, Step, YamlPath};
+use crate::scenario::{Scenario, SourceFile, Spot, Step, YamlPath};
 use crate::secret::Redactor;
 
 pub use format::SnapFile;
@@ -49,7 +49,7 @@ pub struct SnapshotSpec {
     /// Response headers stored with the body (lower-cased); none by default.
     pub headers: Vec<String>,
     /// Where `snapshot:` is written, for failures.
-    pub location: Location,
+    pub spot: Spot,
 }
 
 /// The long form, `snapshot: { name, redact, headers }`.
@@ -67,10 +67,10 @@ impl SnapshotSpec {
     /// Reads `snapshot:`: `true`, `false` (none), a name, or the long form.
     pub fn parse(
         raw: &Value,
-        source: &SourceFile,
+        source: &std::sync::Arc<SourceFile>,
         path: &YamlPath,
     ) -> Result<Option<SnapshotSpec>, Vec<Diagnostic>> {
-        let location = source.key_location(path);
+        let spot = Spot::key(source, path);
         let fields = match raw {
             Value::Bool(false) => return Ok(None),
             Value::Bool(true) | Value::Null => SpecFields {
@@ -132,7 +132,7 @@ impl SnapshotSpec {
                 .iter()
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
-            location,
+            spot,
         }))
     }
 }
@@ -384,8 +384,7 @@ pub struct NameUse {
     pub base: String,
     /// A `for_each` step: its runs are named `<base>-<index>`.
     pub repeated: bool,
-    pub location: Location,
-    source: std::sync::Arc<SourceFile>,
+    pub spot: Spot,
 }
 
 impl NameUse {
@@ -409,8 +408,7 @@ pub fn names_in_use(scenarios: &[Scenario]) -> Vec<NameUse> {
                 uses.push(NameUse {
                     base,
                     repeated: step.for_each.is_some(),
-                    location: spec.location.clone(),
-                    source: step.source.clone(),
+                    spot: spec.spot.clone(),
                 });
             }
         }
@@ -452,12 +450,13 @@ pub fn check_uses(uses: &[NameUse]) -> Vec<Diagnostic> {
             });
         if let Some(first) = clash {
             errors.push(
-                u.source
+                u.spot
+                    .source()
                     .error_at_location(
-                        u.location.clone(),
+                        u.spot.location(),
                         format!("two steps write the snapshot `{}.snap`", u.base),
                     )
-                    .note(format!("the other one is at {}", first.location))
+                    .note(format!("the other one is at {}", first.spot.location()))
                     .help("give one of them its own name: `snapshot: { name: ... }` or a different step id"),
             );
         } else {
@@ -620,8 +619,7 @@ mod tests {
         let u = NameUse {
             base: "s__id".into(),
             repeated: true,
-            location: Location::file_start(source.path.clone()),
-            source,
+            spot: Spot::value(&source, &YamlPath::root()),
         };
         assert!(u.owns("s__id-0"));
         assert!(u.owns("s__id-12"));

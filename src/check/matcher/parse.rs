@@ -2,19 +2,20 @@
 //! name accepts, and a located diagnostic (with a suggestion) for everything else.
 
 use serde_json::Value;
+use std::sync::Arc;
 
 use super::*;
 
 /// Collects diagnostics and template sites while an `expect` or `capture` is parsed, so that
 /// one load reports every problem rather than the first.
 pub struct LoadContext<'f> {
-    pub file: &'f SourceFile,
+    pub file: &'f Arc<SourceFile>,
     pub errors: Vec<Diagnostic>,
     pub templates: Vec<TemplateSite>,
 }
 
 impl<'f> LoadContext<'f> {
-    pub fn new(file: &'f SourceFile) -> Self {
+    pub fn new(file: &'f Arc<SourceFile>) -> Self {
         LoadContext {
             file,
             errors: Vec::new(),

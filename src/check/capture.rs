@@ -156,7 +156,7 @@ impl Capture {
                 }
             }
             Source::Json(query) => {
-                let Some(document) = response.json else {
+                let Some(document) = response.json() else {
                     return Err(fail(
                         format!("a node at {}", query.as_str()),
                         response.not_json(),
@@ -373,6 +373,7 @@ fn reads_secret(source: &Source) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::JsonBody;
     use crate::check::test_support::load;
     use serde_json::json;
 
@@ -401,7 +402,11 @@ mod tests {
         ]
     }
 
-    fn view<'a>(headers: &'a [(String, String)], json: Option<&'a Value>) -> ResponseView<'a> {
+    fn parsed(body: &Value) -> JsonBody {
+        JsonBody::parsed(Some(body.clone()))
+    }
+
+    fn view<'a>(headers: &'a [(String, String)], json: &'a JsonBody) -> ResponseView<'a> {
         ResponseView {
             status: 201,
             headers,
@@ -436,7 +441,7 @@ mod tests {
         );
         let (body, headers) = (body(), headers());
         let got: Vec<(String, Value)> = set
-            .evaluate(&view(&headers, Some(&body)))
+            .evaluate(&view(&headers, &parsed(&body)))
             .unwrap()
             .into_iter()
             .map(|c| (c.name, c.value))
@@ -468,7 +473,7 @@ mod tests {
         );
         let (body, headers) = (body(), headers());
         let secret: Vec<(String, bool)> = set
-            .evaluate(&view(&headers, Some(&body)))
+            .evaluate(&view(&headers, &parsed(&body)))
             .unwrap()
             .into_iter()
             .map(|c| (c.name, c.secret))
@@ -485,7 +490,7 @@ mod tests {
         );
         // The field decides even when the capture's name says nothing.
         let set = captures("steps:\n  - capture:\n      bearer: $.access_token\n");
-        assert!(set.evaluate(&view(&headers, Some(&body))).unwrap()[0].secret);
+        assert!(set.evaluate(&view(&headers, &parsed(&body))).unwrap()[0].secret);
     }
 
     #[test]
@@ -494,28 +499,30 @@ mod tests {
             "steps:\n  - capture:\n      first: $.accounts[0].account_id\n      missing: $.accounts[5].account_id\n      later: { header: x-nope }\n",
         );
         let (body, headers) = (body(), headers());
-        let failure = set.evaluate(&view(&headers, Some(&body))).unwrap_err();
+        let failure = set.evaluate(&view(&headers, &parsed(&body))).unwrap_err();
         assert_eq!(failure.check, "capture missing");
         assert_eq!(failure.expected, "a node at $.accounts[5].account_id");
         assert_eq!(failure.actual, "absent");
         assert_eq!((failure.location.line, failure.location.col), (4, 7));
 
         let set = captures("steps:\n  - capture:\n      h: { header: x-nope }\n");
-        let failure = set.evaluate(&view(&headers, Some(&body))).unwrap_err();
+        let failure = set.evaluate(&view(&headers, &parsed(&body))).unwrap_err();
         assert_eq!(
             (failure.expected.as_str(), failure.actual.as_str()),
             ("header x-nope", "absent")
         );
 
         let set = captures("steps:\n  - capture:\n      id: $.id\n");
-        let failure = set.evaluate(&view(&headers, None)).unwrap_err();
+        let failure = set
+            .evaluate(&view(&headers, &JsonBody::parsed(None)))
+            .unwrap_err();
         assert_eq!(failure.actual, "the body is not JSON: \"{}\"");
 
         // `all: true` with no match is an empty list, not a failure.
         let set =
             captures("steps:\n  - capture:\n      ids: { jsonpath: '$.nope[*]', all: true }\n");
         assert_eq!(
-            set.evaluate(&view(&headers, Some(&body))).unwrap()[0].value,
+            set.evaluate(&view(&headers, &parsed(&body))).unwrap()[0].value,
             json!([])
         );
     }

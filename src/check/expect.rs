@@ -185,7 +185,7 @@ impl Expectation {
                 Target::Json(_) => None,
             };
             let subject = match &check.target {
-                Target::Json(query) => match response.json {
+                Target::Json(query) => match response.json() {
                     Some(document) => match query.select(document) {
                         Selection::Single(node) => Subject::Single(node),
                         Selection::Nodes(nodes) => Subject::Nodes(nodes),
@@ -333,6 +333,7 @@ fn json_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::JsonBody;
     use crate::check::test_support::load;
     use serde_json::json;
 
@@ -380,7 +381,7 @@ mod tests {
         status: u16,
         headers: Vec<(String, String)>,
         body: String,
-        json: Option<Value>,
+        json: JsonBody,
     }
 
     impl Response {
@@ -395,7 +396,7 @@ mod tests {
                     ("cache-control".into(), "no-store".into()),
                 ],
                 body: body.to_string(),
-                json: Some(body),
+                json: JsonBody::parsed(Some(body)),
             }
         }
 
@@ -404,7 +405,7 @@ mod tests {
                 status: self.status,
                 headers: &self.headers,
                 body: &self.body,
-                json: self.json.as_ref(),
+                json: &self.json,
             }
         }
     }
@@ -580,7 +581,7 @@ mod tests {
             status: 200,
             headers: vec![],
             body: "<html>".into(),
-            json: None,
+            json: JsonBody::parsed(None),
         };
         assert_eq!(
             failures(&e, &response),

@@ -18,7 +18,51 @@ pub use expect::Expectation;
 pub use jsonpath::{JsonPathQuery, JsonPathSyntaxError, Selection};
 pub use matcher::{Matcher, TemplateSite};
 
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
 use crate::diagnostic::Location;
+
+/// A response body's JSON, parsed the first time a check, capture or template reads it:
+/// many responses are only checked for their status.
+#[derive(Debug, Clone, Default)]
+pub struct JsonBody(OnceLock<Option<Value>>);
+
+impl JsonBody {
+    /// A body already parsed (or known not to be JSON).
+    pub fn parsed(json: Option<Value>) -> Self {
+        JsonBody(OnceLock::from(json))
+    }
+
+    /// The body as JSON, when it is JSON: declared so, or looking like an object or array.
+    pub fn get(&self, headers: &[(String, String)], body: &str) -> Option<&Value> {
+        self.0
+            .get_or_init(|| parse_json_body(headers, body))
+            .as_ref()
+    }
+
+    /// Whether the body has been parsed yet.
+    pub fn is_parsed(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
+/// Whether a body is to be read as JSON: declared so, or looking like an object or array.
+pub fn may_be_json(headers: &[(String, String)], body: &str) -> bool {
+    let declared_json = headers
+        .iter()
+        .any(|(n, v)| n == "content-type" && v.contains("json"));
+    declared_json || matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {
+    if may_be_json(headers, body) {
+        serde_json::from_str(body).ok()
+    } else {
+        None
+    }
+}
 
 /// The parts of an HTTP response that checks and captures look at.
 #[derive(Debug, Clone, Copy)]
@@ -27,11 +71,16 @@ pub struct ResponseView<'a> {
     /// Names lower-cased, in arrival order; a name may repeat.
     pub headers: &'a [(String, String)],
     pub body: &'a str,
-    /// The parsed body, or `None` when the body is not JSON.
-    pub json: Option<&'a serde_json::Value>,
+    /// The body as JSON, parsed on first use ([`ResponseView::json`]).
+    pub json: &'a JsonBody,
 }
 
-impl ResponseView<'_> {
+impl<'a> ResponseView<'a> {
+    /// The parsed body, or `None` when the body is not JSON.
+    pub fn json(&self) -> Option<&'a Value> {
+        self.json.get(self.headers, self.body)
+    }
+
     /// Every value of a header, in arrival order; names compare case-insensitively.
     pub fn header_values(&self, name: &str) -> Vec<&str> {
         self.headers
@@ -113,7 +162,7 @@ mod tests {
             status: 200,
             headers: &headers,
             body: "",
-            json: None,
+            json: &JsonBody::default(),
         };
         assert_eq!(view.header("Set-Cookie").as_deref(), Some("a=1, b=2"));
         assert_eq!(view.header_values("SET-COOKIE"), ["a=1", "b=2"]);

@@ -14,7 +14,7 @@ use super::http::{self, HttpRequest, HttpResponse};
 use super::render::render_tree;
 use super::session::TokenSession;
 use super::steps;
-use crate::check::{CheckFailure, ResponseView};
+use crate::check::CheckFailure;
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{Scenario, Step, YamlPath};
 use crate::secret::is_secret_name;
@@ -349,12 +349,7 @@ impl<'a> ScenarioState<'a> {
                 transcripts,
             );
         }
-        let view = ResponseView {
-            status: response.status,
-            headers: &response.headers,
-            body: &response.body,
-            json: response.json.as_ref(),
-        };
+        let view = response.view();
         // The context may have changed (the session learnt tokens): render checks anew.
         let ctx = if step.checks_templated {
             self.context(scope)

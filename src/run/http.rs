@@ -8,6 +8,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::check::{JsonBody, ResponseView};
 use crate::secret::Redactor;
 
 /// Builds the run's one client. Redirects are not followed: OAuth flows need to see them.
@@ -64,12 +65,54 @@ pub struct HttpResponse {
     /// Lower-cased names, in arrival order.
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// The body parsed as JSON, when it is JSON.
-    pub json: Option<Value>,
+    /// The body as JSON, parsed on first use ([`HttpResponse::json`]).
+    json: JsonBody,
     pub elapsed: Duration,
 }
 
 impl HttpResponse {
+    /// A response received; its body is parsed as JSON when something reads it.
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+        elapsed: Duration,
+    ) -> Self {
+        HttpResponse {
+            status,
+            headers,
+            body,
+            json: JsonBody::default(),
+            elapsed,
+        }
+    }
+
+    /// A response made up of a JSON value (by a step that sends nothing).
+    pub fn from_json(json: Value) -> Self {
+        HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json.to_string(),
+            json: JsonBody::parsed(Some(json)),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The body as JSON, when it is JSON (declared so, or looking like an object or array).
+    pub fn json(&self) -> Option<&Value> {
+        self.json.get(&self.headers, &self.body)
+    }
+
+    /// The response as checks and captures see it.
+    pub fn view(&self) -> ResponseView<'_> {
+        ResponseView {
+            status: self.status,
+            headers: &self.headers,
+            body: &self.body,
+            json: &self.json,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -88,7 +131,7 @@ impl HttpResponse {
         serde_json::json!({
             "status": self.status,
             "headers": headers,
-            "json": self.json.clone().unwrap_or(Value::Null),
+            "json": self.json().cloned().unwrap_or(Value::Null),
             "body": self.body,
         })
     }
@@ -167,15 +210,7 @@ pub async fn send(
         .await
         .map_err(|e| classify(e, request.timeout))?;
     let elapsed = started.elapsed();
-    let body = text_of(bytes);
-    let json = parse_json_body(&headers, &body);
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-        json,
-        elapsed,
-    })
+    Ok(HttpResponse::new(status, headers, text_of(bytes), elapsed))
 }
 
 /// A body as text. Bodies are almost always UTF-8: check that with the fast validator and
@@ -184,18 +219,6 @@ fn text_of(bytes: impl Into<Vec<u8>>) -> String {
     match String::from_utf8(bytes.into()) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
-}
-
-fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {
-    let declared_json = headers
-        .iter()
-        .any(|(n, v)| n == "content-type" && v.contains("json"));
-    let looks_json = matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['));
-    if declared_json || looks_json {
-        serde_json::from_str(body).ok()
-    } else {
-        None
     }
 }
 
@@ -267,7 +290,7 @@ pub fn describe_response(response: &HttpResponse, redactor: &Redactor) -> String
         out.push_str(&format!("{name}: {value}\n"));
     }
     out.push('\n');
-    match &response.json {
+    match response.json() {
         Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
         None => out.push_str(&shorten(&response.body)),
     }
@@ -297,7 +320,11 @@ fn is_credential_header(name: &str) -> bool {
 
 /// Learns the secrets a response carries (tokens, codes) before anything prints it.
 pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
-    if let Some(json) = &response.json {
+    // Most bodies hold no field a secret could be in: those are not parsed for this.
+    if crate::check::may_be_json(&response.headers, &response.body)
+        && may_hold_secret_fields(&response.body)
+        && let Some(json) = response.json()
+    {
         learn_json_secrets(json, redactor);
     }
     if let Some(location) = response.header("location") {
@@ -340,6 +367,22 @@ fn learn_url_secrets(url: &str, redactor: &Redactor) {
     }
 }
 
+/// Whether `text` could hold a field [`crate::secret::is_secret_field`] names: it has one
+/// of their telling parts (in any case), or a `\u` escape that could spell one. Far cheaper
+/// than parsing the body to find out.
+fn may_hold_secret_fields(text: &str) -> bool {
+    const TELLING: [&str; 6] = [
+        "token",
+        "\"code\"",
+        "code_verifier",
+        "secret",
+        "password",
+        "\\u",
+    ];
+    let lower = text.to_ascii_lowercase();
+    TELLING.iter().any(|part| lower.contains(part))
+}
+
 fn learn_json_secrets(json: &Value, redactor: &Redactor) {
     match json {
         Value::Object(map) => {
@@ -353,5 +396,47 @@ fn learn_json_secrets(json: &Value, redactor: &Redactor) {
         }
         Value::Array(items) => items.iter().for_each(|v| learn_json_secrets(v, redactor)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(body: &str) -> HttpResponse {
+        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        HttpResponse::new(200, headers, body.to_owned(), Duration::ZERO)
+    }
+
+    #[test]
+    fn secrets_in_responses_are_learnt_whatever_the_key_case_or_escapes() {
+        let redactor = Redactor::new();
+        for body in [
+            r#"{"Access_Token": "tok-upper-1"}"#,
+            r#"{"nested": [{"\u0061ccess_token": "tok-escaped-2"}]}"#,
+            r#"{"code": "code-3", "client_secret": "sec-4"}"#,
+        ] {
+            learn_response_secrets(&response(body), &redactor);
+        }
+        let shown = redactor.redact("tok-upper-1 tok-escaped-2 code-3 sec-4");
+        assert_eq!(shown, "*** *** *** ***");
+    }
+
+    #[test]
+    fn a_body_without_secret_fields_is_not_parsed_to_learn_nothing() {
+        let redactor = Redactor::new();
+        let plain = response(r#"{"accounts": [{"account_id": "acc-1", "postal_code": "N1"}]}"#);
+        learn_response_secrets(&plain, &redactor);
+        assert!(
+            !plain.json.is_parsed(),
+            "parsed only when something reads it"
+        );
+        assert_eq!(
+            plain
+                .json()
+                .and_then(|j| j["accounts"][0]["account_id"].as_str()),
+            Some("acc-1")
+        );
+        assert_eq!(redactor.redact("acc-1 N1"), "acc-1 N1");
     }
 }

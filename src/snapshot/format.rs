@@ -114,7 +114,7 @@ pub fn render_response(
             out.push_str(&format!("{n}: {}\n", redactions.header(n, value)));
         }
     }
-    let body = match &response.json {
+    let body = match response.json() {
         Some(json) => pretty_sorted(&redactions.json(json)),
         None => redactions.text(&response.body).into_owned(),
     };

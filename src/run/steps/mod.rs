@@ -28,27 +28,34 @@ pub async fn perform(
     ctx: &Context,
 ) -> Result<HttpResponse, StepError> {
     let action = &step.action;
-    let rendered = render_tree(
-        &state.run.templates,
-        &action.raw,
-        &action.path,
-        &step.source,
-        ctx,
-    )?;
+    // Without templates, rendering would only copy the parameters.
+    let rendered_tree;
+    let rendered = if step.templated {
+        rendered_tree = render_tree(
+            &state.run.templates,
+            &action.raw,
+            &action.path,
+            &step.source,
+            ctx,
+        )?;
+        &rendered_tree
+    } else {
+        &action.raw
+    };
     match action.kind {
-        ActionKind::Request => request::run(state, step, read(&rendered, step)?).await,
-        ActionKind::AuthLink => oauth::auth_link(state, read(&rendered, step)?),
-        ActionKind::AwaitCode => await_code::run(state, step, read(&rendered, step)?).await,
-        ActionKind::Exchange => oauth::exchange(state, step, read(&rendered, step)?).await,
-        ActionKind::Refresh => oauth::refresh(state, step, read(&rendered, step)?).await,
-        ActionKind::Extend => oauth::extend(state, step, read(&rendered, step)?).await,
+        ActionKind::Request => request::run(state, step, read(rendered, step)?).await,
+        ActionKind::AuthLink => oauth::auth_link(state, read(rendered, step)?),
+        ActionKind::AwaitCode => await_code::run(state, step, read(rendered, step)?).await,
+        ActionKind::Exchange => oauth::exchange(state, step, read(rendered, step)?).await,
+        ActionKind::Refresh => oauth::refresh(state, step, read(rendered, step)?).await,
+        ActionKind::Extend => oauth::extend(state, step, read(rendered, step)?).await,
         ActionKind::SignupAccounts
         | ActionKind::Me
         | ActionKind::Accounts
         | ActionKind::Account
         | ActionKind::Balance
-        | ActionKind::Transactions => api::run(state, step, read(&rendered, step)?).await,
-        ActionKind::Wait => wait::run(state, step, read(&rendered, step)?).await,
+        | ActionKind::Transactions => api::run(state, step, read(rendered, step)?).await,
+        ActionKind::Wait => wait::run(state, step, read(rendered, step)?).await,
     }
 }
 
@@ -66,7 +73,7 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
     // Only a failure needs the location (looking it up rebuilds the file's source map).
     let location = || step.source.key_location(&step.action.path);
     if kind == ActionKind::AwaitCode {
-        let json = response.json.as_ref()?;
+        let json = response.json()?;
         if json.get("code").is_some_and(|c| c.is_string()) {
             return None;
         }
@@ -80,8 +87,7 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
     }
     if kind.is_http() && kind != ActionKind::Request && !(200..300).contains(&response.status) {
         let error = response
-            .json
-            .as_ref()
+            .json()
             .and_then(|j| j.get("error").or_else(|| j.get("title")))
             .map(|e| format!(" ({})", crate::scenario::model::value_to_text(e)))
             .unwrap_or_default();
@@ -98,11 +104,5 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
 /// A response made up by a step that sends nothing (`auth_link`, `await_code`, `wait`), so
 /// checks and captures work on it like on any other.
 pub fn local_response(json: Value) -> HttpResponse {
-    HttpResponse {
-        status: 200,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: json.to_string(),
-        json: Some(json),
-        elapsed: std::time::Duration::ZERO,
-    }
+    HttpResponse::from_json(json)
 }

@@ -210,7 +210,7 @@ pub async fn extend(
     };
     let response = state.send(request, &step.action.path, &step.source).await?;
     if (200..300).contains(&response.status)
-        && let Some(json) = &response.json
+        && let Some(json) = response.json()
     {
         match json.get("action_needed").and_then(Value::as_str) {
             Some("no_action_needed") => state.session.absorb_tokens(json),
@@ -243,7 +243,7 @@ async fn token_request(
     };
     let response = state.send(request, &step.action.path, &step.source).await?;
     if response.status == 200
-        && let Some(json) = &response.json
+        && let Some(json) = response.json()
     {
         state.session.absorb_tokens(json);
     }

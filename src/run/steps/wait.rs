@@ -40,7 +40,7 @@ pub async fn run(
                 .help("is the target an obflow mock? `wait` needs `mock: true` on custom targets")
                 .into());
         }
-        let now = response.json.as_ref().and_then(|j| j.get("now")).cloned();
+        let now = response.json().and_then(|j| j.get("now")).cloned();
         return Ok(local_response(
             json!({ "waited": format_duration(duration), "virtual": true, "now": now }),
         ));

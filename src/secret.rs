@@ -122,16 +122,22 @@ impl Redactor {
         if value.chars().count() < MIN_REDACTED_LEN || self.knows(value) {
             return;
         }
-        let encoded: String =
-            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
-        let escaped = serde_json::to_string(value).unwrap_or_default();
-        let escaped = escaped.trim_matches('"').to_owned();
+        // Most secrets (tokens, codes) read the same encoded: only build the forms that differ.
+        let mut forms = vec![value.to_owned()];
+        let form_safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*');
+        if !value.bytes().all(form_safe) {
+            forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        }
+        if value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            forms.push(escaped.trim_matches('"').to_owned());
+        }
         let mut set = self
             .inner
             .secrets
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        for form in [value.to_owned(), encoded, escaped] {
+        for form in forms {
             if let Err(at) = set.binary_search_by(|s| {
                 form.len()
                     .cmp(&s.len())

@@ -359,12 +359,34 @@ pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
 }
 
 fn learn_url_secrets(url: &str, redactor: &Redactor) {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        if crate::secret::is_secret_field(&k) {
-            redactor.add(&v);
+    let Some((_, query)) = url.split_once('?') else {
+        return;
+    };
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // Decoding every value of every URL is most of the cost: decode a name only when it
+        // is encoded, and a value only when its name says it is secret.
+        let secret = if name.contains(['%', '+']) {
+            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .collect();
+            crate::secret::is_secret_field(&decoded)
+        } else {
+            crate::secret::is_secret_field(name)
+        };
+        if secret {
+            redactor.add(&decode_form_value(value));
         }
     }
+}
+
+/// A form or query value, decoded (`+` and `%XX`); `=` inside it is kept.
+fn decode_form_value(value: &str) -> String {
+    url::form_urlencoded::parse(format!("v={value}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default()
 }
 
 /// Whether `text` could hold a field [`crate::secret::is_secret_field`] names: it has one
@@ -420,6 +442,18 @@ mod tests {
         }
         let shown = redactor.redact("tok-upper-1 tok-escaped-2 code-3 sec-4");
         assert_eq!(shown, "*** *** *** ***");
+    }
+
+    #[test]
+    fn secrets_in_urls_are_learnt_decoded_with_encoded_names_too() {
+        let redactor = Redactor::new();
+        learn_url_secrets(
+            "http://x/cb?state=s-1&code=ab%2Bc%3D%3D&%63lient_secret=sec+ret+1#frag",
+            &redactor,
+        );
+        learn_url_secrets("http://x/cb?refresh_token=rt==9&scope=a+b", &redactor);
+        let shown = redactor.redact("s-1 ab+c== sec ret 1 rt==9 a b");
+        assert_eq!(shown, "s-1 *** *** *** a b");
     }
 
     #[test]

@@ -83,20 +83,21 @@ struct Loaded<T> {
     options: LoadOptions,
 }
 
-/// Up to this many scenario files, `run` keeps the loaded scenarios; above, it reads each
-/// file again when its turn comes (parsing twice costs less than holding them all).
+/// Up to this many scenario files, `run` keeps the loaded scenarios; above, it keeps each
+/// file's text and document and makes the scenario again when its turn comes (that costs
+/// less than holding them all: a scenario in memory takes ~10 KB).
 const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
-    load_as(args, templates, |_| |s| s)
+    load_as(args, templates, |_| |s, _| s)
 }
 
-/// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
-/// keeps nothing of a large suite (it reads each file again when its turn comes), so a suite
-/// of thousands is never all in memory at once. `keep_for` picks `keep` from the number of
-/// files found.
-fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
+/// Loads and validates every file, keeping only what `keep` makes of each scenario and its
+/// document: `run` keeps a large suite's files compactly (it makes each scenario again when
+/// its turn comes), so a suite of thousands is never all in memory at once. `keep_for` picks
+/// `keep` from the number of files found.
+fn load_as<T: Send, K: Fn(Scenario, &Value) -> T + Sync>(
     args: &LoadArgs,
     templates: &Templates,
     keep_for: impl FnOnce(usize) -> K,
@@ -115,14 +116,14 @@ fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
-    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
+    let loaded = scenario::load::load_files_with(&files, &options, templates, |s, document| {
         let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
         let summary = Summary {
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
         };
-        (summary, uses, keep(s))
+        (summary, uses, keep(s, document))
     })
     .map_err(Invalid)?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
@@ -211,7 +212,7 @@ fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnosti
 
 fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, |_| drop) {
+    match load_as(&args, &templates, |_| |_, _| ()) {
         Ok(loaded) => {
             println!(
                 "{} scenario{} in {} file{}: all valid",
@@ -228,7 +229,7 @@ fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, |_| drop) {
+    match load_as(&args, &templates, |_| |_, _| ()) {
         Ok(loaded) => {
             for (s, ()) in &loaded.scenarios {
                 let tags = if s.tags.is_empty() {
@@ -246,11 +247,17 @@ fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
-    // A suite this small stays in memory; a larger one is read again file by file as it
-    // runs, so memory follows `--jobs`, not the suite (10,000 scenarios in ~40 MB).
+    // A suite this small stays in memory; a larger one keeps each file's text and parsed
+    // document, and makes each scenario again when its turn comes, so memory stays small
+    // (10,000 scenarios in ~50 MB).
     let loaded = match load_as(&args.load, &templates, |files| {
         let keep = files <= KEEP_IN_MEMORY_UP_TO;
-        move |s| keep.then(|| Arc::new(s))
+        move |s: Scenario, document: &Value| match keep {
+            true => run::Kept::Loaded(Arc::new(s)),
+            false => {
+                run::Kept::Validated(scenario::load::Validated::new(s.source.clone(), document))
+            }
+        }
     }) {
         Ok(loaded) => loaded,
         Err(invalid) => return print_invalid(invalid, &stderr),
@@ -301,10 +308,10 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let scenarios: Vec<run::ScenarioRef> = loaded
         .scenarios
         .into_iter()
-        .map(|(s, loaded)| run::ScenarioRef {
+        .map(|(s, kept)| run::ScenarioRef {
             file: s.file,
             name: s.name,
-            loaded,
+            kept,
         })
         .collect();
     let reloader = scenario::load::Reloader {

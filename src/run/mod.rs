@@ -23,6 +23,7 @@ pub use shard::Shard;
 pub use steps::DEFAULT_SCOPES;
 
 use crate::scenario::Scenario;
+use crate::scenario::load::Validated;
 use crate::secret::Redactor;
 use crate::target::Target;
 use crate::template::Templates;
@@ -86,17 +87,27 @@ impl RunContext {
     }
 }
 
-/// A validated scenario: kept in memory, or read again from its file when its turn comes.
+/// A validated scenario, as the runner holds it until its turn.
 #[derive(Debug, Clone)]
 pub struct ScenarioRef {
     pub file: std::path::PathBuf,
     pub name: String,
-    pub loaded: Option<Arc<Scenario>>,
+    pub kept: Kept,
 }
 
-/// Runs `scenarios`, sending events as they happen; returns the totals. Each scenario is
-/// read from its file by `reloader` just before it runs and dropped when it is reported, so
-/// memory follows `--jobs`, not the size of the suite.
+/// What the runner keeps of a validated scenario.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// The scenario itself, ready to run.
+    Loaded(Arc<Scenario>),
+    /// Its file, compactly, made into the scenario again when its turn comes: a large suite
+    /// would otherwise hold every scenario in memory.
+    Validated(Validated),
+}
+
+/// Runs `scenarios`, sending events as they happen; returns the totals. A scenario kept as
+/// a validated file is made again by `reloader` just before it runs and dropped when it is
+/// reported, so memory follows `--jobs`, not the size of the suite.
 pub async fn run(
     scenarios: Vec<ScenarioRef>,
     reloader: crate::scenario::load::Reloader,
@@ -197,21 +208,21 @@ struct PlanEntry {
     /// Position in the run (across shards: every shard numbers alike).
     index: usize,
     file: std::path::PathBuf,
-    loaded: Option<Arc<Scenario>>,
+    kept: Kept,
     /// The scenario's name, with ` (run k/N)` when it is repeated.
     name: String,
     repetition: Option<Repetition>,
 }
 
 impl PlanEntry {
-    /// The scenario, from memory or read again from its file.
+    /// The scenario, from memory or made again from its validated file.
     fn open(
         &self,
         reloader: &crate::scenario::load::Reloader,
     ) -> Result<Arc<Scenario>, Vec<crate::diagnostic::Diagnostic>> {
-        match &self.loaded {
-            Some(scenario) => Ok(scenario.clone()),
-            None => reloader.load(&self.file).map(Arc::new),
+        match &self.kept {
+            Kept::Loaded(scenario) => Ok(scenario.clone()),
+            Kept::Validated(file) => reloader.load(file).map(Arc::new),
         }
     }
 }
@@ -238,7 +249,7 @@ fn plan(
                     None => scenario.name.clone(),
                 },
                 file: scenario.file.clone(),
-                loaded: scenario.loaded.clone(),
+                kept: scenario.kept.clone(),
                 repetition,
             };
             if here {

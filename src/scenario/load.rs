@@ -84,17 +84,17 @@ pub fn load_files(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
-    load_files_with(files, options, templates, |s| s)
+    load_files_with(files, options, templates, |s, _| s)
 }
 
 /// Loads and validates every file like [`load_files`], but keeps only what `keep` makes of
-/// each scenario: a suite of thousands need not hold every scenario in memory to run them
-/// (the runner reads each file again when its turn comes, see [`Reloader`]).
+/// each scenario and its parsed document: a suite of thousands need not hold every scenario
+/// in memory to run them (it can keep a [`Validated`] file instead, see [`Reloader`]).
 pub fn load_files_with<T: Send>(
     files: &[PathBuf],
     options: &LoadOptions,
     templates: &Templates,
-    keep: impl Fn(Scenario) -> T + Sync,
+    keep: impl Fn(Scenario, &Value) -> T + Sync,
 ) -> Result<Vec<T>, Vec<Diagnostic>> {
     // Files are independent: load them on every core (a CI suite has thousands), then put
     // the results back in file order so output does not depend on scheduling.
@@ -111,7 +111,7 @@ pub fn load_files_with<T: Send>(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|f| load_file(f, options, templates).map(keep))
+                        .map(|f| load_file_with(f, options, templates, keep))
                         .collect()
                 })
             })
@@ -139,7 +139,25 @@ pub fn load_files_with<T: Send>(
     }
 }
 
-/// Reads scenario files again during a run, with the options they were validated with.
+/// A scenario file that passed validation, kept compactly for a large suite: its text (for
+/// positions, should a step fail) and its document as JSON, which parses several times
+/// faster than the YAML it was read from. [`Reloader::load`] makes the scenario again.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    source: Arc<SourceFile>,
+    document: Arc<str>,
+}
+
+impl Validated {
+    pub fn new(source: Arc<SourceFile>, document: &Value) -> Self {
+        Validated {
+            source,
+            document: document.to_string().into(),
+        }
+    }
+}
+
+/// Makes validated scenarios again during a run, with the options they were validated with.
 #[derive(Clone)]
 pub struct Reloader {
     pub options: LoadOptions,
@@ -147,8 +165,18 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    pub fn load(&self, file: &Path) -> Result<Scenario, Vec<Diagnostic>> {
-        load_file(file, &self.options, &self.templates)
+    pub fn load(&self, validated: &Validated) -> Result<Scenario, Vec<Diagnostic>> {
+        let source = validated.source.clone();
+        let value: Value = serde_json::from_str(&validated.document).map_err(|e| {
+            // Only a bug could get here: the text is serde_json's own output.
+            vec![Diagnostic::new(format!(
+                "cannot read `{}` again: {e}",
+                source.path.display()
+            ))]
+        })?;
+        let loaded = load_document(source.clone(), &value, &self.options, &self.templates);
+        source.release_map();
+        loaded
     }
 }
 
@@ -157,10 +185,25 @@ pub fn load_file(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
+    load_file_with(file, options, templates, |s, _| s)
+}
+
+/// Loads one file, handing the scenario and its parsed document to `keep`.
+fn load_file_with<T>(
+    file: &Path,
+    options: &LoadOptions,
+    templates: &Templates,
+    keep: impl Fn(Scenario, &Value) -> T,
+) -> Result<T, Vec<Diagnostic>> {
     match std::fs::read_to_string(file) {
         Ok(text) => {
             let source = Arc::new(SourceFile::new(file.to_path_buf(), text));
-            let loaded = load_source(source.clone(), options, templates);
+            let loaded = parse_document(&source)
+                .map_err(|d| vec![d])
+                .and_then(|value| {
+                    load_document(source.clone(), &value, options, templates)
+                        .map(|s| keep(s, &value))
+                });
             source.release_map();
             loaded
         }
@@ -178,8 +221,18 @@ pub fn load_source(
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let value = parse_document(&source).map_err(|d| vec![d])?;
+    load_document(source, &value, options, templates)
+}
+
+/// Loads one scenario from its parsed document (`source` is the text it was parsed from).
+fn load_document(
+    source: Arc<SourceFile>,
+    value: &Value,
+    options: &LoadOptions,
+    templates: &Templates,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let root = YamlPath::root();
-    let header: ScenarioHeader = deserialize(&value, &source, &root)?;
+    let header: ScenarioHeader = deserialize(value, &source, &root)?;
     let mut errors = Vec::new();
     if header.steps.is_empty() {
         errors.push(

@@ -359,11 +359,11 @@ pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
 }
 
 fn learn_url_secrets(url: &str, redactor: &Redactor) {
-    let Some((_, query)) = url.split_once('?') else {
-        return;
-    };
-    let query = query.split_once('#').map_or(query, |(q, _)| q);
-    for pair in query.split('&') {
+    // Parameters come in the query, and in the fragment of an implicit-style redirect.
+    let (rest, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let query = rest.split_once('?').map_or("", |(_, q)| q);
+    let pairs = query.split('&').chain(fragment.split('&'));
+    for pair in pairs.filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         // Decoding every value of every URL is most of the cost: decode a name only when it
         // is encoded, and a value only when its name says it is secret.
@@ -448,12 +448,12 @@ mod tests {
     fn secrets_in_urls_are_learnt_decoded_with_encoded_names_too() {
         let redactor = Redactor::new();
         learn_url_secrets(
-            "http://x/cb?state=s-1&code=ab%2Bc%3D%3D&%63lient_secret=sec+ret+1#frag",
+            "http://x/cb?state=s-1&code=ab%2Bc%3D%3D&%63lient_secret=sec+ret+1#id_token=jwt-1",
             &redactor,
         );
         learn_url_secrets("http://x/cb?refresh_token=rt==9&scope=a+b", &redactor);
-        let shown = redactor.redact("s-1 ab+c== sec ret 1 rt==9 a b");
-        assert_eq!(shown, "s-1 *** *** *** a b");
+        let shown = redactor.redact("s-1 ab+c== sec ret 1 jwt-1 rt==9 a b");
+        assert_eq!(shown, "s-1 *** *** *** *** a b");
     }
 
     #[test]

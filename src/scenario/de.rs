@@ -208,6 +208,11 @@ pub fn deserialize<T: serde::de::DeserializeOwned>(
     source: &SourceFile,
     base: &YamlPath,
 ) -> Result<T, Vec<Diagnostic>> {
+    // Tracking the path costs on every value; most values are valid, so only a failure is
+    // deserialized again with the tracking on, to say where it failed.
+    if let Ok(done) = T::deserialize(value) {
+        return Ok(done);
+    }
     serde_path_to_error::deserialize(value).map_err(|err| {
         let at = base.join_serde(err.path());
         let inner = err.into_inner().to_string();

@@ -29,6 +29,14 @@ fn clock_of(headers: &HeaderMap, query: Option<&str>) -> Result<ClockName, OAuth
         .map_err(|e| OAuthError::invalid_request(e.to_string()))
 }
 
+/// The clock a request names (header or `?clock=`), or `None` when it names none: the
+/// admin routes that act on all state by default.
+fn named_clock(headers: &HeaderMap, query: Option<&str>) -> Result<Option<ClockName>, OAuthError> {
+    let named =
+        headers.contains_key(CLOCK_HEADER) || Params::from_query(query).get("clock").is_some();
+    Ok(named.then_some(clock_of(headers, query)?))
+}
+
 fn clock_json(state: &MockState, clock: &ClockName) -> Value {
     json!({
         "clock": clock.label(),
@@ -91,10 +99,8 @@ pub async fn list_connections(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let filtered = headers.contains_key(CLOCK_HEADER)
-        || Params::from_query(query.as_deref()).get("clock").is_some();
-    let only = match clock_of(&headers, query.as_deref()) {
-        Ok(c) => filtered.then_some(c),
+    let only = match named_clock(&headers, query.as_deref()) {
+        Ok(only) => only,
         Err(e) => return e.into_response(),
     };
     let mut connections = state.connections.values();
@@ -127,14 +133,12 @@ pub async fn reset(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let filtered = headers.contains_key(CLOCK_HEADER)
-        || Params::from_query(query.as_deref()).get("clock").is_some();
-    match clock_of(&headers, query.as_deref()) {
-        Ok(clock) if filtered => {
+    match named_clock(&headers, query.as_deref()) {
+        Ok(Some(clock)) => {
             state.reset(Some(&clock));
             Json(json!({"reset": clock.label()})).into_response()
         }
-        Ok(_) => {
+        Ok(None) => {
             state.reset(None);
             Json(json!({"reset": "all"})).into_response()
         }

@@ -499,7 +499,7 @@ impl<'a> ScenarioState<'a> {
                 request: http::describe_request(&request, &self.redactor),
                 response: "(dry run: not sent)\n".to_owned(),
             });
-            return Ok(super::steps::local_response(Value::Null));
+            return Ok(HttpResponse::from_json(Value::Null));
         }
         let result = http::send(&self.run.client, &self.cookies, &request).await;
         let record = self.run.record_transcripts;

@@ -87,7 +87,8 @@ impl HttpResponse {
         }
     }
 
-    /// A response made up of a JSON value (by a step that sends nothing).
+    /// A response made up by a step that sends nothing (`auth_link`, `await_code`, `wait`),
+    /// so checks and captures work on it like on any other.
     pub fn from_json(json: Value) -> Self {
         HttpResponse {
             status: 200,

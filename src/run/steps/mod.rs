@@ -100,9 +100,3 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
     }
     None
 }
-
-/// A response made up by a step that sends nothing (`auth_link`, `await_code`, `wait`), so
-/// checks and captures work on it like on any other.
-pub fn local_response(json: Value) -> HttpResponse {
-    HttpResponse::from_json(json)
-}

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use super::super::executor::{ScenarioState, StepError};
 use super::super::http::{HttpRequest, HttpResponse, RequestBody};
-use super::local_response;
 use crate::scenario::Step;
 use crate::scenario::actions::{AuthLinkParams, ExchangeParams, ExtendParams, RefreshParams};
 use crate::scenario::model::value_to_text;
@@ -83,7 +82,7 @@ pub fn auth_link(
     session.nonce = Some(nonce.clone());
     session.redirect_uri = Some(redirect_uri.clone());
     session.response_mode = params.response_mode.clone();
-    Ok(local_response(json!({
+    Ok(HttpResponse::from_json(json!({
         "url": url.as_str(),
         "state": link_state,
         "nonce": nonce,

@@ -5,7 +5,6 @@ use serde_json::json;
 
 use super::super::executor::{ScenarioState, StepError};
 use super::super::http::{HttpRequest, HttpResponse, RequestBody};
-use super::local_response;
 use crate::scenario::Step;
 use crate::scenario::actions::WaitParams;
 use crate::scenario::duration::format_duration;
@@ -41,7 +40,7 @@ pub async fn run(
                 .into());
         }
         let now = response.json().and_then(|j| j.get("now")).cloned();
-        return Ok(local_response(
+        return Ok(HttpResponse::from_json(
             json!({ "waited": format_duration(duration), "virtual": true, "now": now }),
         ));
     }
@@ -61,7 +60,7 @@ pub async fn run(
             .into());
     }
     tokio::time::sleep(duration).await;
-    Ok(local_response(
+    Ok(HttpResponse::from_json(
         json!({ "waited": format_duration(duration), "virtual": false }),
     ))
 }

@@ -13,7 +13,6 @@ use serde_json::json;
 
 use super::super::executor::{ScenarioState, StepError};
 use super::super::http::HttpResponse;
-use super::local_response;
 use crate::scenario::Step;
 use crate::scenario::actions::{AwaitCodeParams, CodeSource};
 use crate::scenario::model::{read_timeout, value_to_text};
@@ -122,7 +121,7 @@ pub async fn run(
         state.redactor.add(code);
         state.session.code = Some(Secret::new(code.clone()));
     }
-    Ok(local_response(json!({
+    Ok(HttpResponse::from_json(json!({
         "code": callback.code,
         "state": callback.state,
         "scope": callback.scope,

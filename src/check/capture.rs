@@ -70,7 +70,7 @@ impl CaptureSet {
             Value::Null => {}
             Value::Object(map) => {
                 for (name, spec) in map {
-                    match parse_capture(file, name, spec, &path.key(name)) {
+                    match parse_capture(file, name, spec, &path.key(name.to_string())) {
                         Ok(capture) => captures.push(capture),
                         Err(mut e) => errors.append(&mut e),
                     }
@@ -240,8 +240,11 @@ fn parse_capture(
                     None => "a capture takes `jsonpath`, `header` or `status`, and optionally `all` and `secret`".into(),
                 };
                 errors.push(
-                    file.error_at_key(&path.key(key), format!("unknown key `{key}` in a capture"))
-                        .help(help),
+                    file.error_at_key(
+                        &path.key(key.to_string()),
+                        format!("unknown key `{key}` in a capture"),
+                    )
+                    .help(help),
                 );
             }
             let flag = |key: &str, errors: &mut Vec<Diagnostic>| match map.get(key) {
@@ -250,7 +253,7 @@ fn parse_capture(
                 Some(other) => {
                     errors.push(
                         file.error_at(
-                            &path.key(key),
+                            &path.key(key.to_string()),
                             format!("`{key}` takes true or false, not {other}"),
                         )
                         .help(format!("write `{key}: true`")),

@@ -56,7 +56,7 @@ impl Expectation {
             Value::Null => {}
             Value::Object(map) => {
                 for (key, value) in map {
-                    let entry = path.key(key);
+                    let entry = path.key(key.to_string());
                     match key.as_str() {
                         "status" => checks.extend(status_check(&mut ctx, value, &entry)),
                         "headers" => header_checks(&mut ctx, value, &entry, &mut checks),
@@ -258,7 +258,7 @@ fn header_checks(
         return;
     };
     for (name, expected) in map {
-        let entry = path.key(name);
+        let entry = path.key(name.to_string());
         if expected.is_null() {
             let diagnostic = ctx
                 .file
@@ -302,7 +302,7 @@ fn json_check(
     expected: &Value,
     parent: &YamlPath,
 ) -> Option<Check> {
-    let entry = parent.key(key);
+    let entry = parent.key(key.to_string());
     let query = match JsonPathQuery::parse(key) {
         Ok(q) => Some(q),
         Err(e) => {

@@ -141,7 +141,7 @@ pub(crate) mod test_support {
         let file = std::sync::Arc::new(SourceFile::new(PathBuf::from("t.yaml"), text.to_string()));
         let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("test YAML parses");
         let raw = doc["steps"][0][key].clone();
-        let path = YamlPath::root().key("steps").index(0).key(key);
+        let path = YamlPath::root().key("steps").index(0).key(key.to_owned());
         (file, raw, path)
     }
 }

@@ -142,7 +142,7 @@ impl<'a> ScenarioState<'a> {
             if self.run.cli_vars.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let path = YamlPath::root().key("vars").key(name);
+            let path = YamlPath::root().key("vars").key(name.to_string());
             let ctx = self.context(&Map::new());
             let rendered = render_tree(
                 &self.run.templates,

@@ -17,8 +17,7 @@ pub fn render_tree(
 ) -> Result<Value, Diagnostic> {
     render_node(templates, value, ctx).map_err(|failure| {
         // The trail was gathered leaf first, on the way out.
-        let mut at = path.clone();
-        at.0.extend(failure.trail.into_iter().rev());
+        let at = path.join(failure.trail.into_iter().rev());
         match failure.in_key {
             true => source.error_at_key(&at, format!("template error: {}", failure.error)),
             false => source
@@ -74,14 +73,14 @@ fn render_node(templates: &Templates, value: &Value, ctx: &Context) -> Result<Va
                 let key = if Templates::is_template(k) {
                     templates.render_str(k, ctx).map_err(|e| {
                         let mut f = fail(e, true);
-                        f.trail.push(PathSeg::Key(k.clone()));
+                        f.trail.push(PathSeg::Key(k.clone().into()));
                         f
                     })?
                 } else {
                     k.clone()
                 };
                 let rendered = render_node(templates, v, ctx).map_err(|mut f| {
-                    f.trail.push(PathSeg::Key(k.clone()));
+                    f.trail.push(PathSeg::Key(k.clone().into()));
                     f
                 })?;
                 out.insert(key, rendered);

@@ -129,8 +129,8 @@ fn duplicate_key_error(source: &SourceFile, err: &serde_yaml_ng::Error) -> Diagn
         );
         return source.error_at_location(loc, message).help(help);
     };
-    let key = match path.0.last() {
-        Some(super::PathSeg::Key(k)) => k.clone(),
+    let key = match path.last() {
+        Some(super::PathSeg::Key(k)) => k.to_string(),
         _ => String::new(),
     };
     let loc = crate::diagnostic::Location::new(source.path.clone(), mark.line, mark.col);
@@ -187,14 +187,19 @@ pub fn check_templates(
                     .help("templates use minijinja syntax: `{{ name }}`, `{{ value | filter }}`"),
             ),
         },
+        // Only a branch that holds a template gets a path: most hold none.
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                check_templates(item, &path.index(i), source, templates, known, errors);
+                if contains_template(item) {
+                    check_templates(item, &path.index(i), source, templates, known, errors);
+                }
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
-                check_templates(v, &path.key(k), source, templates, known, errors);
+                if contains_template(v) {
+                    check_templates(v, &path.key(k.clone()), source, templates, known, errors);
+                }
             }
         }
         _ => {}
@@ -238,7 +243,7 @@ fn serde_error(message: &str, at: &YamlPath, source: &SourceFile) -> Diagnostic 
             .filter(|s| !s.is_empty())
             .collect();
         // serde_path_to_error stops at the map that holds the unknown key.
-        let key_path = at.key(key);
+        let key_path = at.key(key.to_owned());
         let d = source.error_at_key(&key_path, format!("unknown key `{key}`"));
         return match closest(key, expected.iter().copied()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -251,7 +256,7 @@ fn serde_error(message: &str, at: &YamlPath, source: &SourceFile) -> Diagnostic 
             .error_at(at, format!("missing key `{}`", &c[1]))
             .help(format!("add `{}:`", &c[1]));
     }
-    let described = if at.0.is_empty() {
+    let described = if at.is_root() {
         message.to_owned()
     } else {
         format!("invalid value for `{at}`: {message}")

@@ -233,8 +233,13 @@ fn load_document(
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let root = YamlPath::root();
     let header: ScenarioHeader = deserialize(value, &source, &root)?;
+    // The header read `steps` as a list without copying it: the steps are read from here.
+    let raw_steps = value
+        .get("steps")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     let mut errors = Vec::new();
-    if header.steps.is_empty() {
+    if raw_steps.is_empty() {
         errors.push(
             source
                 .error_at(&root.key("steps"), "`steps` is empty")
@@ -247,7 +252,7 @@ fn load_document(
     known.extend(options.cli_var_names.iter().cloned());
     let mut vars = Vec::new();
     for (name, value) in &header.vars {
-        let path = root.key("vars").key(name);
+        let path = root.key("vars").key(name.clone());
         check_templates(value, &path, &source, templates, &known, &mut errors);
         known.insert(name.clone());
         vars.push((name.clone(), value.clone()));
@@ -273,10 +278,12 @@ fn load_document(
         errors,
         include_stack: vec![source.path.to_path_buf()],
     };
-    steps.load(&header.steps, &root.key("steps"), &source, &[]);
+    steps.load(raw_steps, &root.key("steps"), &source, &[]);
     if !steps.errors.is_empty() {
         return Err(steps.errors);
     }
+    // Suites keep thousands of scenarios in memory: no spare capacity.
+    steps.steps.shrink_to_fit();
     let moves_time = steps
         .steps
         .iter()
@@ -366,7 +373,7 @@ impl StepList<'_> {
             self.errors.push(
                 source
                     .error_at_key(
-                        &path.key(other),
+                        &path.key(other.clone()),
                         format!("`{other}` cannot go with `include`"),
                     )
                     .help("an include step only names the flow file and its vars"),
@@ -432,7 +439,7 @@ impl StepList<'_> {
         let mut inner_scope = scope.to_vec();
         let outer_known = self.known.clone();
         for (name, value) in &spec.vars {
-            let var_path = include_path.key("vars").key(name);
+            let var_path = include_path.key("vars").key(name.clone());
             check_templates(
                 value,
                 &var_path,
@@ -454,7 +461,7 @@ impl StepList<'_> {
             if spec.vars.contains_key(name) {
                 continue;
             }
-            let var_path = root.key("vars").key(name);
+            let var_path = root.key("vars").key(name.clone());
             check_templates(
                 value,
                 &var_path,

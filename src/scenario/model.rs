@@ -83,12 +83,14 @@ pub struct Step {
     pub action: Action,
     pub expect: Expectation,
     pub capture: CaptureSet,
+    // The three below are rare, and boxed so that every other step stays small: a large
+    // suite keeps thousands of steps in memory.
     /// `snapshot:`: compare the response with a stored snapshot.
-    pub snapshot: Option<crate::snapshot::SnapshotSpec>,
+    pub snapshot: Option<Box<crate::snapshot::SnapshotSpec>>,
     /// Repeat the step once per item of a list.
-    pub for_each: Option<ForEach>,
+    pub for_each: Option<Box<ForEach>>,
     /// Run the step again while it fails (`retry:`).
-    pub retry: Option<Retry>,
+    pub retry: Option<Box<Retry>>,
     /// Variables set by the `include` this step came from, rendered before it runs.
     pub scope: Vec<ScopedVar>,
     /// Whether the action or `for_each` holds templates (else no context is built for it).
@@ -227,7 +229,34 @@ pub struct ScenarioHeader {
     pub vars: indexmap::IndexMap<String, Value>,
     #[serde(default)]
     pub secrets: Vec<String>,
-    pub steps: Vec<Value>,
+    #[schemars(with = "Vec<Value>")]
+    pub steps: StepSequence,
+}
+
+/// `steps:` as serde reads the top level: checked to be a list, but not copied. The loader
+/// reads each step from the document itself, key by key; copying the whole list here first
+/// cost more than reading the rest of the header.
+#[derive(Debug)]
+pub struct StepSequence;
+
+impl<'de> Deserialize<'de> for StepSequence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StepSequence;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<StepSequence, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(StepSequence)
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
+    }
 }
 
 /// Renders a JSON value as a short string for messages: strings bare, the rest as JSON.

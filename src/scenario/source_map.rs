@@ -5,60 +5,124 @@
 //! its key and of its value. Errors found later (an unknown key, a bad JSONPath, a failed
 //! check) are pinned to `file:line:col` by looking their path up here.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// One step of a path into a YAML document.
+/// One step of a path into a YAML document. Keys are mostly the fixed words of the format
+/// (`steps`, `expect`, `json`), which need no allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathSeg {
-    Key(String),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
 /// A path into a YAML document, e.g. `steps[2].request.url`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct YamlPath(pub Vec<PathSeg>);
+///
+/// Paths are immutable and share their prefixes: extending one allocates a single node that
+/// points at its parent. A scenario keeps a path for every step, check and capture (to
+/// locate a failure), and builds one for every key it validates; copying whole vectors of
+/// keys for each was a fifth of the cost of loading a file.
+#[derive(Clone, Default)]
+pub struct YamlPath(Option<Arc<PathNode>>);
+
+struct PathNode {
+    parent: YamlPath,
+    seg: PathSeg,
+}
 
 impl YamlPath {
     pub fn root() -> Self {
-        YamlPath(Vec::new())
+        YamlPath(None)
     }
 
-    pub fn key(&self, key: impl Into<String>) -> Self {
-        let mut p = self.clone();
-        p.0.push(PathSeg::Key(key.into()));
-        p
+    fn child(&self, seg: PathSeg) -> Self {
+        YamlPath(Some(Arc::new(PathNode {
+            parent: self.clone(),
+            seg,
+        })))
+    }
+
+    pub fn key(&self, key: impl Into<Cow<'static, str>>) -> Self {
+        self.child(PathSeg::Key(key.into()))
     }
 
     pub fn index(&self, i: usize) -> Self {
-        let mut p = self.clone();
-        p.0.push(PathSeg::Index(i));
-        p
+        self.child(PathSeg::Index(i))
+    }
+
+    /// This path followed by `segments`.
+    pub fn join(&self, segments: impl IntoIterator<Item = PathSeg>) -> Self {
+        segments
+            .into_iter()
+            .fold(self.clone(), |path, seg| path.child(seg))
     }
 
     /// Appends the path serde_path_to_error reports, so typed errors map back to the file.
     pub fn join_serde(&self, path: &serde_path_to_error::Path) -> Self {
         use serde_path_to_error::Segment;
-        let mut p = self.clone();
-        for seg in path.iter() {
-            match seg {
-                Segment::Seq { index } => p.0.push(PathSeg::Index(*index)),
-                Segment::Map { key } => p.0.push(PathSeg::Key(key.clone())),
-                Segment::Enum { variant } => p.0.push(PathSeg::Key(variant.clone())),
-                Segment::Unknown => {}
-            }
+        self.join(path.iter().filter_map(|seg| match seg {
+            Segment::Seq { index } => Some(PathSeg::Index(*index)),
+            Segment::Map { key } => Some(PathSeg::Key(key.clone().into())),
+            Segment::Enum { variant } => Some(PathSeg::Key(variant.clone().into())),
+            Segment::Unknown => None,
+        }))
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The last segment (`url` in `steps[0].request.url`).
+    pub fn last(&self) -> Option<&PathSeg> {
+        self.0.as_ref().map(|node| &node.seg)
+    }
+
+    /// The segments from the root down.
+    pub fn segments(&self) -> Vec<&PathSeg> {
+        let mut segments = Vec::new();
+        let mut at = self;
+        while let Some(node) = &at.0 {
+            segments.push(&node.seg);
+            at = &node.parent;
         }
-        p
+        segments.reverse();
+        segments
+    }
+}
+
+impl PartialEq for YamlPath {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || (a.seg == b.seg && a.parent == b.parent),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for YamlPath {}
+
+impl std::hash::Hash for YamlPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.segments().hash(state);
+    }
+}
+
+impl fmt::Debug for YamlPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "YamlPath({self})")
     }
 }
 
 impl fmt::Display for YamlPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
-        for seg in &self.0 {
+        for seg in self.segments() {
             match seg {
                 PathSeg::Key(k) if first => write!(f, "{k}")?,
                 PathSeg::Key(k) => write!(f, ".{k}")?,
@@ -126,7 +190,8 @@ fn push_index(encoded: &mut String, index: usize) {
     let _ = write!(encoded, "i{index}{SEGMENT_END}");
 }
 
-fn encode(segments: &[PathSeg]) -> String {
+fn encode(path: &YamlPath) -> String {
+    let segments = path.segments();
     let mut encoded = String::with_capacity(segments.len() * 8);
     for seg in segments {
         match seg {
@@ -145,11 +210,10 @@ fn decode(encoded: &str) -> YamlPath {
             ("i", n) => n
                 .parse()
                 .map(PathSeg::Index)
-                .unwrap_or(PathSeg::Key(n.to_owned())),
-            (_, k) => PathSeg::Key(k.to_owned()),
-        })
-        .collect();
-    YamlPath(segments)
+                .unwrap_or(PathSeg::Key(n.to_owned().into())),
+            (_, k) => PathSeg::Key(k.to_owned().into()),
+        });
+    YamlPath::root().join(segments)
 }
 
 impl SourceMap {
@@ -173,7 +237,7 @@ impl SourceMap {
     }
 
     pub fn get(&self, path: &YamlPath) -> Option<&NodeSpan> {
-        self.nodes.get(&encode(&path.0))
+        self.nodes.get(&encode(path))
     }
 
     /// The position of the value at `path`, or of its nearest ancestor that has one.
@@ -191,7 +255,7 @@ impl SourceMap {
     }
 
     fn nearest(&self, path: &YamlPath) -> Option<&NodeSpan> {
-        let mut encoded = encode(&path.0);
+        let mut encoded = encode(path);
         loop {
             if let Some(n) = self.nodes.get(&encoded) {
                 return Some(n);
@@ -396,6 +460,30 @@ fn plain(key: Option<Mark>, value: Mark) -> NodeSpan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_share_prefixes_and_compare_by_segments() {
+        let step = YamlPath::root().key("steps").index(2);
+        let url = step.key("request").key(String::from("url"));
+        assert_eq!(url.to_string(), "steps[2].request.url");
+        assert_eq!(url.last(), Some(&PathSeg::Key("url".into())));
+        assert_eq!(url.segments().len(), 4);
+        // Built apart, equal by content; hashing agrees.
+        let again = YamlPath::root().join([
+            PathSeg::Key("steps".into()),
+            PathSeg::Index(2),
+            PathSeg::Key("request".into()),
+            PathSeg::Key("url".into()),
+        ]);
+        assert_eq!(url, again);
+        use std::hash::{BuildHasher, RandomState};
+        let state = RandomState::new();
+        assert_eq!(state.hash_one(&url), state.hash_one(&again));
+        assert_ne!(url, step.key("request").key("method"));
+        assert_ne!(step, step.index(0));
+        assert!(YamlPath::root().is_root() && !step.is_root());
+        assert_eq!(YamlPath::root().to_string(), "");
+    }
 
     #[test]
     fn maps_keys_and_values_to_lines() {

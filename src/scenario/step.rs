@@ -47,7 +47,10 @@ pub fn load_step(
             let all = keywords()
                 .chain(STEP_KEYS.iter().copied())
                 .chain(["include"]);
-            let d = source.error_at_key(&path.key(key), format!("unknown step key `{key}`"));
+            let d = source.error_at_key(
+                &path.key(key.to_owned()),
+                format!("unknown step key `{key}`"),
+            );
             errors.push(match closest(key, all) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help(format!(
@@ -166,7 +169,7 @@ pub fn load_step(
         if key != "capture" && key != "as" && key != "snapshot" {
             check_templates(
                 value,
-                &path.key(key),
+                &path.key(key.to_string()),
                 source,
                 templates,
                 &step_known,
@@ -187,9 +190,9 @@ pub fn load_step(
             action,
             expect,
             capture,
-            snapshot,
-            for_each,
-            retry,
+            snapshot: snapshot.map(Box::new),
+            for_each: for_each.map(Box::new),
+            retry: retry.map(Box::new),
             scope: Vec::new(),
             source: source.clone(),
             path: path.clone(),
@@ -313,7 +316,10 @@ fn read_retry(
     };
     let before = errors.len();
     for key in map.keys().filter(|k| !KEYS.contains(&k.as_str())) {
-        let d = source.error_at_key(&path.key(key), format!("unknown key `{key}` in `retry`"));
+        let d = source.error_at_key(
+            &path.key(key.to_string()),
+            format!("unknown key `{key}` in `retry`"),
+        );
         errors.push(match closest(key, KEYS.iter().copied()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help("`retry` takes `count`, `interval` and `until`"),

@@ -47,7 +47,7 @@ impl<'f> LoadContext<'f> {
             }
             Value::Object(map) => {
                 for (key, item) in map {
-                    self.collect_templates(item, &path.key(key));
+                    self.collect_templates(item, &path.key(key.to_string()));
                 }
             }
             _ => {}
@@ -90,7 +90,7 @@ impl<'f> LoadContext<'f> {
         let mut matchers = Vec::new();
         let mut failed = false;
         for (name, value) in map {
-            match self.named(name, value, &path.key(name)) {
+            match self.named(name, value, &path.key(name.to_string())) {
                 Some(m) => matchers.push(m),
                 None => failed = true,
             }
@@ -116,7 +116,10 @@ impl<'f> LoadContext<'f> {
             ),
         };
         self.file
-            .error_at_key(&path.key(key), format!("unknown matcher `{key}`"))
+            .error_at_key(
+                &path.key(key.to_string()),
+                format!("unknown matcher `{key}`"),
+            )
             .help(help)
     }
 

@@ -349,7 +349,6 @@ impl<'a> ScenarioState<'a> {
                 transcripts,
             );
         }
-        let view = response.view();
         // The context may have changed (the session learnt tokens): render checks anew.
         let ctx = if step.checks_templated {
             self.context(scope)
@@ -359,15 +358,20 @@ impl<'a> ScenarioState<'a> {
         let templates = &self.run.templates;
         let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
         let mut failures: Vec<CheckFailure> = if step.has_expectations() {
-            step.expect.evaluate(&view, &mut render)
+            step.expect.evaluate(&response.view(), &mut render)
         } else {
             steps::default_check(step, &response).into_iter().collect()
         };
         if let Some(until) = step.retry.as_ref().and_then(|r| r.until.as_ref()) {
-            failures.extend(until.evaluate(&view, &mut render).into_iter().map(|mut f| {
-                f.check = format!("retry until {}", f.check);
-                f
-            }));
+            failures.extend(
+                until
+                    .evaluate(&response.view(), &mut render)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.check = format!("retry until {}", f.check);
+                        f
+                    }),
+            );
         }
         let failures: Vec<CheckFailure> = failures
             .into_iter()
@@ -401,7 +405,12 @@ impl<'a> ScenarioState<'a> {
             s.failure(&spec.spot.location())
                 .map(|f| self.redact_failure(f))
         });
-        match step.capture.evaluate(&view) {
+        // A view of a local response writes its body out: only make one to read it.
+        let captured = match step.capture.is_empty() {
+            true => Ok(Vec::new()),
+            false => step.capture.evaluate(&response.view()),
+        };
+        match captured {
             Ok(captured) => {
                 for c in captured {
                     if c.secret {
@@ -542,11 +551,11 @@ impl<'a> ScenarioState<'a> {
     }
 
     /// Records something a step did without HTTP (the auth link it built), for `-v`.
-    pub fn record_local(&mut self, what: String, result: String) {
+    pub fn record_local(&mut self, what: impl std::fmt::Display, result: &str) {
         if self.run.record_transcripts {
             self.transcripts.push(Transcript {
-                request: self.redactor.redact(&what).into_owned(),
-                response: self.redactor.redact(&result).into_owned(),
+                request: self.redactor.redact(&format!("{what}\n")).into_owned(),
+                response: self.redactor.redact(result).into_owned(),
             });
         }
     }

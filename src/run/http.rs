@@ -1,7 +1,7 @@
 //! HTTP for the engine: one client for the whole run (connections reused), cookies kept per
 //! scenario, and responses recorded as [`HttpResponse`] for checks, captures and transcripts.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::cookie::{CookieStore, Jar};
@@ -64,7 +64,9 @@ pub struct HttpResponse {
     pub status: u16,
     /// Lower-cased names, in arrival order.
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    /// The body as received; for a local response, written from its JSON on first read
+    /// ([`HttpResponse::body`]): most are only ever read as JSON.
+    body: OnceLock<String>,
     /// The body as JSON, parsed on first use ([`HttpResponse::json`]).
     json: JsonBody,
     pub elapsed: Duration,
@@ -81,7 +83,7 @@ impl HttpResponse {
         HttpResponse {
             status,
             headers,
-            body,
+            body: OnceLock::from(body),
             json: JsonBody::default(),
             elapsed,
         }
@@ -93,15 +95,29 @@ impl HttpResponse {
         HttpResponse {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: json.to_string(),
+            body: OnceLock::new(),
             json: JsonBody::parsed(Some(json)),
             elapsed: Duration::ZERO,
         }
     }
 
+    pub fn body(&self) -> &str {
+        self.body.get_or_init(|| {
+            // Only a local response has no body yet, and its JSON is already parsed.
+            self.json
+                .get(&self.headers, "")
+                .map(Value::to_string)
+                .unwrap_or_default()
+        })
+    }
+
     /// The body as JSON, when it is JSON (declared so, or looking like an object or array).
     pub fn json(&self) -> Option<&Value> {
-        self.json.get(&self.headers, &self.body)
+        match self.json.is_parsed() {
+            // A local response's JSON needs no body written out to be read.
+            true => self.json.get(&self.headers, ""),
+            false => self.json.get(&self.headers, self.body()),
+        }
     }
 
     /// The response as checks and captures see it.
@@ -109,7 +125,7 @@ impl HttpResponse {
         ResponseView {
             status: self.status,
             headers: &self.headers,
-            body: &self.body,
+            body: self.body(),
             json: &self.json,
         }
     }
@@ -133,7 +149,7 @@ impl HttpResponse {
             "status": self.status,
             "headers": headers,
             "json": self.json().cloned().unwrap_or(Value::Null),
-            "body": self.body,
+            "body": self.body(),
         })
     }
 }
@@ -293,7 +309,7 @@ pub fn describe_response(response: &HttpResponse, redactor: &Redactor) -> String
     out.push('\n');
     match response.json() {
         Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
-        None => out.push_str(&shorten(&response.body)),
+        None => out.push_str(&shorten(response.body())),
     }
     out.push('\n');
     redactor.redact(&out).into_owned()
@@ -322,8 +338,8 @@ fn is_credential_header(name: &str) -> bool {
 /// Learns the secrets a response carries (tokens, codes) before anything prints it.
 pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
     // Most bodies hold no field a secret could be in: those are not parsed for this.
-    if crate::check::may_be_json(&response.headers, &response.body)
-        && may_hold_secret_fields(&response.body)
+    if crate::check::may_be_json(&response.headers, response.body())
+        && may_hold_secret_fields(response.body())
         && let Some(json) = response.json()
     {
         learn_json_secrets(json, redactor);

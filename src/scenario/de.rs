@@ -99,13 +99,22 @@ impl<'de> serde::de::Visitor<'de> for DocumentVisitor {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         use serde::de::Error;
-        let mut entries = serde_json::Map::new();
+        use serde_json::map::Entry;
+        let mut entries = serde_json::Map::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(key) = map.next_key::<String>()? {
-            if entries.contains_key(&key) {
-                return Err(A::Error::custom(format!("{DUPLICATE_KEY} `{key}`")));
+            // One lookup per key: the vacant entry takes the value once it is read.
+            match entries.entry(key) {
+                Entry::Occupied(taken) => {
+                    return Err(A::Error::custom(format!(
+                        "{DUPLICATE_KEY} `{}`",
+                        taken.key()
+                    )));
+                }
+                Entry::Vacant(slot) => {
+                    let Document(value) = map.next_value()?;
+                    slot.insert(value);
+                }
             }
-            let Document(value) = map.next_value()?;
-            entries.insert(key, value);
         }
         Ok(Value::Object(entries))
     }

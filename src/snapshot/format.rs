@@ -116,7 +116,7 @@ pub fn render_response(
     }
     let body = match response.json() {
         Some(json) => pretty_sorted(&redactions.json(json)),
-        None => redactions.text(&response.body).into_owned(),
+        None => redactions.text(response.body()).into_owned(),
     };
     if !body.trim().is_empty() {
         out.push('\n');

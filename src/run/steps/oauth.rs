@@ -73,8 +73,8 @@ pub fn auth_link(
         }
     }
     state.record_local(
-        format!("auth link {url}\n"),
-        "(built locally: the user opens it)\n".to_owned(),
+        format_args!("auth link {url}"),
+        "(built locally: the user opens it)\n",
     );
     let session = &mut state.session;
     session.link = Some(url.to_string());

@@ -60,7 +60,7 @@ pub async fn run(
                 let provider = params
                     .provider
                     .clone()
-                    .or_else(|| first_provider(&response.body))
+                    .or_else(|| first_provider(response.body()))
                     .unwrap_or_default();
                 vec![("provider_id".to_owned(), provider)]
             } else if next.ends_with("/consent") {
@@ -86,8 +86,8 @@ pub async fn run(
             response = state.send(post(url, form, state), at, &step.source).await?;
             continue;
         }
-        if response.body.contains("id=\"form_post\"") {
-            let fields: Vec<(String, String)> = hidden_inputs(&response.body);
+        if response.body().contains("id=\"form_post\"") {
+            let fields: Vec<(String, String)> = hidden_inputs(response.body());
             let query = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(fields)
                 .finish();
@@ -151,10 +151,10 @@ fn dialog_error(response: &HttpResponse) -> Callback {
         .get_or_init(|| Regex::new(r#"id="error_description">([^<]*)<"#).expect("static regex"));
     Callback {
         error: code
-            .captures(&response.body)
+            .captures(response.body())
             .map(|c| unescape(&c[1]))
             .or_else(|| Some(format!("http_{}", response.status))),
-        error_description: desc.captures(&response.body).map(|c| unescape(&c[1])),
+        error_description: desc.captures(response.body()).map(|c| unescape(&c[1])),
         ..Callback::default()
     }
 }

@@ -101,6 +101,7 @@ impl HttpResponse {
         }
     }
 
+    /// The body as text.
     pub fn body(&self) -> &str {
         self.body.get_or_init(|| {
             // Only a local response has no body yet, and its JSON is already parsed.

@@ -79,6 +79,29 @@ pub const SECRET_FIELDS: &[&str] = &[
     "password",
 ];
 
+/// A byte that form encoding (`application/x-www-form-urlencoded`) changes.
+const FORM_ENCODED: u8 = 1;
+/// A byte that a JSON string escapes.
+const JSON_ESCAPED: u8 = 2;
+
+/// What encoding each byte changes under, for [`Redactor::add`].
+static BYTE_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let form_safe = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'*');
+        if !form_safe {
+            classes[b] |= FORM_ENCODED;
+        }
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            classes[b] |= JSON_ESCAPED;
+        }
+        b += 1;
+    }
+    classes
+};
+
 /// The secret strings known so far. A run has one; each scenario gets a [`child`]
 /// (`Redactor::child`) that also applies its parent's, so a scenario's tokens are scrubbed
 /// from its own output without every other scenario paying for them.
@@ -119,16 +142,22 @@ impl Redactor {
     /// Registers a secret value. Values that look URL- or form-encoded in transit are
     /// registered in that form too, so they are scrubbed from printed URLs and bodies.
     pub fn add(&self, value: &str) {
-        if value.chars().count() < MIN_REDACTED_LEN || self.knows(value) {
+        // A character is at most 4 bytes: only a short value needs its characters counted.
+        let short = value.len() < 4 * MIN_REDACTED_LEN && value.chars().count() < MIN_REDACTED_LEN;
+        if short || self.knows(value) {
             return;
         }
         // Most secrets (tokens, codes) read the same encoded: only build the forms that differ.
+        // One pass over the value tells which do (tokens run to a kilobyte, and every one is
+        // learnt).
+        let classes = value
+            .bytes()
+            .fold(0, |seen, b| seen | BYTE_CLASSES[usize::from(b)]);
         let mut forms = vec![value.to_owned()];
-        let form_safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*');
-        if !value.bytes().all(form_safe) {
+        if classes & FORM_ENCODED != 0 {
             forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
         }
-        if value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        if classes & JSON_ESCAPED != 0 {
             let escaped = serde_json::to_string(value).unwrap_or_default();
             forms.push(escaped.trim_matches('"').to_owned());
         }
@@ -251,6 +280,17 @@ mod tests {
         let out = r.redact(line);
         assert!(!out.contains("secret"), "{out}");
         assert_eq!(out.matches(PLACEHOLDER).count(), 2);
+    }
+
+    #[test]
+    fn redactor_scrubs_json_escaped_forms_and_skips_short_values() {
+        let r = Redactor::new();
+        r.add("quote\"back\\slash\ttab");
+        r.add("ab");
+        r.add("éé");
+        r.add("ééé");
+        let out = r.redact(r#"{"v": "quote\"back\\slash\ttab"} ab éé ééé"#);
+        assert_eq!(out, r#"{"v": "***"} ab éé ***"#);
     }
 
     #[test]

@@ -106,6 +106,13 @@ impl JsonPathQuery {
 
     /// Every node the path selects, in document order.
     pub fn nodes<'a>(&self, document: &'a Value) -> Vec<&'a Value> {
+        if self.inner.singular {
+            return self.single_node(document).into_iter().collect();
+        }
+        self.library_nodes(document)
+    }
+
+    fn library_nodes<'a>(&self, document: &'a Value) -> Vec<&'a Value> {
         // The library reports an error only when a query evaluates to a computed value rather
         // than to nodes, which a root query cannot do; "no nodes" is the honest reading.
         js_path_process(&self.inner.query, document)
@@ -115,12 +122,35 @@ impl JsonPathQuery {
 
     /// The selection with singular/non-singular semantics applied.
     pub fn select<'a>(&self, document: &'a Value) -> Selection<'a> {
-        let nodes = self.nodes(document);
         if self.inner.singular {
-            Selection::Single(nodes.into_iter().next())
+            Selection::Single(self.single_node(document))
         } else {
-            Selection::Nodes(nodes)
+            Selection::Nodes(self.nodes(document))
         }
+    }
+
+    /// A singular path's node, found by walking its names and indexes: the library would
+    /// also build each node's normalized path, which a check never reads, at several times
+    /// the cost.
+    fn single_node<'a>(&self, document: &'a Value) -> Option<&'a Value> {
+        let mut node = document;
+        for segment in &self.inner.query.segments {
+            node = match segment {
+                Segment::Selector(Selector::Name(name)) => node.as_object()?.get(name)?,
+                Segment::Selector(Selector::Index(index)) => {
+                    let items = node.as_array()?;
+                    let at = match usize::try_from(*index) {
+                        Ok(at) => at,
+                        // From the end: -1 is the last item.
+                        Err(_) => items.len().checked_sub(index.unsigned_abs() as usize)?,
+                    };
+                    items.get(at)?
+                }
+                // Not reached: a singular path has names and indexes only.
+                _ => return self.library_nodes(document).into_iter().next(),
+            };
+        }
+        Some(node)
     }
 
     /// The member names the path ends with, skipping trailing index, slice and wildcard
@@ -228,6 +258,48 @@ mod tests {
         assert_eq!(q("$.nope[*]").select(&doc), Selection::Nodes(vec![]));
         let filtered = q("$.accounts[?@.id == 'b'].id").select(&doc);
         assert_eq!(filtered, Selection::Nodes(vec![&json!("b")]));
+    }
+
+    #[test]
+    fn singular_paths_select_what_the_library_selects() {
+        let doc = json!({
+            "a": {"b": [10, {"c": "deep"}, null], "b c": 1, "é": 2},
+            "list": [[1, 2], [3]],
+            "s": "text",
+            "n": null
+        });
+        for path in [
+            "$",
+            "$.a",
+            "$.a.b",
+            "$.a.b[0]",
+            "$.a.b[1].c",
+            "$.a.b[2]",
+            "$.a.b[3]",
+            "$.a.b[-1]",
+            "$.a.b[-3]",
+            "$.a.b[-4]",
+            "$.a['b c']",
+            "$.a['é']",
+            "$.list[1][0]",
+            "$.list[0][-1]",
+            "$.s[0]",
+            "$.s.x",
+            "$.n",
+            "$.n.x",
+            "$[0]",
+            "$.a.b.c",
+            "$.missing",
+            "$.a.b[-9007199254740991]",
+            "$.a.b[9007199254740991]",
+        ] {
+            let query = q(path);
+            assert!(query.is_singular(), "{path}");
+            let library = query.library_nodes(&doc);
+            assert_eq!(query.nodes(&doc), library, "{path}");
+            let first = library.into_iter().next();
+            assert_eq!(query.select(&doc), Selection::Single(first), "{path}");
+        }
     }
 
     #[test]

@@ -176,17 +176,26 @@ impl<'a> ScenarioState<'a> {
             entries.push((k.clone(), tv(v)));
         }
         // Later entries win, as captures and scope win over vars; the fixed names last.
-        entries.push(("vars".into(), tv(&Value::Object(self.vars.clone()))));
+        entries.push((
+            "vars".into(),
+            crate::template::map_to_template_value(&self.vars),
+        ));
         entries.push(("env".into(), self.run.env_template.clone()));
         entries.push((
             "steps".into(),
             minijinja::Value::from(self.step_results.clone()),
         ));
-        entries.push(("session".into(), tv(&self.session.to_template_value())));
+        entries.push(("session".into(), self.session.to_template_value()));
         entries.push(("target".into(), self.run.target_template.clone()));
         entries.push((
             "scenario".into(),
-            tv(&serde_json::json!({ "name": self.scenario.name, "file": self.scenario.file() })),
+            minijinja::Value::from(std::collections::BTreeMap::from([
+                ("name", minijinja::Value::from(self.scenario.name.as_str())),
+                (
+                    "file",
+                    minijinja::Value::from(self.scenario.file().to_string_lossy().as_ref()),
+                ),
+            ])),
         ));
         Context::from_values(entries)
     }

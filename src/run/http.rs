@@ -4,6 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use aho_corasick::AhoCorasick;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -332,8 +333,19 @@ fn shorten(body: &str) -> String {
 }
 
 fn is_credential_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "authorization" || lower == "cookie" || lower == "proxy-authorization"
+    ["authorization", "cookie", "proxy-authorization"]
+        .iter()
+        .any(|known| name.eq_ignore_ascii_case(known))
+}
+
+/// The credential of an `Authorization` value (`Bearer <token>`, `Basic <b64>`): its last
+/// word. Header values separate words with spaces and tabs; searching for those from the end
+/// costs little, where walking a long token a character at a time cost more than the rest
+/// of learning a request's secrets.
+fn last_word(value: &str) -> Option<&str> {
+    let value = value.trim_end_matches([' ', '\t']);
+    let start = memchr::memrchr2(b' ', b'\t', value.as_bytes()).map_or(0, |at| at + 1);
+    Some(&value[start..]).filter(|word| !word.is_empty())
 }
 
 /// Learns the secrets a response carries (tokens, codes) before anything prints it.
@@ -353,11 +365,10 @@ pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
 /// Learns the secrets a request carries: credential headers and secret-named fields.
 pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
     for (name, value) in &request.headers {
-        if is_credential_header(name) {
-            // "Bearer <token>" / "Basic <b64>": the credential is the last word.
-            if let Some(cred) = value.split_whitespace().last() {
-                redactor.add(cred);
-            }
+        if is_credential_header(name)
+            && let Some(cred) = last_word(value)
+        {
+            redactor.add(cred);
         }
     }
     if let Some(RequestBody::Form(fields)) = &request.body {
@@ -411,16 +422,22 @@ fn decode_form_value(value: &str) -> String {
 /// of their telling parts (in any case), or a `\u` escape that could spell one. Far cheaper
 /// than parsing the body to find out.
 fn may_hold_secret_fields(text: &str) -> bool {
-    const TELLING: [&str; 6] = [
-        "token",
-        "\"code\"",
-        "code_verifier",
-        "secret",
-        "password",
-        "\\u",
-    ];
-    let lower = text.to_ascii_lowercase();
-    TELLING.iter().any(|part| lower.contains(part))
+    static TELLING: OnceLock<AhoCorasick> = OnceLock::new();
+    TELLING
+        .get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build([
+                    "token",
+                    "\"code\"",
+                    "code_verifier",
+                    "secret",
+                    "password",
+                    "\\u",
+                ])
+                .expect("a handful of literals always build")
+        })
+        .is_match(text)
 }
 
 fn learn_json_secrets(json: &Value, redactor: &Redactor) {
@@ -472,6 +489,46 @@ mod tests {
         learn_url_secrets("http://x/cb?refresh_token=rt==9&scope=a+b", &redactor);
         let shown = redactor.redact("s-1 ab+c== sec ret 1 jwt-1 rt==9 a b");
         assert_eq!(shown, "s-1 *** *** *** *** a b");
+    }
+
+    #[test]
+    fn credential_headers_give_their_last_word_in_any_case() {
+        let redactor = Redactor::new();
+        let request = HttpRequest {
+            method: reqwest::Method::GET,
+            url: url::Url::parse("http://x/").unwrap(),
+            headers: vec![
+                ("Authorization".into(), "Bearer tok-1 ".into()),
+                ("PROXY-AUTHORIZATION".into(), "Basic\tb64-2".into()),
+                ("cookie".into(), "sid-3".into()),
+                ("x-other".into(), "not-secret".into()),
+            ],
+            body: None,
+            timeout: Duration::from_secs(1),
+        };
+        learn_request_secrets(&request, &redactor);
+        assert_eq!(
+            redactor.redact("Bearer tok-1 Basic b64-2 sid-3 not-secret"),
+            "Bearer *** Basic *** *** not-secret"
+        );
+        assert_eq!(last_word("  "), None);
+        assert_eq!(last_word("one"), Some("one"));
+    }
+
+    #[test]
+    fn telling_parts_are_found_in_any_case() {
+        for body in [
+            r#"{"ACCESS_TOKEN": 1}"#,
+            r#"{"Code": 1}"#,
+            r#"{"x": "\u0074oken"}"#,
+            r#"{"Client_Secret": 1}"#,
+            r#"{"PassWord": 1}"#,
+        ] {
+            assert!(may_hold_secret_fields(body), "{body}");
+        }
+        assert!(!may_hold_secret_fields(
+            r#"{"postal_code": "N1", "codes": []}"#
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The engine: runs scenarios concurrently (up to `--jobs`), steps in order, and emits
 //! [`Event`]s. It owns nothing that prints.
 
+pub mod base_url;
 pub mod event;
 pub mod executor;
 pub mod http;
@@ -27,6 +28,7 @@ use crate::scenario::load::Validated;
 use crate::secret::Redactor;
 use crate::target::Target;
 use crate::template::Templates;
+use base_url::BaseUrl;
 
 /// Default time a request may take when its step sets no `timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,6 +71,9 @@ pub struct RunContext {
     pub record_transcripts: bool,
     pub default_timeout: Duration,
     pub target: Target,
+    /// The target's `auth_url` and `api_url`, parsed once for the run.
+    pub auth_base: BaseUrl,
+    pub api_base: BaseUrl,
     pub max_wait: Duration,
     pub dry_run: bool,
     pub snapshots: crate::snapshot::SnapshotSettings,
@@ -127,6 +132,8 @@ pub async fn run(
         cli_vars: config.cli_vars,
         record_transcripts: config.record_transcripts,
         default_timeout: config.default_timeout,
+        auth_base: BaseUrl::new(&config.target.auth_url),
+        api_base: BaseUrl::new(&config.target.api_url),
         target: config.target,
         max_wait: config.max_wait,
         dry_run: config.dry_run,

@@ -2,7 +2,7 @@
 //! auth link's state, nonce and PKCE verifier, the code, and the current tokens. Exchange,
 //! refresh and extend update it; API steps read the access token from it.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::secret::Secret;
 
@@ -41,20 +41,23 @@ impl TokenSession {
     }
 
     /// What templates see as `session`. Secret values are there (a request step may need
-    /// `Bearer {{ session.access_token }}`); every output redacts them.
-    pub fn to_template_value(&self) -> Value {
-        let s = |v: &Option<Secret>| v.as_ref().map(|s| s.expose().to_owned());
-        json!({
-            "link": self.link,
-            "state": self.state,
-            "nonce": self.nonce,
-            "redirect_uri": self.redirect_uri,
-            "code": s(&self.code),
-            "code_verifier": s(&self.code_verifier),
-            "access_token": s(&self.access_token),
-            "refresh_token": s(&self.refresh_token),
-            "expires_in": self.expires_in,
-            "scope": self.scope,
-        })
+    /// `Bearer {{ session.access_token }}`); every output redacts them. Built as template
+    /// values directly: every templated step builds it.
+    pub fn to_template_value(&self) -> minijinja::Value {
+        use minijinja::Value as V;
+        let text = |v: &Option<String>| v.as_deref().map_or(V::from(()), V::from);
+        let secret = |v: &Option<Secret>| v.as_ref().map_or(V::from(()), |s| V::from(s.expose()));
+        V::from(std::collections::BTreeMap::from([
+            ("link", text(&self.link)),
+            ("state", text(&self.state)),
+            ("nonce", text(&self.nonce)),
+            ("redirect_uri", text(&self.redirect_uri)),
+            ("code", secret(&self.code)),
+            ("code_verifier", secret(&self.code_verifier)),
+            ("access_token", secret(&self.access_token)),
+            ("refresh_token", secret(&self.refresh_token)),
+            ("expires_in", self.expires_in.map_or(V::from(()), V::from)),
+            ("scope", text(&self.scope)),
+        ]))
     }
 }

@@ -118,10 +118,15 @@ pub fn load_step(
     };
 
     let for_each = read_for_each(map, path, source, &mut errors);
-    let mut step_known = known.clone();
-    if let Some(f) = &for_each {
-        step_known.insert(f.var.clone());
-    }
+    // Only a `for_each` step knows a name more than the steps around it.
+    let step_known = match &for_each {
+        Some(f) => {
+            let mut with_item = known.clone();
+            with_item.insert(f.var.clone());
+            std::borrow::Cow::Owned(with_item)
+        }
+        None => std::borrow::Cow::Borrowed(known),
+    };
 
     let expect = match map.get("expect") {
         Some(raw) => Expectation::parse(raw, source, &path.key("expect"))

@@ -146,12 +146,17 @@ pub(crate) fn json_to_value(json: &serde_json::Value) -> Value {
         }
         serde_json::Value::String(s) => Value::from(s.as_str()),
         serde_json::Value::Array(items) => items.iter().map(json_to_value).collect(),
-        serde_json::Value::Object(map) => Value::from(
-            map.iter()
-                .map(|(k, v)| (k.clone(), json_to_value(v)))
-                .collect::<std::collections::BTreeMap<String, Value>>(),
-        ),
+        serde_json::Value::Object(map) => map_to_template_value(map),
     }
+}
+
+/// [`to_template_value`] of a JSON object, from its map: no copy of the map first.
+pub fn map_to_template_value(map: &serde_json::Map<String, serde_json::Value>) -> Value {
+    Value::from(
+        map.iter()
+            .map(|(k, v)| (k.clone(), json_to_value(v)))
+            .collect::<std::collections::BTreeMap<String, Value>>(),
+    )
 }
 
 /// Converts a rendered value back to JSON. Undefined and none become null; values JSON has no

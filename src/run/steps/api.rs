@@ -34,7 +34,7 @@ pub async fn run(
                 .into());
         }
     };
-    let mut url = endpoint(&state.run.target.api_url, &path, step)?;
+    let mut url = endpoint(&state.run.api_base, &path, step)?;
     {
         let mut query = url.query_pairs_mut();
         if step.action.kind == ActionKind::SignupAccounts

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::super::base_url::BaseUrl;
 use super::super::executor::{ScenarioState, StepError};
 use super::super::http::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
@@ -40,7 +41,10 @@ pub fn auth_link(
     let nonce = params.nonce.unwrap_or_else(random_token);
     let client_id = params.client_id.unwrap_or_else(|| target.client_id.clone());
 
-    let mut url = url::Url::parse(&format!("{}/", target.auth_url))
+    let mut url = state
+        .run
+        .auth_base
+        .join("/")
         .map_err(|e| crate::diagnostic::Diagnostic::new(format!("invalid auth URL: {e}")))?;
     {
         let mut q = url.query_pairs_mut();
@@ -199,7 +203,7 @@ pub async fn extend(
         "user_has_reconfirmed_consent": params.user_has_reconfirmed_consent,
         "user": user,
     });
-    let url = endpoint(&target.api_url, "/connections/extend", step)?;
+    let url = endpoint(&state.run.api_base, "/connections/extend", step)?;
     let request = HttpRequest {
         method: reqwest::Method::POST,
         url,
@@ -232,7 +236,7 @@ async fn token_request(
     step: &Step,
     form: Vec<(String, String)>,
 ) -> Result<HttpResponse, StepError> {
-    let url = endpoint(&state.run.target.auth_url, "/connect/token", step)?;
+    let url = endpoint(&state.run.auth_base, "/connect/token", step)?;
     let request = HttpRequest {
         method: reqwest::Method::POST,
         url,
@@ -265,12 +269,12 @@ fn client_secret(state: &ScenarioState<'_>, given: Option<String>) -> (String, S
     ("client_secret".to_owned(), secret)
 }
 
-pub fn endpoint(base: &str, path: &str, step: &Step) -> Result<url::Url, StepError> {
-    url::Url::parse(&format!("{base}{path}")).map_err(|e| {
+pub fn endpoint(base: &BaseUrl, path: &str, step: &Step) -> Result<url::Url, StepError> {
+    base.join(path).map_err(|e| {
         step.source
             .error_at(
                 &step.action.path,
-                format!("invalid target URL `{base}{path}`: {e}"),
+                format!("invalid target URL `{}{path}`: {e}", base.as_str()),
             )
             .into()
     })

@@ -82,7 +82,10 @@ pub async fn run(
             } else {
                 return Err(unexpected(step, &format!("a form at `{next}`")));
             };
-            let url = parse(&format!("{}{next}", state.run.target.auth_url), step)?;
+            let url = state.run.auth_base.join(&next).map_err(|e| {
+                step.source
+                    .error_at(at, format!("invalid dialog URL `{next}`: {e}"))
+            })?;
             response = state.send(post(url, form, state), at, &step.source).await?;
             continue;
         }

@@ -246,6 +246,14 @@ fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
 }
 
 fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    // Building the HTTP client reads and parses the system's root certificates, several
+    // milliseconds: that happens on its own thread while the scenario files load.
+    let client = std::thread::spawn(move || run::http::build_client(jobs));
     let templates = Arc::new(Templates::new());
     // A suite this small stays in memory; a larger one keeps each file's text and parsed
     // document, and makes each scenario again when its turn comes, so memory stays small
@@ -276,11 +284,14 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         store: crate::snapshot::SnapshotStore::new(&args.snapshot_dir.snapshot_dir),
         redact: project.snapshot_redact.clone(),
     };
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let client = match client.join() {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => {
+            eprintln!("{}: cannot set up HTTP: {e}", stderr.error.paint("error"));
+            return exit::ENVIRONMENT;
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     let redactor = Redactor::new();
     redactor.add(target.client_secret.expose());
     for (k, v) in loaded
@@ -350,6 +361,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         };
         let config = RunConfig {
             jobs,
+            client,
             fail_fast: args.fail_fast,
             // JUnit carries the transcripts of failed scenarios.
             record_transcripts: args.verbose || args.dry_run || junit,
@@ -375,11 +387,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             }
             reporters
         });
-        let result = match engine.await {
-            Ok(Ok(summary)) => Ok(summary),
-            Ok(Err(e)) => Err(format!("cannot set up HTTP: {e}")),
-            Err(e) => Err(format!("the engine stopped: {e}")),
-        };
+        let result = engine.await.map_err(|e| format!("the engine stopped: {e}"));
         match feed.await {
             Ok(reporters) => (result, Some(reporters)),
             Err(e) => (Err(format!("the reporters stopped: {e}")), None),

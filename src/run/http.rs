@@ -4,7 +4,6 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aho_corasick::AhoCorasick;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -422,22 +421,18 @@ fn decode_form_value(value: &str) -> String {
 /// of their telling parts (in any case), or a `\u` escape that could spell one. Far cheaper
 /// than parsing the body to find out.
 fn may_hold_secret_fields(text: &str) -> bool {
-    static TELLING: OnceLock<AhoCorasick> = OnceLock::new();
-    TELLING
-        .get_or_init(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build([
-                    "token",
-                    "\"code\"",
-                    "code_verifier",
-                    "secret",
-                    "password",
-                    "\\u",
-                ])
-                .expect("a handful of literals always build")
-        })
-        .is_match(text)
+    // Lower-casing a copy and searching it once per part beats one case-blind automaton
+    // pass (measured): `contains` searches with SIMD, the automaton a byte at a time.
+    const TELLING: [&str; 6] = [
+        "token",
+        "\"code\"",
+        "code_verifier",
+        "secret",
+        "password",
+        "\\u",
+    ];
+    let lower = text.to_ascii_lowercase();
+    TELLING.iter().any(|part| lower.contains(part))
 }
 
 fn learn_json_secrets(json: &Value, redactor: &Redactor) {

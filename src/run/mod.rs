@@ -37,6 +37,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub jobs: usize,
+    /// From [`http::build_client`], for `jobs`.
+    pub client: reqwest::Client,
     pub fail_fast: bool,
     /// Keep request/response transcripts (for `-v` and reports); costs time.
     pub record_transcripts: bool,
@@ -120,11 +122,11 @@ pub async fn run(
     templates: Arc<Templates>,
     redactor: Redactor,
     events: mpsc::UnboundedSender<Event>,
-) -> Result<RunSummary, reqwest::Error> {
+) -> RunSummary {
     let started = Instant::now();
     let jobs = config.jobs.max(1);
     let context = Arc::new(RunContext {
-        client: http::build_client(jobs)?,
+        client: config.client,
         templates,
         redactor,
         env_template: crate::template::to_template_value(&config.env),
@@ -207,7 +209,7 @@ pub async fn run(
     }
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));
-    Ok(summary)
+    summary
 }
 
 /// One run of one scenario, in the order reports list them.

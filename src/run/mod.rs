@@ -143,7 +143,7 @@ pub async fn run(
         prompt_lock: tokio::sync::Mutex::new(()),
         events: events.clone(),
     });
-    let (plan, elsewhere) = plan(&scenarios, config.repeat, config.shard);
+    let (plan, elsewhere) = plan(scenarios, config.repeat, config.shard);
     let _ = events.send(Event::RunStarted { total: plan.len() });
     let mut summary = RunSummary::default();
     // Scenarios another shard runs are reported at once, so reports list every scenario.
@@ -240,10 +240,12 @@ impl PlanEntry {
 /// shard makes. Repetitions of a scenario stay together in one shard, and every shard numbers
 /// the runs alike, so merged reports line up.
 fn plan(
-    scenarios: &[ScenarioRef],
+    scenarios: Vec<ScenarioRef>,
     repeat: usize,
     shard: Option<Shard>,
 ) -> (Vec<PlanEntry>, Vec<PlanEntry>) {
+    // Taken by value: each scenario then lives in its entries only, and is freed by the task
+    // that ran it, not all together once the run is over.
     let repeat = repeat.max(1);
     let mut mine = Vec::with_capacity(scenarios.len() * repeat);
     let mut elsewhere = Vec::new();

@@ -12,10 +12,10 @@
 
 mod functions;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
@@ -40,6 +40,9 @@ pub struct Templates {
     /// Names that look like variables to minijinja's static analysis but are functions or
     /// globals (`uuid`, `range`, ...), left out of [`Templates::validate`]'s answer.
     globals: BTreeSet<String>,
+    /// [`Templates::validate`]'s answers, by source: a suite repeats the same few templates
+    /// across thousands of files. At most [`MAX_CACHED`].
+    validated: Mutex<HashMap<String, BTreeSet<String>>>,
 }
 
 /// Why a template could not be compiled or rendered.
@@ -240,7 +243,11 @@ impl Templates {
         });
         functions::register(&mut env);
         let globals = env.globals().map(|(name, _)| name.to_owned()).collect();
-        Templates { env, globals }
+        Templates {
+            env,
+            globals,
+            validated: Mutex::default(),
+        }
     }
 
     /// Cheap test used on every scalar: does this string contain template syntax (`{{` or
@@ -261,12 +268,21 @@ impl Templates {
     /// names the template reads that it does not define itself and that are not functions or
     /// globals (`"{{ steps.token.json.access_token }}"` reads `{"steps"}`).
     pub fn validate(&self, source: &str) -> Result<BTreeSet<String>, TemplateError> {
+        let cache = || self.validated.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(names) = cache().get(source) {
+            return Ok(names.clone());
+        }
         let template = self.compile(source, TEXT_PREFIX)?;
-        let names = template.undeclared_variables(false);
-        Ok(names
+        let names: BTreeSet<String> = template
+            .undeclared_variables(false)
             .into_iter()
             .filter(|name| !self.globals.contains(name))
-            .collect())
+            .collect();
+        let mut cache = cache();
+        if cache.len() < MAX_CACHED {
+            cache.insert(source.to_owned(), names.clone());
+        }
+        Ok(names)
     }
 
     /// Renders one template string to text.

@@ -384,6 +384,11 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         let feed = tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 reporters.on_event(&event);
+                // What else is ready goes out with it, in one write.
+                while let Ok(event) = rx.try_recv() {
+                    reporters.on_event(&event);
+                }
+                reporters.flush();
             }
             reporters
         });
@@ -477,14 +482,15 @@ fn build_reporters(
     target: &target::Target,
 ) -> Result<Reporters, report::ReportError> {
     let mut reporters = Reporters::new();
+    let stdout_buffer = report::BufferedStdout::new();
     reporters.add_console(TerminalReporter::new(
-        std::io::stdout(),
+        stdout_buffer.clone(),
         stdout,
         args.verbose || args.dry_run,
     ));
     if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
         reporters.add_console(report::annotations::AnnotationReporter::new(
-            std::io::stdout(),
+            stdout_buffer,
             redactor.clone(),
         ));
     }

@@ -55,6 +55,10 @@ impl<W: Write + Send> Reporter for AnnotationReporter<W> {
             _ => Ok(()),
         }
     }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// One `::error` command. Paths use `/` as GitHub expects, whatever the platform.

@@ -19,11 +19,55 @@ use crate::run::Event;
 /// Something that prints as the run goes (the terminal, annotations).
 pub trait Reporter: Send {
     fn on_event(&mut self, event: &Event) -> io::Result<()>;
+    /// Writes out what the reporter buffered.
+    fn flush(&mut self) -> io::Result<()>;
 }
 
 impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
     fn on_event(&mut self, event: &Event) -> io::Result<()> {
         terminal::TerminalReporter::on_event(self, event)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        terminal::TerminalReporter::flush(self)
+    }
+}
+
+/// Standard output, buffered, for the console reporters to share: their lines keep the
+/// order of events, and a batch of events goes out in one write rather than a write a line
+/// (a suite of thousands prints thousands of lines).
+#[derive(Clone)]
+pub struct BufferedStdout(std::sync::Arc<std::sync::Mutex<io::BufWriter<io::Stdout>>>);
+
+impl BufferedStdout {
+    pub fn new() -> Self {
+        BufferedStdout(std::sync::Arc::new(std::sync::Mutex::new(
+            io::BufWriter::with_capacity(64 * 1024, io::stdout()),
+        )))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, io::BufWriter<io::Stdout>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Default for BufferedStdout {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Write for BufferedStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.lock().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.lock().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.lock().flush()
     }
 }
 
@@ -81,26 +125,37 @@ impl Reporters {
         }
         let console = &mut self.console;
         // A closed stdout (`| head`) must not stop the run: console errors are dropped.
-        let mut print = || {
+        let mut print = |flush: bool| {
             for reporter in console.iter_mut() {
                 let _ = reporter.on_event(event);
+                if flush {
+                    let _ = reporter.flush();
+                }
             }
         };
         match &mut self.progress {
             Some(progress) => {
                 progress.on_event(event);
                 // Lines printed under a live bar would be torn by its redraws: hide it while
-                // printing, for the events that print.
+                // printing, for the events that print, and write them out before it shows.
                 if matches!(
                     event,
                     Event::RunStarted { .. } | Event::ScenarioStarted { .. }
                 ) {
-                    print();
+                    print(false);
                 } else {
-                    progress.suspend(print);
+                    progress.suspend(|| print(true));
                 }
             }
-            None => print(),
+            None => print(false),
+        }
+    }
+
+    /// Writes out what the console reporters buffered: after each batch of events, so
+    /// output keeps up with the run without a write for every line.
+    pub fn flush(&mut self) {
+        for reporter in &mut self.console {
+            let _ = reporter.flush();
         }
     }
 

@@ -35,6 +35,10 @@ impl<W: Write> TerminalReporter<W> {
         }
     }
 
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
             Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),

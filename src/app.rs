@@ -88,6 +88,9 @@ struct Loaded<T> {
 /// less than holding them all: a scenario in memory takes ~10 KB).
 const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
+/// How often `run` writes out the console lines it buffered.
+const CONSOLE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
     load_as(args, templates, |_| |s, _| s)
@@ -329,7 +332,8 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         options: loaded.options,
         templates: templates.clone(),
     };
-    let mut reporters = match build_reporters(&args, stdout, &redactor, &target) {
+    let stdout_buffer = report::BufferedStdout::new();
+    let mut reporters = match build_reporters(&args, stdout, &stdout_buffer, &redactor, &target) {
         Ok(reporters) => reporters,
         Err(e) => {
             eprintln!("{}: {e}", stderr.error.paint("error"));
@@ -384,15 +388,21 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         let feed = tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 reporters.on_event(&event);
-                // What else is ready goes out with it, in one write.
-                while let Ok(event) = rx.try_recv() {
-                    reporters.on_event(&event);
-                }
-                reporters.flush();
             }
             reporters
         });
+        // Console lines are buffered (a write a line would cost a syscall each): what the
+        // run printed goes out every tenth of a second, and at the end.
+        let mut out = stdout_buffer;
+        let writer = tokio::spawn(async move {
+            let mut every = tokio::time::interval(CONSOLE_FLUSH_EVERY);
+            loop {
+                every.tick().await;
+                let _ = std::io::Write::flush(&mut out);
+            }
+        });
         let result = engine.await.map_err(|e| format!("the engine stopped: {e}"));
+        writer.abort();
         match feed.await {
             Ok(reporters) => (result, Some(reporters)),
             Err(e) => (Err(format!("the reporters stopped: {e}")), None),
@@ -478,11 +488,11 @@ fn prune_command(args: crate::cli::PruneArgs, stderr: Palette) -> i32 {
 fn build_reporters(
     args: &RunArgs,
     stdout: Palette,
+    stdout_buffer: &report::BufferedStdout,
     redactor: &Redactor,
     target: &target::Target,
 ) -> Result<Reporters, report::ReportError> {
     let mut reporters = Reporters::new();
-    let stdout_buffer = report::BufferedStdout::new();
     reporters.add_console(TerminalReporter::new(
         stdout_buffer.clone(),
         stdout,
@@ -490,7 +500,7 @@ fn build_reporters(
     ));
     if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
         reporters.add_console(report::annotations::AnnotationReporter::new(
-            stdout_buffer,
+            stdout_buffer.clone(),
             redactor.clone(),
         ));
     }

@@ -34,8 +34,8 @@ impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
 }
 
 /// Standard output, buffered, for the console reporters to share: their lines keep the
-/// order of events, and a batch of events goes out in one write rather than a write a line
-/// (a suite of thousands prints thousands of lines).
+/// order of events, and go out a batch at a time (`run` writes it out every tenth of a
+/// second) rather than a write a line (a suite of thousands prints thousands of lines).
 #[derive(Clone)]
 pub struct BufferedStdout(std::sync::Arc<std::sync::Mutex<io::BufWriter<io::Stdout>>>);
 
@@ -148,14 +148,6 @@ impl Reporters {
                 }
             }
             None => print(false),
-        }
-    }
-
-    /// Writes out what the console reporters buffered: after each batch of events, so
-    /// output keeps up with the run without a write for every line.
-    pub fn flush(&mut self) {
-        for reporter in &mut self.console {
-            let _ = reporter.flush();
         }
     }
 

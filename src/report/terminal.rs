@@ -139,7 +139,8 @@ impl<W: Write> TerminalReporter<W> {
             }
             writeln!(self.out)?;
         }
-        self.out.flush()
+        // Not flushed here: `run` writes the buffered lines out every tenth of a second.
+        Ok(())
     }
 
     fn transcript(&mut self, step: &StepReport) -> std::io::Result<()> {

@@ -395,7 +395,7 @@ fn learn_url_secrets(url: &str, redactor: &Redactor) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         // Decoding every value of every URL is most of the cost: decode a name only when it
         // is encoded, and a value only when its name says it is secret.
-        let secret = if name.contains(['%', '+']) {
+        let secret = if name.bytes().any(|b| b == b'%' || b == b'+') {
             let decoded: String = url::form_urlencoded::parse(name.as_bytes())
                 .map(|(k, _)| k.into_owned())
                 .collect();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # obflow against Hurl and a bare tokio+reqwest client, on the same standalone mock, in one run.
 #
-#   bench/run.sh [FLOWS=2000] [JOBS=32] [ROUNDS=3]
+#   bench/run.sh [FLOWS=2000] [JOBS=32] [ROUNDS=5]
 #
 # Each flow is the Signup+ multiple-accounts flow: open the auth link, consent, log in
 # (three dialog requests), exchange the code, call /signup-plus/accounts, then ask for the
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 FLOWS="${1:-2000}"
 JOBS="${2:-32}"
-ROUNDS="${3:-3}"
+ROUNDS="${3:-5}"
 WORK="$(mktemp -d)"
 trap 'kill "${MOCK_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

@@ -143,6 +143,53 @@ steps:
 }
 
 #[test]
+fn plain_variables_read_scope_captures_and_vars_as_templates_do() {
+    // Every template of the second request is a plain `{{ name }}`, which the engine renders
+    // without building a template context: it must find what the context would.
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "names.yaml",
+        r#"name: names resolve as templates see them
+vars:
+  echo_url: "{{ base }}/echo"
+  who: file
+  shadowed: from-vars
+  count: 7
+  ratio: 2.0
+steps:
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { shadowed: captured }
+    capture:
+      shadowed: $.json.shadowed
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { who: "{{ who }}", shadowed: "{{ shadowed }}", count: "{{ count }}", ratio: "{{ ratio }}" }
+    expect:
+      json:
+        $.json.who: cli
+        $.json.shadowed: captured
+        $.json.count: 7
+        $.body: { contains: '"ratio":2.0' }
+  # A name the context reserves is never read as a variable.
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { env: "{{ env }}" }
+    expect:
+      json:
+        $.json.env: { type: object }
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", "names.yaml", "--var", &base, "--var", "who=cli"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
 fn mappings_keep_the_order_they_are_written_in() {
     // `vars` may use the ones above them, whatever their names; forms and JSON bodies go
     // out in the order written; checks run in file order (the first failing one is first).

@@ -142,15 +142,23 @@ impl<'a> ScenarioState<'a> {
             if self.run.cli_vars.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let path = YamlPath::root().key("vars").key(name.to_string());
-            let ctx = self.context(&Map::new());
-            let rendered = render_tree(
-                &self.run.templates,
-                value,
-                &path,
-                &self.scenario.source,
-                &ctx,
-            )?;
+            let no_scope = Map::new();
+            let rendered = if !crate::scenario::de::contains_template(value) {
+                value.clone()
+            } else if let Some(plain) =
+                super::render::render_plain(value, &|name| self.plain_value(name, &no_scope))
+            {
+                plain
+            } else {
+                let path = YamlPath::root().key("vars").key(name.to_string());
+                render_tree(
+                    &self.run.templates,
+                    value,
+                    &path,
+                    &self.scenario.source,
+                    &self.context(&no_scope),
+                )?
+            };
             self.vars.insert(name.clone(), rendered);
         }
         for (name, value) in &self.vars {
@@ -198,6 +206,19 @@ impl<'a> ScenarioState<'a> {
             ])),
         ));
         Context::from_values(entries)
+    }
+
+    /// What a plain `{{ name }}` template reads, as the context would give it: the step's
+    /// scope over captures over variables, and never a name the context reserves (`env`,
+    /// `steps`, `vars`, `session`, `target`, `scenario`).
+    fn plain_value<'v>(&'v self, name: &str, scope: &'v Map<String, Value>) -> Option<&'v Value> {
+        if crate::scenario::load::BUILTIN_ROOTS.contains(&name) {
+            return None;
+        }
+        scope
+            .get(name)
+            .or_else(|| self.captures.get(name))
+            .or_else(|| self.vars.get(name))
     }
 
     /// The context a step's templates need, or an empty one when it has none: most steps
@@ -323,8 +344,17 @@ impl<'a> ScenarioState<'a> {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
         };
-        let ctx = self.context_for(step, scope);
-        let effect = steps::perform(self, step, &ctx).await;
+        // A step whose templates are all plain variables renders without a context.
+        let plain = if step.templated {
+            super::render::render_plain(&step.action.raw, &|name| self.plain_value(name, scope))
+        } else {
+            None
+        };
+        let ctx = match plain {
+            Some(_) => Context::empty(),
+            None => self.context_for(step, scope),
+        };
+        let effect = steps::perform(self, step, &ctx, plain).await;
         let transcripts = std::mem::take(&mut self.transcripts);
         let response = match effect {
             Ok(response) => response,

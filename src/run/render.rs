@@ -36,6 +36,39 @@ pub fn render_tree(
     })
 }
 
+/// `value` with its templates rendered by `lookup`, when every template in it is a plain
+/// variable (`{{ account_id }}`) that `lookup` finds with a scalar value; `None` otherwise,
+/// for [`render_tree`]. Most templated steps only pass a captured value on: this spares
+/// them building a template context, most of what rendering costs.
+pub fn render_plain<'v>(
+    value: &Value,
+    lookup: &impl Fn(&str) -> Option<&'v Value>,
+) -> Option<Value> {
+    match value {
+        Value::String(s) if Templates::is_template(s) => {
+            let found = lookup(crate::template::plain_variable(s)?)?;
+            // A list or mapping would go through the template engine's own conversion.
+            (!found.is_array() && !found.is_object()).then(|| found.clone())
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|item| render_plain(item, lookup))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        Value::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, v) in map {
+                if Templates::is_template(k) {
+                    return None;
+                }
+                out.insert(k.clone(), render_plain(v, lookup)?);
+            }
+            Some(Value::Object(out))
+        }
+        other => Some(other.clone()),
+    }
+}
+
 /// A template that failed, and the way down to it (built only when one fails: most steps
 /// render without error, and paths cost an allocation a level).
 struct Failure {
@@ -88,5 +121,73 @@ fn render_node(templates: &Templates, value: &Value, ctx: &Context) -> Result<Va
             Ok(Value::Object(out))
         }
         other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::{Context, to_template_value};
+    use serde_json::json;
+
+    /// What the template engine makes of `tree` with these values in its context.
+    fn full(tree: &Value, values: &serde_json::Map<String, Value>) -> Value {
+        let templates = Templates::new();
+        let ctx = Context::from_values(
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), to_template_value(v))),
+        );
+        let source = SourceFile::new("t.yaml".into(), String::new());
+        render_tree(&templates, tree, &YamlPath::root(), &source, &ctx).unwrap()
+    }
+
+    #[test]
+    fn plain_variables_render_as_the_template_engine_renders_them() {
+        let values = json!({
+            "account_id": "acc-1",
+            "n": 42,
+            "big": 18446744073709551615u64,
+            "neg": -7,
+            "ratio": 1.5,
+            "whole": 2.0,
+            "yes": true,
+            "nothing": null,
+            "html": "<a href=\"x\">&</a>",
+        });
+        let values = values.as_object().unwrap();
+        let lookup = |name: &str| values.get(name);
+        for tree in [
+            json!("{{ account_id }}"),
+            json!("{{account_id}}"),
+            json!({ "id": "{{ account_id }}", "count": "{{ n }}", "fixed": 3 }),
+            json!(["{{ big }}", "{{ neg }}", "{{ ratio }}", "{{ whole }}"]),
+            json!({ "flag": "{{ yes }}", "empty": "{{ nothing }}", "text": "{{ html }}" }),
+            json!({ "plain": "no template", "nested": { "list": ["{{ n }}", 1] } }),
+        ] {
+            let plain = render_plain(&tree, &lookup).expect("all plain variables");
+            assert_eq!(plain, full(&tree, values), "{tree}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_template_engine() {
+        let values =
+            json!({ "account_id": "acc-1", "list": [1, 2], "map": { "a": 1 }, "true": "x" });
+        let values = values.as_object().unwrap();
+        let lookup = |name: &str| values.get(name);
+        for tree in [
+            json!("{{ missing }}"),
+            json!("{{ account_id | upper }}"),
+            json!("id-{{ account_id }}"),
+            json!("{{ list }}"),
+            json!("{{ map }}"),
+            json!("{{ true }}"),
+            json!("{{- account_id }}"),
+            json!({ "{{ account_id }}": 1 }),
+            json!(["{{ account_id }}", "{{ missing }}"]),
+        ] {
+            assert_eq!(render_plain(&tree, &lookup), None, "{tree}");
+        }
     }
 }

@@ -22,25 +22,34 @@ use crate::scenario::{ActionKind, Step};
 use crate::template::Context;
 
 /// Runs the step's action once.
+///
+/// `rendered` is the action's parameters when the caller rendered them already (plain
+/// variables only, see [`super::render::render_plain`]); otherwise they render with `ctx`.
 pub async fn perform(
     state: &mut ScenarioState<'_>,
     step: &Step,
     ctx: &Context,
+    rendered: Option<Value>,
 ) -> Result<HttpResponse, StepError> {
     let action = &step.action;
     // Without templates, rendering would only copy the parameters.
     let rendered_tree;
-    let rendered = if step.templated {
-        rendered_tree = render_tree(
-            &state.run.templates,
-            &action.raw,
-            &action.path,
-            &step.source,
-            ctx,
-        )?;
-        &rendered_tree
-    } else {
-        &action.raw
+    let rendered = match rendered {
+        Some(tree) => {
+            rendered_tree = tree;
+            &rendered_tree
+        }
+        None if step.templated => {
+            rendered_tree = render_tree(
+                &state.run.templates,
+                &action.raw,
+                &action.path,
+                &step.source,
+                ctx,
+            )?;
+            &rendered_tree
+        }
+        None => &action.raw,
     };
     match action.kind {
         ActionKind::Request => request::run(state, step, read(rendered, step)?).await,

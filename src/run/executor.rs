@@ -388,14 +388,18 @@ impl<'a> ScenarioState<'a> {
                 transcripts,
             );
         }
-        // The context may have changed (the session learnt tokens): render checks anew.
-        let ctx = if step.checks_templated {
-            self.context(scope)
-        } else {
-            Context::empty()
-        };
+        // The context may have changed (the session learnt tokens): checks render anew, plain
+        // variables from the values, anything else from a context built on first need.
+        let ctx = std::cell::OnceCell::new();
         let templates = &self.run.templates;
-        let mut render = |v: &Value| templates.render_value(v, &ctx).map_err(|e| e.to_string());
+        let mut render =
+            |v: &Value| match super::render::render_plain(v, &|name| self.plain_value(name, scope))
+            {
+                Some(plain) => Ok(plain),
+                None => templates
+                    .render_value(v, ctx.get_or_init(|| self.context(scope)))
+                    .map_err(|e| e.to_string()),
+            };
         let mut failures: Vec<CheckFailure> = if step.has_expectations() {
             step.expect.evaluate(&response.view(), &mut render)
         } else {

@@ -95,8 +95,6 @@ pub struct Step {
     pub scope: Vec<ScopedVar>,
     /// Whether the action or `for_each` holds templates (else no context is built for it).
     pub templated: bool,
-    /// Whether `expect` or `retry.until` holds templates.
-    pub checks_templated: bool,
     /// The file the step is written in: the scenario's, or an included flow's.
     pub source: Arc<SourceFile>,
     /// `steps[i]` in that file.

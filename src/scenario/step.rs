@@ -187,9 +187,6 @@ pub fn load_step(
         (Some(action), Some(expect), Some(capture)) if errors.is_empty() => Ok(Step {
             index,
             templated: super::de::contains_template(&action.raw),
-            checks_templated: ["expect", "retry"]
-                .iter()
-                .any(|k| map.get(*k).is_some_and(super::de::contains_template)),
             id,
             name,
             action,

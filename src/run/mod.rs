@@ -2,6 +2,7 @@
 //! [`Event`]s. It owns nothing that prints.
 
 pub mod base_url;
+mod context;
 pub mod event;
 pub mod executor;
 pub mod http;

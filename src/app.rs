@@ -85,7 +85,7 @@ struct Loaded<T> {
 
 /// Up to this many scenario files, `run` keeps the loaded scenarios; above, it keeps each
 /// file's text and document and makes the scenario again when its turn comes (that costs
-/// less than holding them all: a scenario in memory takes ~10 KB).
+/// less than holding them all: a scenario in memory takes ~7 KB).
 const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
 /// How often `run` writes out the console lines it buffered.
@@ -260,7 +260,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
     // A suite this small stays in memory; a larger one keeps each file's text and parsed
     // document, and makes each scenario again when its turn comes, so memory stays small
-    // (10,000 scenarios in ~50 MB).
+    // (10,000 scenarios in ~30 MB).
     let loaded = match load_as(&args.load, &templates, |files| {
         let keep = files <= KEEP_IN_MEMORY_UP_TO;
         move |s: Scenario, document: &Value| match keep {

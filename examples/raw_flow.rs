@@ -88,8 +88,18 @@ fn header(response: &reqwest::Response, name: &str) -> Result<String, Error> {
         .to_owned())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // The runtime obflow runs against an external target (half the cores, at least one), so
+    // the comparison measures the engines, not their thread counts.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads((cores / 2).max(1))
+        .enable_all()
+        .build()?
+        .block_on(flows())
+}
+
+async fn flows() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let [_, base, flows, jobs] = args.as_slice() else {
         return Err("usage: raw_flow BASE_URL FLOWS JOBS".into());

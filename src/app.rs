@@ -91,6 +91,20 @@ const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 /// How often `run` writes out the console lines it buffered.
 const CONSOLE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How many threads run the engine. The embedded mock serves from the same runtime, so it
+/// gets every core. Any other target's server needs cores of its own when it runs on this
+/// machine (a local mock, a CI service container), and a remote one leaves the engine
+/// waiting on the network: half the cores. Cross-thread wake-ups cost more than a second
+/// worker brings: against a local mock on 2 cores, one worker ran the bench's 2,000 flows
+/// in 0.30 s, two in 0.33 s.
+fn runtime_workers(embedded_mock: bool, cores: usize) -> usize {
+    if embedded_mock {
+        cores.max(1)
+    } else {
+        (cores / 2).max(1)
+    }
+}
+
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
     load_as(args, templates, |_| |s, _| s)
@@ -306,7 +320,12 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             redactor.add_json(v);
         }
     }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(runtime_workers(
+            target.kind == TargetKind::EmbeddedMock && !args.dry_run,
+            cores,
+        ))
         .enable_all()
         .build()
     {
@@ -585,5 +604,19 @@ fn print_stdout(bytes: &[u8]) -> i32 {
             exit::ENVIRONMENT
         }
         _ => exit::PASSED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runtime_workers;
+
+    #[test]
+    fn the_embedded_mock_gets_every_core_other_targets_half() {
+        assert_eq!(runtime_workers(true, 2), 2);
+        assert_eq!(runtime_workers(false, 2), 1);
+        assert_eq!(runtime_workers(false, 8), 4);
+        assert_eq!(runtime_workers(false, 1), 1);
+        assert_eq!(runtime_workers(true, 1), 1);
     }
 }

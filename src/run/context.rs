@@ -1,10 +1,12 @@
-//! What a scenario's templates see: the template context a step renders with, and the
-//! plain `{{ name }}` lookups that spare most steps building one.
+//! What a scenario's templates see: the template context a step renders with, the plain
+//! `{{ name }}` lookups that spare most steps building one, and rendering with both.
 
 use serde_json::{Map, Value};
 
 use super::executor::ScenarioState;
-use crate::scenario::Step;
+use super::render::{render_plain, render_tree};
+use crate::diagnostic::Diagnostic;
+use crate::scenario::{SourceFile, YamlPath};
 use crate::template::Context;
 
 impl ScenarioState<'_> {
@@ -64,13 +66,25 @@ impl ScenarioState<'_> {
             .or_else(|| self.vars.get(name))
     }
 
-    /// The context a step's templates need, or an empty one when it has none: most steps
-    /// (`exchange: {}`) have none, and building a context is the engine's main cost.
-    pub(super) fn context_for(&self, step: &Step, scope: &Map<String, Value>) -> Context {
-        if step.templated {
-            self.context(scope)
-        } else {
-            Context::empty()
+    /// Renders the templates in `value` (written at `path` in `source`): plain variables
+    /// straight from the values, anything else through the template engine with a context
+    /// built for it.
+    pub(super) fn render(
+        &self,
+        value: &Value,
+        path: &YamlPath,
+        source: &SourceFile,
+        scope: &Map<String, Value>,
+    ) -> Result<Value, Diagnostic> {
+        match render_plain(value, &|name| self.plain_value(name, scope)) {
+            Some(plain) => Ok(plain),
+            None => render_tree(
+                &self.run.templates,
+                value,
+                path,
+                source,
+                &self.context(scope),
+            ),
         }
     }
 }

@@ -11,14 +11,12 @@ use serde_json::{Map, Value};
 use super::RunContext;
 use super::event::{Outcome, ScenarioReport, StepReport, Transcript};
 use super::http::{self, HttpRequest, HttpResponse};
-use super::render::render_tree;
 use super::session::TokenSession;
 use super::steps;
 use crate::check::CheckFailure;
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{Scenario, Step, YamlPath};
 use crate::secret::is_secret_name;
-use crate::template::Context;
 
 /// Why a step could not complete, with the exchanges it made before it stopped.
 pub struct StepError {
@@ -142,23 +140,8 @@ impl<'a> ScenarioState<'a> {
             if self.run.cli_vars.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let no_scope = Map::new();
-            let rendered = if !crate::scenario::de::contains_template(value) {
-                value.clone()
-            } else if let Some(plain) =
-                super::render::render_plain(value, &|name| self.plain_value(name, &no_scope))
-            {
-                plain
-            } else {
-                let path = YamlPath::root().key("vars").key(name.to_string());
-                render_tree(
-                    &self.run.templates,
-                    value,
-                    &path,
-                    &self.scenario.source,
-                    &self.context(&no_scope),
-                )?
-            };
+            let path = YamlPath::root().key("vars").key(name.to_string());
+            let rendered = self.render(value, &path, &self.scenario.source, &Map::new())?;
             self.vars.insert(name.clone(), rendered);
         }
         for (name, value) in &self.vars {
@@ -173,18 +156,7 @@ impl<'a> ScenarioState<'a> {
     fn scope_vars(&self, step: &Step) -> Result<Map<String, Value>, Diagnostic> {
         let mut scope = Map::new();
         for var in &step.scope {
-            let value = if crate::scenario::de::contains_template(&var.value) {
-                let ctx = self.context(&scope);
-                render_tree(
-                    &self.run.templates,
-                    &var.value,
-                    &var.path,
-                    &var.source,
-                    &ctx,
-                )?
-            } else {
-                var.value.clone()
-            };
+            let value = self.render(&var.value, &var.path, &var.source, &scope)?;
             scope.insert(var.name.clone(), value);
         }
         Ok(scope)
@@ -202,14 +174,7 @@ impl<'a> ScenarioState<'a> {
         let Some(for_each) = &step.for_each else {
             return vec![self.run_with_retry(step, &scope, None).await];
         };
-        let ctx = self.context(&scope);
-        let items = match render_tree(
-            &self.run.templates,
-            &for_each.items,
-            &for_each.path,
-            &step.source,
-            &ctx,
-        ) {
+        let items = match self.render(&for_each.items, &for_each.path, &step.source, &scope) {
             Ok(Value::Array(items)) => items,
             Ok(other) => {
                 let d = step
@@ -282,17 +247,18 @@ impl<'a> ScenarioState<'a> {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
         };
-        // A step whose templates are all plain variables renders without a context.
-        let plain = if step.templated {
-            super::render::render_plain(&step.action.raw, &|name| self.plain_value(name, scope))
-        } else {
-            None
+        // Without templates, rendering would only copy the parameters.
+        let action = &step.action;
+        let rendered = match step.templated {
+            true => self
+                .render(&action.raw, &action.path, &step.source, scope)
+                .map(std::borrow::Cow::Owned),
+            false => Ok(std::borrow::Cow::Borrowed(&action.raw)),
         };
-        let ctx = match plain {
-            Some(_) => Context::empty(),
-            None => self.context_for(step, scope),
+        let effect = match rendered {
+            Ok(params) => steps::perform(self, step, &params).await,
+            Err(d) => Err(d.into()),
         };
-        let effect = steps::perform(self, step, &ctx, plain).await;
         let transcripts = std::mem::take(&mut self.transcripts);
         let response = match effect {
             Ok(response) => response,

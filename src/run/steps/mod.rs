@@ -15,42 +15,17 @@ use serde_json::Value;
 
 use super::executor::{ScenarioState, StepError};
 use super::http::HttpResponse;
-use super::render::render_tree;
 use crate::check::CheckFailure;
 use crate::scenario::de::deserialize;
 use crate::scenario::{ActionKind, Step};
-use crate::template::Context;
 
-/// Runs the step's action once.
-///
-/// `rendered` is the action's parameters when the caller rendered them already (plain
-/// variables only, see [`super::render::render_plain`]); otherwise they render with `ctx`.
+/// Runs the step's action once, with its parameters as the executor rendered them.
 pub async fn perform(
     state: &mut ScenarioState<'_>,
     step: &Step,
-    ctx: &Context,
-    rendered: Option<Value>,
+    rendered: &Value,
 ) -> Result<HttpResponse, StepError> {
     let action = &step.action;
-    // Without templates, rendering would only copy the parameters.
-    let rendered_tree;
-    let rendered = match rendered {
-        Some(tree) => {
-            rendered_tree = tree;
-            &rendered_tree
-        }
-        None if step.templated => {
-            rendered_tree = render_tree(
-                &state.run.templates,
-                &action.raw,
-                &action.path,
-                &step.source,
-                ctx,
-            )?;
-            &rendered_tree
-        }
-        None => &action.raw,
-    };
     match action.kind {
         ActionKind::Request => request::run(state, step, read(rendered, step)?).await,
         ActionKind::AuthLink => oauth::auth_link(state, read(rendered, step)?),

@@ -89,17 +89,9 @@ fn header(response: &reqwest::Response, name: &str) -> Result<String, Error> {
 }
 
 fn main() -> Result<(), Error> {
-    // The runtime obflow runs against an external target (half the cores; one runs as the
-    // current thread), so the comparison measures the engines, not their runtimes.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) / 2;
-    let mut builder = if workers <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(workers);
-        builder
-    };
-    builder.enable_all().build()?.block_on(flows())
+    // obflow's runtime against an external target, so the comparison measures the engines,
+    // not their runtimes.
+    obflow::run::engine_runtime(false)?.block_on(flows())
 }
 
 async fn flows() -> Result<(), Error> {

@@ -91,20 +91,6 @@ const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 /// How often `run` writes out the console lines it buffered.
 const CONSOLE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// How many threads run the engine. The embedded mock serves from the same runtime, so it
-/// gets every core. Any other target's server needs cores of its own when it runs on this
-/// machine (a local mock, a CI service container), and a remote one leaves the engine
-/// waiting on the network: half the cores. Cross-thread wake-ups cost more than a second
-/// worker brings: against a local mock on 2 cores, the bench's 2,000 flows took 0.33 s on
-/// two workers, 0.29 s on one, 0.26 s on the current thread.
-fn runtime_workers(embedded_mock: bool, cores: usize) -> usize {
-    if embedded_mock {
-        cores.max(1)
-    } else {
-        (cores / 2).max(1)
-    }
-}
-
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
     load_as(args, templates, |_| |s, _| s)
@@ -320,29 +306,17 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             redactor.add_json(v);
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = runtime_workers(
-        target.kind == TargetKind::EmbeddedMock && !args.dry_run,
-        cores,
-    );
-    // One worker runs best as the current thread: no hand-offs between threads at all.
-    let mut builder = if workers == 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(workers);
-        builder
-    };
-    let runtime = match builder.enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!(
-                "{}: cannot start the runtime: {e}",
-                stderr.error.paint("error")
-            );
-            return exit::ENVIRONMENT;
-        }
-    };
+    let runtime =
+        match run::engine_runtime(target.kind == TargetKind::EmbeddedMock && !args.dry_run) {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!(
+                    "{}: cannot start the runtime: {e}",
+                    stderr.error.paint("error")
+                );
+                return exit::ENVIRONMENT;
+            }
+        };
     let scenarios: Vec<run::ScenarioRef> = loaded
         .scenarios
         .into_iter()
@@ -609,19 +583,5 @@ fn print_stdout(bytes: &[u8]) -> i32 {
             exit::ENVIRONMENT
         }
         _ => exit::PASSED,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::runtime_workers;
-
-    #[test]
-    fn the_embedded_mock_gets_every_core_other_targets_half() {
-        assert_eq!(runtime_workers(true, 2), 2);
-        assert_eq!(runtime_workers(false, 2), 1);
-        assert_eq!(runtime_workers(false, 8), 4);
-        assert_eq!(runtime_workers(false, 1), 1);
-        assert_eq!(runtime_workers(true, 1), 1);
     }
 }

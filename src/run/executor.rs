@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::cookie::Jar;
 use serde_json::{Map, Value};
 
 use super::RunContext;
@@ -41,7 +40,7 @@ pub struct ScenarioState<'a> {
     /// Results of earlier steps that have an id, as templates see them (`steps.<id>`).
     pub step_results: std::collections::BTreeMap<String, minijinja::Value>,
     pub session: TokenSession,
-    cookies: Arc<Jar>,
+    cookies: super::cookies::CookieJar,
     /// Scrubs this scenario's secrets (and the run's) from everything it reports.
     pub redactor: crate::secret::Redactor,
     /// Exchanges of the step being run, for `-v` and reports.
@@ -67,7 +66,7 @@ impl<'a> ScenarioState<'a> {
             captures: Map::new(),
             step_results: Default::default(),
             session: TokenSession::default(),
-            cookies: Arc::new(Jar::default()),
+            cookies: Default::default(),
             redactor: run.redactor.child(),
             transcripts: Vec::new(),
             last_request: None,
@@ -457,7 +456,7 @@ impl<'a> ScenarioState<'a> {
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
-        let result = http::send(&self.run.client, &self.cookies, &request).await;
+        let result = http::send(&self.run.client, &mut self.cookies, &request).await;
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {

@@ -1,13 +1,13 @@
 //! HTTP for the engine: one client for the whole run (connections reused), cookies kept per
 //! scenario, and responses recorded as [`HttpResponse`] for checks, captures and transcripts.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use super::cookies::CookieJar;
 use crate::check::{JsonBody, ResponseView};
 use crate::secret::Redactor;
 
@@ -169,7 +169,7 @@ pub enum HttpError {
 /// Sends a request with the scenario's cookies, and records the response.
 pub async fn send(
     client: &reqwest::Client,
-    cookies: &Arc<Jar>,
+    cookies: &mut CookieJar,
     request: &HttpRequest,
 ) -> Result<HttpResponse, HttpError> {
     let mut headers = HeaderMap::new();
@@ -186,7 +186,7 @@ pub async fn send(
     {
         headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
-    if let Some(cookie) = cookies.cookies(&request.url) {
+    if let Some(cookie) = cookies.header_for(&request.url) {
         headers.insert(reqwest::header::COOKIE, cookie);
     }
     let mut builder = client
@@ -201,13 +201,8 @@ pub async fn send(
         .send()
         .await
         .map_err(|e| classify(e, request.timeout))?;
-    let mut set_cookies = response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .peekable();
-    if set_cookies.peek().is_some() {
-        cookies.set_cookies(&mut set_cookies, &request.url);
+    if response.headers().contains_key(reqwest::header::SET_COOKIE) {
+        cookies.store_from(response.headers(), &request.url);
     }
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response

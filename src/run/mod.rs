@@ -3,6 +3,7 @@
 
 pub mod base_url;
 mod context;
+pub mod cookies;
 pub mod event;
 pub mod executor;
 pub mod http;

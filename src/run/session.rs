@@ -11,6 +11,9 @@ pub struct TokenSession {
     /// The link the user opens next: the last auth link, or a re-authentication link that
     /// `extend` handed back.
     pub link: Option<String>,
+    /// The auth link as `auth_link` built it, so opening it needs no parse (`None` for a
+    /// link from elsewhere).
+    pub link_url: Option<url::Url>,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub redirect_uri: Option<String>,

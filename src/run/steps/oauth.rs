@@ -81,13 +81,15 @@ pub fn auth_link(
         "(built locally: the user opens it)\n",
     );
     let session = &mut state.session;
-    session.link = Some(url.to_string());
+    let link = url.to_string();
+    session.link = Some(link.clone());
+    session.link_url = Some(url);
     session.state = Some(link_state.clone());
     session.nonce = Some(nonce.clone());
     session.redirect_uri = Some(redirect_uri.clone());
     session.response_mode = params.response_mode.clone();
     Ok(HttpResponse::from_json(json!({
-        "url": url.as_str(),
+        "url": link,
         "state": link_state,
         "nonce": nonce,
         "redirect_uri": redirect_uri,
@@ -220,6 +222,7 @@ pub async fn extend(
             Some("authentication_needed") => {
                 if let Some(link) = json.get("user_input_link").and_then(Value::as_str) {
                     state.session.link = Some(link.to_owned());
+                    state.session.link_url = None;
                     state.session.redirect_uri =
                         Some(redirect_uri_of(link).unwrap_or(redirect_uri));
                     state.session.state = state_of(link);

@@ -48,7 +48,10 @@ pub async fn run(
         .decision
         .clone()
         .unwrap_or_else(|| "accept".to_owned());
-    let url = parse(link, step)?;
+    let url = match &state.session.link_url {
+        Some(built) if built.as_str() == link => built.clone(),
+        _ => parse(link, step)?,
+    };
     let mut response = state.send(get(url, state), at, &step.source).await?;
     for _ in 0..MAX_PAGES {
         if (300..400).contains(&response.status) {

@@ -12,8 +12,12 @@ use crate::template::Templates;
 
 /// Parses a YAML document into a JSON value, refusing syntax errors and duplicate keys.
 pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
-    let value = match serde_yaml_ng::from_str::<Document>(&source.text) {
-        Ok(Document(value)) => value,
+    // Most files are read straight from libyaml's events; serde_yaml_ng reads the rest, and
+    // says what is wrong with a file that does not parse.
+    let read = super::yaml::read_simple_document(&source.text)
+        .map_or_else(|| read_with_serde(&source.text), Ok);
+    let value = match read {
+        Ok(value) => value,
         Err(e) if e.to_string().contains(DUPLICATE_KEY) => {
             return Err(duplicate_key_error(source, &e));
         }
@@ -25,6 +29,11 @@ pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
             .help("start the file with `name:` and `steps:`"));
     }
     Ok(value)
+}
+
+/// The document `text` holds, read by serde_yaml_ng.
+pub(super) fn read_with_serde(text: &str) -> Result<Value, serde_yaml_ng::Error> {
+    serde_yaml_ng::from_str::<Document>(text).map(|Document(value)| value)
 }
 
 /// A YAML document as a JSON value, like `serde_json::Value`'s own `Deserialize`, except

@@ -8,6 +8,7 @@ pub mod model;
 pub mod source;
 pub mod source_map;
 pub mod step;
+mod yaml;
 
 pub use actions::ActionKind;
 pub use load::{LoadOptions, discover, load_files};

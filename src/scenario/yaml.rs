@@ -2,8 +2,8 @@
 //! documents suites are made of: one document of mappings, sequences and untagged scalars.
 //!
 //! serde_yaml_ng does the same work through a buffered list of events and serde's visitor,
-//! which cost about as much again as libyaml's parse itself: loading is most of what
-//! `obflow check` does, and a tenth of a CI run. Anything else — anchors and aliases, tags,
+//! which add about a fifth to libyaml's own parse; loading is most of what `obflow check`
+//! does, and a tenth of a CI run. Anything else — anchors and aliases, tags,
 //! several documents, a duplicate key, a syntax error — is left to serde_yaml_ng
 //! ([`read_simple_document`] returns `None`), so its behaviour and its messages stay the
 //! reference. The events come from the same libyaml (unsafe-libyaml, serde_yaml_ng's own),

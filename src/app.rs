@@ -84,8 +84,8 @@ struct Loaded<T> {
 }
 
 /// Up to this many scenario files, `run` keeps the loaded scenarios; above, it keeps each
-/// file's text and document and makes the scenario again when its turn comes (that costs
-/// less than holding them all: a scenario in memory takes ~7 KB).
+/// file's text and makes the scenario again when its turn comes (that costs less than
+/// holding them all: a scenario in memory takes ~7 KB, its text a few hundred bytes).
 const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
 /// How often `run` writes out the console lines it buffered.
@@ -93,14 +93,14 @@ const CONSOLE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_milli
 
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
-    load_as(args, templates, |_| |s, _| s)
+    load_as(args, templates, |_| |s| s)
 }
 
-/// Loads and validates every file, keeping only what `keep` makes of each scenario and its
-/// document: `run` keeps a large suite's files compactly (it makes each scenario again when
+/// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
+/// keeps a large suite's files compactly (it makes each scenario again when
 /// its turn comes), so a suite of thousands is never all in memory at once. `keep_for` picks
 /// `keep` from the number of files found.
-fn load_as<T: Send, K: Fn(Scenario, &Value) -> T + Sync>(
+fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     args: &LoadArgs,
     templates: &Templates,
     keep_for: impl FnOnce(usize) -> K,
@@ -119,14 +119,14 @@ fn load_as<T: Send, K: Fn(Scenario, &Value) -> T + Sync>(
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
-    let loaded = scenario::load::load_files_with(&files, &options, templates, |s, document| {
+    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
         let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
         let summary = Summary {
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
         };
-        (summary, uses, keep(s, document))
+        (summary, uses, keep(s))
     })
     .map_err(Invalid)?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
@@ -215,7 +215,7 @@ fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnosti
 
 fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, |_| |_, _| ()) {
+    match load_as(&args, &templates, |_| |_| ()) {
         Ok(loaded) => {
             println!(
                 "{} scenario{} in {} file{}: all valid",
@@ -232,7 +232,7 @@ fn check_command(args: LoadArgs, stderr: Palette) -> i32 {
 
 fn list_command(args: LoadArgs, stderr: Palette) -> i32 {
     let templates = Templates::new();
-    match load_as(&args, &templates, |_| |_, _| ()) {
+    match load_as(&args, &templates, |_| |_| ()) {
         Ok(loaded) => {
             for (s, ()) in &loaded.scenarios {
                 let tags = if s.tags.is_empty() {
@@ -258,16 +258,14 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     // milliseconds: that happens on its own thread while the scenario files load.
     let client = std::thread::spawn(move || run::http::build_client(jobs));
     let templates = Arc::new(Templates::new());
-    // A suite this small stays in memory; a larger one keeps each file's text and parsed
-    // document, and makes each scenario again when its turn comes, so memory stays small
-    // (10,000 scenarios in ~30 MB).
+    // A suite this small stays in memory; a larger one keeps each file's text, and makes
+    // each scenario again when its turn comes, so memory stays small (10,000 scenarios in
+    // ~30 MB).
     let loaded = match load_as(&args.load, &templates, |files| {
         let keep = files <= KEEP_IN_MEMORY_UP_TO;
-        move |s: Scenario, document: &Value| match keep {
+        move |s: Scenario| match keep {
             true => run::Kept::Loaded(Arc::new(s)),
-            false => {
-                run::Kept::Validated(scenario::load::Validated::new(s.source.clone(), document))
-            }
+            false => run::Kept::Validated(scenario::load::Validated::new(s.source.clone())),
         }
     }) {
         Ok(loaded) => loaded,

@@ -379,8 +379,8 @@ steps:
 
 #[test]
 fn a_large_suite_is_made_again_file_by_file_and_still_runs_every_scenario() {
-    // Above 2,000 files `run` keeps each file's text and parsed document, not the scenario,
-    // and makes the scenario again when its turn comes: the results must be the same.
+    // Above 2,000 files `run` keeps each file's text, not the scenario, and makes the
+    // scenario again when its turn comes: the results must be the same.
     let server = TestServer::start();
     let project = Project::new();
     for i in 0..2001 {

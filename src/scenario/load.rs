@@ -92,17 +92,17 @@ pub fn load_files(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
-    load_files_with(files, options, templates, |s, _| s)
+    load_files_with(files, options, templates, |s| s)
 }
 
 /// Loads and validates every file like [`load_files`], but keeps only what `keep` makes of
-/// each scenario and its parsed document: a suite of thousands need not hold every scenario
+/// each scenario: a suite of thousands need not hold every scenario
 /// in memory to run them (it can keep a [`Validated`] file instead, see [`Reloader`]).
 pub fn load_files_with<T: Send>(
     files: &[PathBuf],
     options: &LoadOptions,
     templates: &Templates,
-    keep: impl Fn(Scenario, &Value) -> T + Sync,
+    keep: impl Fn(Scenario) -> T + Sync,
 ) -> Result<Vec<T>, Vec<Diagnostic>> {
     // Files are independent: load them on every core (a CI suite has thousands), then put
     // the results back in file order so output does not depend on scheduling.
@@ -119,7 +119,7 @@ pub fn load_files_with<T: Send>(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|f| load_file_with(f, options, templates, keep))
+                        .map(|f| load_file(f, options, templates).map(keep))
                         .collect()
                 })
             })
@@ -147,21 +147,17 @@ pub fn load_files_with<T: Send>(
     }
 }
 
-/// A scenario file that passed validation, kept compactly for a large suite: its text (for
-/// positions, should a step fail) and its document as JSON, which parses several times
-/// faster than the YAML it was read from. [`Reloader::load`] makes the scenario again.
+/// A scenario file that passed validation, kept compactly for a large suite: its text, read
+/// again by [`Reloader::load`] when its turn comes. (Reading it costs about what keeping
+/// its document as JSON and parsing that again did, without holding both.)
 #[derive(Debug, Clone)]
 pub struct Validated {
     source: Arc<SourceFile>,
-    document: Arc<str>,
 }
 
 impl Validated {
-    pub fn new(source: Arc<SourceFile>, document: &Value) -> Self {
-        Validated {
-            source,
-            document: document.to_string().into(),
-        }
+    pub fn new(source: Arc<SourceFile>) -> Self {
+        Validated { source }
     }
 }
 
@@ -175,14 +171,7 @@ pub struct Reloader {
 impl Reloader {
     pub fn load(&self, validated: &Validated) -> Result<Scenario, Vec<Diagnostic>> {
         let source = validated.source.clone();
-        let value: Value = serde_json::from_str(&validated.document).map_err(|e| {
-            // Only a bug could get here: the text is serde_json's own output.
-            vec![Diagnostic::new(format!(
-                "cannot read `{}` again: {e}",
-                source.path.display()
-            ))]
-        })?;
-        let loaded = load_document(source.clone(), &value, &self.options, &self.templates);
+        let loaded = load_source(source.clone(), &self.options, &self.templates);
         source.release_map();
         loaded
     }
@@ -193,25 +182,10 @@ pub fn load_file(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    load_file_with(file, options, templates, |s, _| s)
-}
-
-/// Loads one file, handing the scenario and its parsed document to `keep`.
-fn load_file_with<T>(
-    file: &Path,
-    options: &LoadOptions,
-    templates: &Templates,
-    keep: impl Fn(Scenario, &Value) -> T,
-) -> Result<T, Vec<Diagnostic>> {
     match std::fs::read_to_string(file) {
         Ok(text) => {
             let source = Arc::new(SourceFile::new(file.to_path_buf(), text));
-            let loaded = parse_document(&source)
-                .map_err(|d| vec![d])
-                .and_then(|value| {
-                    load_document(source.clone(), &value, options, templates)
-                        .map(|s| keep(s, &value))
-                });
+            let loaded = load_source(source.clone(), options, templates);
             source.release_map();
             loaded
         }

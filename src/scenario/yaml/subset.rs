@@ -41,14 +41,14 @@ struct Line<'a> {
 /// libyaml: a character YAML treats specially or refuses (tabs, carriage returns and other
 /// controls, a byte order mark, Unicode line separators), a document marker or a directive.
 fn significant_lines(text: &str) -> Option<Vec<Line<'_>>> {
-    let ordinary = |b: u8| b == b'\n' || (b' '..=b'~').contains(&b);
-    if !text.bytes().all(ordinary)
-        && !text.chars().all(|c| {
-            if c.is_ascii() {
-                ordinary(c as u8)
-            } else {
-                printable(c)
-            }
+    // Folded without stopping early, so that the compiler checks many bytes at a time.
+    let unusual = text.bytes().fold(false, |found, b| {
+        found | (b < b' ' && b != b'\n') | (b > b'~')
+    });
+    if unusual
+        && !text.chars().all(|c| match c {
+            '\n' | ' '..='~' => true,
+            c => !c.is_ascii() && printable(c),
         })
     {
         return None;
@@ -335,16 +335,39 @@ fn plain(text: &str, start: usize, context: Context) -> Option<(&str, usize)> {
         | b'"' | b'%' | b'@' | b'`' | b' ' => return None,
         _ => {}
     }
-    let mut end = start;
-    while end < bytes.len() {
-        match bytes[end] {
-            b':' if context == Context::Flow => break,
-            b':' if matches!(bytes.get(end + 1), None | Some(b' ')) => break,
-            b'#' if bytes[end - 1] == b' ' => break,
-            b',' | b'[' | b']' | b'{' | b'}' if context == Context::Flow => break,
-            _ => end += 1,
+    let end = match context {
+        // A plain scalar in a block runs to the end of its line unless `: ` or ` #` ends
+        // it: look for those with memchr rather than byte by byte.
+        Context::Block => {
+            let mut from = start;
+            loop {
+                let Some(found) = memchr::memchr2(b':', b'#', &bytes[from..]) else {
+                    break bytes.len();
+                };
+                let at = from + found;
+                let ends = match bytes[at] {
+                    b':' => matches!(bytes.get(at + 1), None | Some(b' ')),
+                    // Not the first byte: that was checked above.
+                    _ => bytes[at - 1] == b' ',
+                };
+                if ends {
+                    break at;
+                }
+                from = at + 1;
+            }
         }
-    }
+        Context::Flow => {
+            let mut at = start;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b':' | b',' | b'[' | b']' | b'{' | b'}' => break,
+                    b'#' if bytes[at - 1] == b' ' => break,
+                    _ => at += 1,
+                }
+            }
+            at
+        }
+    };
     Some((text[start..end].trim_end_matches(' '), end))
 }
 

@@ -12,7 +12,7 @@ use crate::template::Templates;
 
 /// Parses a YAML document into a JSON value, refusing syntax errors and duplicate keys.
 pub fn parse_document(source: &SourceFile) -> Result<Value, Diagnostic> {
-    // Most files are read straight from libyaml's events; serde_yaml_ng reads the rest, and
+    // Most files are read by hand or from libyaml's events; serde_yaml_ng reads the rest, and
     // says what is wrong with a file that does not parse.
     let read = super::yaml::read_simple_document(&source.text)
         .map_or_else(|| read_with_serde(&source.text), Ok);

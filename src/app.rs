@@ -97,9 +97,9 @@ fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Inva
 }
 
 /// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
-/// keeps a large suite's files compactly (it makes each scenario again when
-/// its turn comes), so a suite of thousands is never all in memory at once. `keep_for` picks
-/// `keep` from the number of files found.
+/// keeps a large suite's files compactly (it makes each scenario again when its turn
+/// comes), so a suite of thousands is never all in memory at once. `keep_for` picks `keep`
+/// from the number of files found.
 fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     args: &LoadArgs,
     templates: &Templates,
@@ -260,7 +260,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
     let templates = Arc::new(Templates::new());
     // A suite this small stays in memory; a larger one keeps each file's text, and makes
     // each scenario again when its turn comes, so memory stays small (10,000 scenarios in
-    // ~30 MB).
+    // ~25 MB).
     let loaded = match load_as(&args.load, &templates, |files| {
         let keep = files <= KEEP_IN_MEMORY_UP_TO;
         move |s: Scenario| match keep {

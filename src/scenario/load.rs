@@ -96,8 +96,8 @@ pub fn load_files(
 }
 
 /// Loads and validates every file like [`load_files`], but keeps only what `keep` makes of
-/// each scenario: a suite of thousands need not hold every scenario
-/// in memory to run them (it can keep a [`Validated`] file instead, see [`Reloader`]).
+/// each scenario: a suite of thousands need not hold every scenario in memory to run them
+/// (it can keep a [`Validated`] file instead, see [`Reloader`]).
 pub fn load_files_with<T: Send>(
     files: &[PathBuf],
     options: &LoadOptions,
@@ -170,10 +170,7 @@ pub struct Reloader {
 
 impl Reloader {
     pub fn load(&self, validated: &Validated) -> Result<Scenario, Vec<Diagnostic>> {
-        let source = validated.source.clone();
-        let loaded = load_source(source.clone(), &self.options, &self.templates);
-        source.release_map();
-        loaded
+        load_source(validated.source.clone(), &self.options, &self.templates)
     }
 }
 
@@ -183,12 +180,11 @@ pub fn load_file(
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     match std::fs::read_to_string(file) {
-        Ok(text) => {
-            let source = Arc::new(SourceFile::new(file.to_path_buf(), text));
-            let loaded = load_source(source.clone(), options, templates);
-            source.release_map();
-            loaded
-        }
+        Ok(text) => load_source(
+            Arc::new(SourceFile::new(file.to_path_buf(), text)),
+            options,
+            templates,
+        ),
         Err(err) => Err(vec![Diagnostic::new(format!(
             "cannot read `{}`: {err}",
             file.display()
@@ -196,14 +192,18 @@ pub fn load_file(
     }
 }
 
-/// Loads one scenario from its source text.
+/// Loads one scenario from its source text. The source map that locating its problems may
+/// have built is freed after: a loaded scenario builds it again only to show a location.
 pub fn load_source(
     source: Arc<SourceFile>,
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let value = parse_document(&source).map_err(|d| vec![d])?;
-    load_document(source, &value, options, templates)
+    let loaded = parse_document(&source)
+        .map_err(|d| vec![d])
+        .and_then(|value| load_document(source.clone(), &value, options, templates));
+    source.release_map();
+    loaded
 }
 
 /// Loads one scenario from its parsed document (`source` is the text it was parsed from).

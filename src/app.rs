@@ -8,14 +8,14 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::cli::{Cli, Command, LoadArgs, RunArgs};
-use crate::diagnostic::Diagnostic;
 use crate::exit;
-use crate::report::style::Palette;
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, Reporters};
 use crate::run::{self, RunConfig};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::secret::{Redactor, is_secret_name};
+use crate::source::Diagnostic;
+use crate::style::Palette;
 use crate::target::{self, ProjectConfig, TargetKind};
 use crate::template::Templates;
 
@@ -194,8 +194,8 @@ fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnosti
     for var in vars {
         match var.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
-                let value = match serde_yaml_ng::from_str::<Value>(v) {
-                    Ok(scalar @ (Value::Number(_) | Value::Bool(_))) => scalar,
+                let value = match crate::source::yaml::plain_scalar(v) {
+                    scalar @ (Value::Number(_) | Value::Bool(_)) => scalar,
                     _ => Value::String(v.to_owned()),
                 };
                 out.push((k.trim().to_owned(), value));
@@ -265,7 +265,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
         let keep = files <= KEEP_IN_MEMORY_UP_TO;
         move |s: Scenario| match keep {
             true => run::Kept::Loaded(Arc::new(s)),
-            false => run::Kept::Validated(scenario::load::Validated::new(s.source.clone())),
+            false => run::Kept::Validated(scenario::load::Validated::new(&s)),
         }
     }) {
         Ok(loaded) => loaded,

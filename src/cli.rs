@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::report::style::ColorChoice;
+use crate::style::ColorChoice;
 
 /// A declarative runner for open-banking authorisation flows.
 #[derive(Debug, Parser)]

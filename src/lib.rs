@@ -13,7 +13,6 @@
 pub mod app;
 pub mod check;
 pub mod cli;
-pub mod diagnostic;
 pub mod doc;
 pub mod exit;
 pub mod html;
@@ -24,5 +23,7 @@ pub mod scenario;
 pub mod schema;
 pub mod secret;
 pub mod snapshot;
+pub mod source;
+pub mod style;
 pub mod target;
 pub mod template;

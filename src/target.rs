@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostic;
 use crate::secret::Secret;
+use crate::source::Diagnostic;
 
 /// The environment variables credentials are read from.
 pub const CLIENT_ID_VAR: &str = "OBFLOW_CLIENT_ID";
@@ -151,17 +151,11 @@ impl ProjectConfig {
                 .help("pass an existing file to --config"));
             }
         };
-        let source = crate::scenario::SourceFile::new(path, text);
-        let value: serde_json::Value = serde_yaml_ng::from_str(&source.text).map_err(|e| {
-            Diagnostic::new(format!("invalid project file: {e}")).at(
-                crate::diagnostic::Location::file_start(source.path.clone()),
-                &source.text,
-            )
-        })?;
+        let (source, value) = crate::source::SourceFile::parse(path, text)?;
         if value.is_null() {
             return Ok(ProjectConfig::default());
         }
-        crate::scenario::de::deserialize(&value, &source, &crate::scenario::YamlPath::root())
+        crate::source::deserialize(&value, &source, &crate::source::YamlPath::root())
             .map_err(|mut d| d.remove(0))
     }
 }
@@ -272,15 +266,13 @@ pub fn resolve(
             let mut names: Vec<&str> = vec!["mock", "sandbox", "live"];
             names.extend(config.targets.keys().map(String::as_str));
             let d = Diagnostic::new(format!("unknown target `{other}`"));
-            Err(
-                match crate::diagnostic::closest(other, names.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!(
-                        "use one of: {} (custom targets go in {PROJECT_FILE})",
-                        names.join(", ")
-                    )),
-                },
-            )
+            Err(match crate::source::closest(other, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!(
+                    "use one of: {} (custom targets go in {PROJECT_FILE})",
+                    names.join(", ")
+                )),
+            })
         }
     }
 }

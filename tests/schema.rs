@@ -23,7 +23,7 @@ fn validator() -> jsonschema::Validator {
 }
 
 fn yaml(text: &str) -> Value {
-    serde_yaml_ng::from_str(text).expect("YAML")
+    obflow::source::yaml::parse(text).expect("YAML").value
 }
 
 fn errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {

@@ -161,7 +161,7 @@ fn no_secret_is_stored() {
     }
     let token = f.read("snap__token.snap");
     assert!(token.contains(r#""access_token": "[secret]""#), "{token}");
-    assert!(token.contains("code: '[secret]'"), "{token}");
+    assert!(token.contains(r#"code: "[secret]""#), "{token}");
     let doc = f.read("snap__doc.snap");
     assert!(doc.contains(r#""ratio": "[redacted]""#), "{doc}");
     assert!(doc.contains("x-request-id: [id]"), "{doc}");

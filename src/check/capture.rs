@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::jsonpath::JsonPathQuery;
 use super::{CheckFailure, ResponseView};
-use crate::diagnostic::{Diagnostic, closest};
-use crate::scenario::{SourceFile, Spot, YamlPath};
 use crate::secret::{SECRET_FIELDS, is_secret_name};
+use crate::source::{Diagnostic, closest};
+use crate::source::{SourceFile, Spot, YamlPath};
 use std::sync::Arc;
 
 const CAPTURE_KEYS: &[&str] = &["jsonpath", "header", "status", "all", "secret"];

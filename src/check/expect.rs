@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::jsonpath::{JsonPathQuery, Selection};
 use super::matcher::{LoadContext, Matcher, Renderer, Subject, TemplateSite};
 use super::{CheckFailure, ResponseView};
-use crate::diagnostic::{Diagnostic, closest};
-use crate::scenario::{SourceFile, Spot, YamlPath};
+use crate::source::{Diagnostic, closest};
+use crate::source::{SourceFile, Spot, YamlPath};
 use std::sync::Arc;
 
 const SECTIONS: &[&str] = &["status", "headers", "json", "body"];

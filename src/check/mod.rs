@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::diagnostic::Location;
+use crate::source::Location;
 
 /// A response body's JSON, parsed the first time a check, capture or template reads it:
 /// many responses are only checked for their status.
@@ -130,7 +130,7 @@ pub struct CheckFailure {
 pub(crate) mod test_support {
     use std::path::PathBuf;
 
-    use crate::scenario::{SourceFile, YamlPath};
+    use crate::source::{SourceFile, YamlPath};
 
     /// A scenario file holding `text`, its `expect`/`capture` value under `key` of the first
     /// step, and that value's path. `text` is the whole file.
@@ -138,8 +138,9 @@ pub(crate) mod test_support {
         text: &str,
         key: &str,
     ) -> (std::sync::Arc<SourceFile>, serde_json::Value, YamlPath) {
-        let file = std::sync::Arc::new(SourceFile::new(PathBuf::from("t.yaml"), text.to_string()));
-        let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("test YAML parses");
+        let (file, doc) =
+            SourceFile::parse(PathBuf::from("t.yaml"), text.to_string()).expect("test YAML parses");
+        let file = std::sync::Arc::new(file);
         let raw = doc["steps"][0][key].clone();
         let path = YamlPath::root().key("steps").index(0).key(key.to_owned());
         (file, raw, path)

@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::check::matcher::code_span;
-use crate::diagnostic::Diagnostic;
 use crate::scenario::{ActionKind, Scenario};
 use crate::secret::{Redactor, is_secret_field, is_secret_name};
+use crate::source::Diagnostic;
 use crate::target::{DEFAULT_REDIRECT_URI, ProjectConfig};
 use crate::template::Templates;
 use values::{StaticVars, placeholder, unmark};
@@ -94,12 +94,10 @@ impl DocTarget {
                 let mut names: Vec<&str> = vec!["sandbox", "live", "mock"];
                 names.extend(config.targets.keys().map(String::as_str));
                 let d = Diagnostic::new(format!("unknown target `{other}`"));
-                Err(
-                    match crate::diagnostic::closest(other, names.iter().copied()) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
-                        None => d.help(format!("use one of: {}", names.join(", "))),
-                    },
-                )
+                Err(match crate::source::closest(other, names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("use one of: {}", names.join(", "))),
+                })
             }
         }
     }

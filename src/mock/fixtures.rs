@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::MockError;
 
+use crate::source::{Diagnostic, SourceFile, YamlPath};
+
 const DEFAULT_FIXTURES: &str = include_str!("default-fixtures.yaml");
 
 /// A complete, validated fixture set.
@@ -225,16 +227,16 @@ impl Fixtures {
 
     /// Parses and validates fixtures from YAML text; `origin` names it in errors.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Fixtures, MockError> {
-        let file: FixtureFile = serde_yaml_ng::from_str(text).map_err(|e| {
-            let at = match e.location() {
-                Some(loc) => format!("{origin}:{}:{}", loc.line(), loc.column()),
-                None => origin.to_owned(),
-            };
-            MockError::FixturesInvalid {
-                at,
-                message: e.to_string(),
-            }
-        })?;
+        let invalid = |d: Diagnostic| MockError::FixturesInvalid {
+            at: d
+                .location
+                .as_ref()
+                .map_or_else(|| origin.to_owned(), ToString::to_string),
+            message: d.message,
+        };
+        let (source, value) = SourceFile::parse(origin.into(), text.to_owned()).map_err(invalid)?;
+        let file: FixtureFile = crate::source::deserialize(&value, &source, &YamlPath::root())
+            .map_err(|mut errors| invalid(errors.remove(0)))?;
         Fixtures::build(file).map_err(|message| MockError::FixturesInvalid {
             at: origin.to_owned(),
             message,

@@ -62,11 +62,7 @@ impl<W: Write + Send> Reporter for AnnotationReporter<W> {
 }
 
 /// One `::error` command. Paths use `/` as GitHub expects, whatever the platform.
-pub fn command(
-    location: Option<&crate::diagnostic::Location>,
-    title: &str,
-    message: &str,
-) -> String {
+pub fn command(location: Option<&crate::source::Location>, title: &str, message: &str) -> String {
     let mut properties = Vec::new();
     if let Some(at) = location {
         let file = at.file.to_string_lossy().replace('\\', "/");
@@ -94,7 +90,7 @@ pub fn escape_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Location;
+    use crate::source::Location;
     use std::path::PathBuf;
     use std::sync::Arc;
 

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::check::CheckFailure;
-use crate::diagnostic::Location;
 use crate::run::{Event, Outcome, RunSummary, ScenarioReport, Shard, SkipReason, StepReport};
 use crate::secret::Redactor;
+use crate::source::Location;
 
 use super::{FileReport, ReportError, millis, retained, write_atomic};
 
@@ -177,13 +177,7 @@ impl JsonReport {
             },
             scenarios: scenarios
                 .iter()
-                .map(|r| {
-                    let json = scenario_json(r, &self.redactor);
-                    // Positions are worked out from each file's source map: drop them once
-                    // used, so a large suite's report does not hold every file's map.
-                    r.scenario.release_maps();
-                    json
-                })
+                .map(|r| scenario_json(r, &self.redactor))
                 .collect(),
         }
     }

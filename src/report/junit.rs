@@ -64,7 +64,6 @@ impl JunitReport {
                 "line".into(),
                 scenario.scenario.location().line.to_string().into(),
             );
-            scenario.scenario.release_maps();
             let suite = &mut suites[at];
             let time = suite.time.unwrap_or_default() + scenario.duration;
             suite.set_time(time);

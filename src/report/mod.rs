@@ -7,7 +7,7 @@ pub mod annotations;
 pub mod json;
 pub mod junit;
 pub mod progress;
-pub mod style;
+
 pub mod terminal;
 mod text;
 

@@ -7,7 +7,7 @@ use crate::check::CheckFailure;
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
 use crate::scenario::duration::format_duration;
 
-use super::style::Palette;
+use crate::style::Palette;
 
 pub struct TerminalReporter<W: Write> {
     out: W,
@@ -226,7 +226,7 @@ impl<W: Write> TerminalReporter<W> {
 pub fn failure_diagnostic(
     report: &ScenarioReport,
     failure: &CheckFailure,
-) -> crate::diagnostic::Diagnostic {
+) -> crate::source::Diagnostic {
     report
         .source()
         .error_at_location(

@@ -9,13 +9,13 @@
 
 use std::fmt::Write;
 
-use crate::diagnostic::Location;
 use crate::run::{Outcome, ScenarioReport, StepReport};
 use crate::scenario::duration::format_duration;
 use crate::secret::Redactor;
+use crate::source::Location;
 
-use super::style::Palette;
 use super::terminal::failure_diagnostic;
+use crate::style::Palette;
 
 /// One reason a scenario failed: a check that did not hold, or a step that could not
 /// complete.

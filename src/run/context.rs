@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::executor::ScenarioState;
 use super::render::{render_plain, render_tree};
-use crate::diagnostic::Diagnostic;
-use crate::scenario::{SourceFile, YamlPath};
+use crate::source::Diagnostic;
+use crate::source::{SourceFile, YamlPath};
 use crate::template::Context;
 
 impl ScenarioState<'_> {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::CheckFailure;
-use crate::diagnostic::Diagnostic;
-use crate::scenario::{Scenario, SourceFile};
+use crate::scenario::Scenario;
+use crate::source::Diagnostic;
+use crate::source::SourceFile;
 
 use super::shard::Shard;
 

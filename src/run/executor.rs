@@ -13,9 +13,10 @@ use super::http::{self, HttpRequest, HttpResponse};
 use super::session::TokenSession;
 use super::steps;
 use crate::check::CheckFailure;
-use crate::diagnostic::Diagnostic;
-use crate::scenario::{Scenario, Step, YamlPath};
+use crate::scenario::{Scenario, Step};
 use crate::secret::is_secret_name;
+use crate::source::Diagnostic;
+use crate::source::YamlPath;
 
 /// Why a step could not complete, with the exchanges it made before it stopped.
 pub struct StepError {
@@ -428,7 +429,7 @@ impl<'a> ScenarioState<'a> {
         &mut self,
         mut request: HttpRequest,
         at: &YamlPath,
-        source: &crate::scenario::SourceFile,
+        source: &crate::source::SourceFile,
     ) -> Result<HttpResponse, StepError> {
         if let Err(why) = self.run.target.guard(&request.url) {
             return Err(source

@@ -259,7 +259,7 @@ impl PlanEntry {
     fn open(
         &self,
         reloader: &crate::scenario::load::Reloader,
-    ) -> Result<Arc<Scenario>, Vec<crate::diagnostic::Diagnostic>> {
+    ) -> Result<Arc<Scenario>, Vec<crate::source::Diagnostic>> {
         match &self.kept {
             Kept::Loaded(scenario) => Ok(scenario.clone()),
             Kept::Validated(file) => reloader.load(file).map(Arc::new),
@@ -308,7 +308,7 @@ fn plan(
 /// whose one "step" carries the first problem.
 fn unreadable_report(
     entry: &PlanEntry,
-    problems: Vec<crate::diagnostic::Diagnostic>,
+    problems: Vec<crate::source::Diagnostic>,
 ) -> ScenarioReport {
     let text = std::fs::read_to_string(&entry.file).unwrap_or_default();
     let scenario = Arc::new(Scenario::unreadable(

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
-use crate::scenario::{PathSeg, SourceFile, YamlPath};
+use crate::source::Diagnostic;
+use crate::source::{PathSeg, SourceFile, YamlPath};
 use crate::template::{Context, TemplateError, Templates};
 
 /// Renders every template string inside `value` (written at `path` in `source`).
@@ -138,7 +138,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.clone(), to_template_value(v))),
         );
-        let source = SourceFile::new("t.yaml".into(), String::new());
+        let source = SourceFile::unparsed("t.yaml".into(), String::new());
         render_tree(&templates, tree, &YamlPath::root(), &source, &ctx).unwrap()
     }
 

@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::de::{check_templates, deserialize, parse_document};
 use super::model::{Scenario, ScenarioHeader, ScopedVar, Step};
 use super::step::load_step;
-use super::{SourceFile, Spot, YamlPath};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::source::{Diagnostic, closest};
+use crate::source::{SourceFile, Spot, YamlPath};
 use crate::template::Templates;
 
 /// Root names every template may use besides variables and captures.
@@ -147,17 +147,20 @@ pub fn load_files_with<T: Send>(
     }
 }
 
-/// A scenario file that passed validation, kept compactly for a large suite: its text, read
-/// again by [`Reloader::load`] when its turn comes. (Reading it costs about what keeping
-/// its document as JSON and parsing that again did, without holding both.)
+/// A scenario file that passed validation, kept compactly for a large suite: its path and
+/// text, read again by [`Reloader::load`] when its turn comes.
 #[derive(Debug, Clone)]
 pub struct Validated {
-    source: Arc<SourceFile>,
+    path: std::path::PathBuf,
+    text: String,
 }
 
 impl Validated {
-    pub fn new(source: Arc<SourceFile>) -> Self {
-        Validated { source }
+    pub fn new(scenario: &Scenario) -> Self {
+        Validated {
+            path: scenario.source.path.to_path_buf(),
+            text: scenario.source.text.clone(),
+        }
     }
 }
 
@@ -170,7 +173,12 @@ pub struct Reloader {
 
 impl Reloader {
     pub fn load(&self, validated: &Validated) -> Result<Scenario, Vec<Diagnostic>> {
-        load_source(validated.source.clone(), &self.options, &self.templates)
+        load_source(
+            validated.path.clone(),
+            validated.text.clone(),
+            &self.options,
+            &self.templates,
+        )
     }
 }
 
@@ -180,11 +188,7 @@ pub fn load_file(
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     match std::fs::read_to_string(file) {
-        Ok(text) => load_source(
-            Arc::new(SourceFile::new(file.to_path_buf(), text)),
-            options,
-            templates,
-        ),
+        Ok(text) => load_source(file.to_path_buf(), text, options, templates),
         Err(err) => Err(vec![Diagnostic::new(format!(
             "cannot read `{}`: {err}",
             file.display()
@@ -192,18 +196,15 @@ pub fn load_file(
     }
 }
 
-/// Loads one scenario from its source text. The source map that locating its problems may
-/// have built is freed after: a loaded scenario builds it again only to show a location.
+/// Loads one scenario from its source text.
 pub fn load_source(
-    source: Arc<SourceFile>,
+    path: std::path::PathBuf,
+    text: String,
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let loaded = parse_document(&source)
-        .map_err(|d| vec![d])
-        .and_then(|value| load_document(source.clone(), &value, options, templates));
-    source.release_map();
-    loaded
+    let (source, value) = parse_document(path, text).map_err(|d| vec![d])?;
+    load_document(source, &value, options, templates)
 }
 
 /// Loads one scenario from its parsed document (`source` is the text it was parsed from).
@@ -400,8 +401,7 @@ impl StepList<'_> {
                 return;
             }
         };
-        let flow_source = Arc::new(SourceFile::new(file.clone(), text));
-        let flow_value = match parse_document(&flow_source) {
+        let (flow_source, flow_value) = match parse_document(file.clone(), text) {
             Ok(v) => v,
             Err(d) => {
                 self.errors.push(d);
@@ -469,7 +469,6 @@ impl StepList<'_> {
         let saved = std::mem::replace(&mut self.known, flow_known);
         let first_new = self.steps.len();
         self.load(&flow.steps, &root.key("steps"), &flow_source, &inner_scope);
-        flow_source.release_map();
         // Back outside, the flow's vars go out of scope but its captures stay.
         self.known = saved;
         let captured: Vec<String> = self.steps[first_new..]

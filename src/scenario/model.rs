@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::actions::ActionKind;
-use super::{SourceFile, YamlPath};
 use crate::check::{CaptureSet, Expectation};
-use crate::diagnostic::Location;
+use crate::source::Location;
+use crate::source::{SourceFile, YamlPath};
 
 /// One scenario file, loaded and validated.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub struct Scenario {
 impl Scenario {
     /// Stands for a scenario whose file no longer loads, so its failure can be reported.
     pub fn unreadable(file: std::path::PathBuf, name: String, text: String) -> Scenario {
-        let source = Arc::new(SourceFile::new(file, text));
+        let source = Arc::new(SourceFile::unparsed(file, text));
         Scenario {
             name,
             moves_time: false,
@@ -47,19 +47,9 @@ impl Scenario {
         }
     }
 
-    /// Where the scenario's `name` is written (resolved on demand: see
-    /// [`crate::scenario::Spot`]).
+    /// Where the scenario's `name` is written.
     pub fn location(&self) -> Location {
         self.source.location(&YamlPath::root().key("name"))
-    }
-
-    /// Frees the source maps that showing locations built (the scenario's file and those
-    /// its steps were included from); the next location shown builds them again.
-    pub fn release_maps(&self) {
-        self.source.release_map();
-        for step in &self.steps {
-            step.source.release_map();
-        }
     }
 
     /// The file the scenario came from, as the user named it.
@@ -110,7 +100,7 @@ impl Step {
         }
     }
 
-    /// Where the step starts in its file (resolved on demand: see [`crate::scenario::Spot`]).
+    /// Where the step starts in its file (resolved on demand: see [`crate::source::Spot`]).
     pub fn location(&self) -> Location {
         self.source.location(&self.path)
     }
@@ -197,7 +187,7 @@ impl RequestFields {
         &self,
         source: &SourceFile,
         path: &YamlPath,
-    ) -> Result<reqwest::Method, crate::diagnostic::Diagnostic> {
+    ) -> Result<reqwest::Method, crate::source::Diagnostic> {
         reqwest::Method::from_bytes(self.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
             source
                 .error_at(

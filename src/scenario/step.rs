@@ -14,9 +14,9 @@ use super::de::{check_templates, deserialize};
 use super::model::{
     Action, ForEach, RequestFields, Retry, STEP_KEYS, Step, read_timeout, value_to_text,
 };
-use super::{SourceFile, YamlPath};
 use crate::check::{CaptureSet, Expectation};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::source::{Diagnostic, closest};
+use crate::source::{SourceFile, YamlPath};
 use crate::template::Templates;
 
 /// The variable `for_each` binds when the step does not say `as:`.

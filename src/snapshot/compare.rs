@@ -5,7 +5,7 @@ use std::path::Path;
 
 use similar::TextDiff;
 
-use crate::report::style::Palette;
+use crate::style::Palette;
 
 /// Lines of unchanged context around each change.
 const CONTEXT: usize = 3;

@@ -24,7 +24,7 @@ pub struct Header {
     /// The request the step sent, redacted: method, URL, form or JSON body. A YAML value,
     /// which keeps its keys in the order written (method and URL first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub info: Option<serde_yaml_ng::Value>,
+    pub info: Option<Value>,
 }
 
 /// One snapshot file.
@@ -49,8 +49,10 @@ pub enum FormatError {
 impl SnapFile {
     /// The file's text: `---`, the header, `---`, the contents and a final newline.
     pub fn to_text(&self) -> String {
-        // serde_yaml_ng only fails on maps with non-string keys, which `Header` cannot hold.
-        let header = serde_yaml_ng::to_string(&self.header).unwrap_or_default();
+        // A header is strings and a JSON value: it always serializes.
+        let header = serde_json::to_value(&self.header)
+            .map(|v| crate::source::yaml::to_yaml(&v))
+            .unwrap_or_default();
         let mut out = String::with_capacity(header.len() + self.contents.len() + 16);
         out.push_str("---\n");
         if header.trim() != "{}" {
@@ -82,7 +84,9 @@ impl SnapFile {
         let header = if header_text.trim().is_empty() {
             Header::default()
         } else {
-            serde_yaml_ng::from_str(header_text).map_err(|e| FormatError::Header(e.to_string()))?
+            let doc = crate::source::yaml::parse(header_text)
+                .map_err(|e| FormatError::Header(e.to_string()))?;
+            serde_json::from_value(doc.value).map_err(|e| FormatError::Header(e.to_string()))?
         };
         Ok(SnapFile {
             header,
@@ -159,10 +163,7 @@ mod tests {
                 source: Some("scenarios/x.yaml".into()),
                 description: Some("token: Exchange the code".into()),
                 info: Some(
-                    serde_yaml_ng::to_value(
-                        json!({"method": "POST", "url": "http://127.0.0.1:[port]/connect/token"}),
-                    )
-                    .unwrap(),
+                    json!({"method": "POST", "url": "http://127.0.0.1:[port]/connect/token"}),
                 ),
             },
             contents: "HTTP 200\n\n{\n  \"a\": 1\n}".into(),

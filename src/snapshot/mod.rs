@@ -27,10 +27,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::check::{CheckFailure, JsonPathQuery};
-use crate::diagnostic::{Diagnostic, Location};
 use crate::run::http::{HttpRequest, HttpResponse};
-use crate::scenario::{Scenario, SourceFile, Spot, Step, YamlPath};
+use crate::scenario::{Scenario, Step};
 use crate::secret::Redactor;
+use crate::source::{Diagnostic, Location};
+use crate::source::{SourceFile, Spot, YamlPath};
 
 pub use format::SnapFile;
 pub use redact::Redactions;
@@ -498,7 +499,7 @@ pub fn take(settings: &SnapshotSettings, taken: &Taken<'_>, secrets: &Redactor) 
             // Serialising a struct of strings and JSON values cannot fail.
             info: taken
                 .request
-                .and_then(|r| serde_yaml_ng::to_value(redactions.request_info(r)).ok()),
+                .and_then(|r| serde_json::to_value(redactions.request_info(r)).ok()),
         },
         contents: format::render_response(taken.response, &taken.spec.headers, &redactions),
     };
@@ -615,7 +616,7 @@ mod tests {
 
     #[test]
     fn repeated_steps_own_their_numbered_names() {
-        let source = std::sync::Arc::new(SourceFile::new("x.yaml".into(), String::new()));
+        let source = std::sync::Arc::new(SourceFile::unparsed("x.yaml".into(), String::new()));
         let u = NameUse {
             base: "s__id".into(),
             repeated: true,

@@ -9,7 +9,7 @@ use super::NameUse;
 use super::compare;
 use super::store::{Pending, SnapshotStore, StoreError, read_file};
 use crate::exit;
-use crate::report::style::Palette;
+use crate::style::Palette;
 
 /// What a review did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -19,8 +19,8 @@ use std::fmt;
 use regex::Regex;
 use serde_json::{Number, Value};
 
-use crate::diagnostic::{Diagnostic, closest};
-use crate::scenario::{SourceFile, YamlPath};
+use crate::source::{Diagnostic, closest};
+use crate::source::{SourceFile, YamlPath};
 
 /// Every matcher name, in the order the docs list them.
 pub const MATCHER_NAMES: &[&str] = &[

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 /// Parses `value` as written in YAML at `m: <value>`.
 fn parse(value: &str) -> Result<Matcher, Vec<Diagnostic>> {
     let text = format!("m: {value}\n");
-    let file = std::sync::Arc::new(SourceFile::new(PathBuf::from("t.yaml"), text.clone()));
-    let doc: Value = serde_yaml_ng::from_str(&text).expect("test YAML parses");
+    let (file, doc) = SourceFile::parse(PathBuf::from("t.yaml"), text).expect("test YAML parses");
+    let file = std::sync::Arc::new(file);
     let mut ctx = LoadContext::new(&file);
     let matcher = ctx.matcher_or_value(&doc["m"], &YamlPath::root().key("m"));
     match matcher {

@@ -45,7 +45,7 @@ pub fn auth_link(
         .run
         .auth_base
         .join("/")
-        .map_err(|e| crate::diagnostic::Diagnostic::new(format!("invalid auth URL: {e}")))?;
+        .map_err(|e| crate::source::Diagnostic::new(format!("invalid auth URL: {e}")))?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code");

@@ -1,57 +1,101 @@
-//! A scenario file as read from disk: its path, text and source map, and the helpers that
-//! turn a YAML path into a [`Location`] or a located [`Diagnostic`]; and [`Spot`], a place in
-//! a file that is worked out only when shown.
+//! A YAML file as read from disk: its path, text and source map, and the helpers that turn
+//! a YAML path into a [`Location`] or a located [`Diagnostic`]; and [`Spot`], a place in a
+//! file, located when it is made.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use super::source_map::{SourceMap, YamlPath};
-use crate::diagnostic::{Diagnostic, Location};
+use serde_json::Value;
+
+use super::diagnostic::{Diagnostic, Location};
+use super::map::{SourceMap, YamlPath};
+use super::yaml::{self, YamlError};
 
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: Arc<PathBuf>,
     pub text: String,
-    /// Built on first use, which for a valid file is a failure or a report that lists
-    /// locations, and released after loading ([`SourceFile::release_map`]) and after each
-    /// report: a suite of thousands of files would otherwise keep every node's position in
-    /// memory. Building it parses the text a second time, so loading a valid file never does.
-    map: RwLock<Option<Arc<SourceMap>>>,
+    map: SourceMap,
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, text: String) -> Self {
+    /// Reads `text` as one YAML document: the file, with every node located, and its value.
+    pub fn parse(path: PathBuf, text: String) -> Result<(SourceFile, Value), Diagnostic> {
+        let mut file = SourceFile::unparsed(path, text);
+        match yaml::parse(&file.text) {
+            Ok(doc) => {
+                file.map = doc.map;
+                Ok((file, doc.value))
+            }
+            Err(err) => Err(file.yaml_error(&err)),
+        }
+    }
+
+    /// A file whose text is not YAML (or not read as such): nothing in it is located
+    /// beyond the line and column a caller gives.
+    pub fn unparsed(path: PathBuf, text: String) -> SourceFile {
         SourceFile {
             path: Arc::new(path),
             text,
-            map: RwLock::new(None),
+            map: SourceMap::default(),
         }
     }
 
     /// Where every node of the file is.
-    pub fn map(&self) -> Arc<SourceMap> {
-        if let Some(map) = self.map.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            return map.clone();
-        }
-        let built = Arc::new(SourceMap::build(&self.text));
-        *self.map.write().unwrap_or_else(|e| e.into_inner()) = Some(built.clone());
-        built
+    pub fn map(&self) -> &SourceMap {
+        &self.map
     }
 
-    /// Frees the source map; the next lookup rebuilds it.
-    pub fn release_map(&self) {
-        *self.map.write().unwrap_or_else(|e| e.into_inner()) = None;
+    fn yaml_error(&self, err: &YamlError) -> Diagnostic {
+        let at = err.mark();
+        // An error at the very end of the file (an unclosed bracket) has no line to show:
+        // show where the list or mapping left open starts.
+        let lines = self.text.lines().count().max(1);
+        let (at, open) = match err {
+            YamlError::Syntax {
+                open: Some(open), ..
+            } if at.line > lines => (*open, None),
+            YamlError::Syntax { open, .. } => (at, *open),
+            _ => (at, None),
+        };
+        let loc = Location::new(self.path.clone(), at.line.min(lines), at.col);
+        let mut d = self.error_at_location(loc, err.to_string());
+        if let Some(open) = open.filter(|o| o.line < at.line) {
+            d = d.note(format!(
+                "in the list or mapping that starts at {}",
+                Location::new(self.path.clone(), open.line, open.col)
+            ));
+        }
+        match err {
+            YamlError::DuplicateKey { first, .. } => d
+                .note(format!(
+                    "first written at {}",
+                    Location::new(self.path.clone(), first.line, first.col)
+                ))
+                .help("a key may appear once in a mapping: remove or rename one of them"),
+            YamlError::Syntax { .. } => {
+                d.help("check the indentation and quoting around this point")
+            }
+            YamlError::ComplexKey { .. } => d.help("write the key as text"),
+            YamlError::SeveralDocuments { .. } => {
+                d.help("put each scenario in a file of its own, or remove the `---` line")
+            }
+            YamlError::TooDeep { .. } | YamlError::TooLarge { .. } => {
+                d.help("no scenario needs this much: simplify the document")
+            }
+            YamlError::UnknownAlias { .. } => d.help("define the anchor (`&name`) before using it"),
+        }
     }
 
     /// Where the value at `path` starts.
     pub fn location(&self, path: &YamlPath) -> Location {
-        let m = self.map().value_mark(path);
+        let m = self.map.value_mark(path);
         Location::new(self.path.clone(), m.line, m.col)
     }
 
     /// Where the key of the entry at `path` starts.
     pub fn key_location(&self, path: &YamlPath) -> Location {
-        let m = self.map().key_mark(path);
+        let m = self.map.key_mark(path);
         Location::new(self.path.clone(), m.line, m.col)
     }
 
@@ -77,8 +121,7 @@ impl SourceFile {
         char_range: Option<(usize, usize)>,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let map = self.map();
-        match (map.get(path), char_range) {
+        match (self.map.get(path), char_range) {
             (Some(span), Some((start, end))) if span.inline_scalar => {
                 let loc = Location::new(
                     self.path.clone(),
@@ -127,15 +170,12 @@ impl SourceFile {
     }
 }
 
-/// Where something is written in a scenario file: the file and the YAML path, resolved to a
-/// line and column only when shown. Resolving parses the file a second time; checks, steps
-/// and captures all have a spot, and in a passing run almost none is ever shown.
+/// Where something is written in a scenario file (a step, a check, a capture), located when
+/// the scenario is built; the file is kept to show its line.
 #[derive(Debug, Clone)]
 pub struct Spot {
     source: Arc<SourceFile>,
-    path: YamlPath,
-    /// The key of the entry at `path` (`$.result:`), rather than its value.
-    key: bool,
+    location: Location,
 }
 
 impl Spot {
@@ -143,25 +183,20 @@ impl Spot {
     pub fn value(source: &Arc<SourceFile>, path: &YamlPath) -> Spot {
         Spot {
             source: source.clone(),
-            path: path.clone(),
-            key: false,
+            location: source.location(path),
         }
     }
 
     /// The key of the entry at `path`.
     pub fn key(source: &Arc<SourceFile>, path: &YamlPath) -> Spot {
         Spot {
-            key: true,
-            ..Spot::value(source, path)
+            source: source.clone(),
+            location: source.key_location(path),
         }
     }
 
     pub fn location(&self) -> Location {
-        if self.key {
-            self.source.key_location(&self.path)
-        } else {
-            self.source.location(&self.path)
-        }
+        self.location.clone()
     }
 
     pub fn source(&self) -> &Arc<SourceFile> {
@@ -172,7 +207,7 @@ impl Spot {
 /// The same place in the same file (not merely a file with the same name).
 impl PartialEq for Spot {
     fn eq(&self, other: &Spot) -> bool {
-        Arc::ptr_eq(&self.source, &other.source) && self.key == other.key && self.path == other.path
+        Arc::ptr_eq(&self.source, &other.source) && self.location == other.location
     }
 }
 

@@ -112,7 +112,7 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic the way rustc does. `style` decides colours.
-    pub fn render(&self, style: &crate::report::style::Palette) -> String {
+    pub fn render(&self, style: &crate::style::Palette) -> String {
         use std::fmt::Write;
         let mut out = String::new();
         let _ = writeln!(
@@ -161,7 +161,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(&crate::report::style::Palette::plain()))
+        f.write_str(&self.render(&crate::style::Palette::plain()))
     }
 }
 

@@ -10,9 +10,9 @@
 // path, where their size costs nothing worth a box.
 #![allow(clippy::result_large_err)]
 
-pub mod app;
 pub mod check;
 pub mod cli;
+pub mod command;
 pub mod doc;
 pub mod exit;
 pub mod html;

@@ -34,8 +34,7 @@ impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
 }
 
 /// Standard output, buffered, for the console reporters to share: their lines keep the
-/// order of events, and go out a batch at a time (`run` writes it out every tenth of a
-/// second) rather than a write a line (a suite of thousands prints thousands of lines).
+/// order of events, and what one event prints goes out in one write.
 #[derive(Clone)]
 pub struct BufferedStdout(std::sync::Arc<std::sync::Mutex<io::BufWriter<io::Stdout>>>);
 
@@ -147,7 +146,8 @@ impl Reporters {
                     progress.suspend(|| print(true));
                 }
             }
-            None => print(false),
+            // Written out as each event is handled, so a person watching sees it at once.
+            None => print(true),
         }
     }
 
@@ -160,6 +160,12 @@ impl Reporters {
             .iter_mut()
             .filter_map(|file| file.write().err())
             .collect()
+    }
+}
+
+impl crate::run::EventSink for Reporters {
+    fn on_event(&mut self, event: &Event) {
+        Reporters::on_event(self, event);
     }
 }
 

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use super::NameUse;
 use super::compare;
 use super::store::{Pending, SnapshotStore, StoreError, read_file};
-use crate::exit;
 use crate::style::Palette;
 
 /// What a review did.
@@ -187,47 +186,41 @@ pub enum Action {
     Reject,
 }
 
-/// `obflow snapshots review | accept | reject`, to an exit code.
-pub fn command(action: Action, store: &SnapshotStore, stdout: Palette, stderr: Palette) -> i32 {
-    let result = match action {
+/// Why `obflow snapshots review | accept | reject` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("`obflow snapshots review` needs a terminal to ask you about each snapshot")]
+    NoTerminal,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `obflow snapshots review | accept | reject`: the line that sums up what was done.
+pub fn command(
+    action: Action,
+    store: &SnapshotStore,
+    stdout: Palette,
+) -> Result<String, ReviewError> {
+    match action {
         Action::Review => {
             // Answers come from a person: without a terminal there is nobody to ask, and
             // reading piped input as answers would accept or reject by accident.
             if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-                eprintln!(
-                    "{}: `obflow snapshots review` needs a terminal to ask you about each snapshot",
-                    stderr.error.paint("error")
-                );
-                eprintln!(
-                    "{}: use `obflow snapshots accept` or `obflow snapshots reject` to decide for all of them",
-                    stderr.help.paint("help")
-                );
-                return exit::INVALID_INPUT;
+                return Err(ReviewError::NoTerminal);
             }
             let stdin = std::io::stdin();
             let mut input = stdin.lock();
             let mut out = std::io::stdout();
-            review(store, &mut input, &mut out, &stdout).map(|s| {
-                format!(
-                    "{} accepted, {} rejected, {} still pending",
-                    s.accepted.len(),
-                    s.rejected.len(),
-                    s.skipped.len()
-                )
-            })
+            let s = review(store, &mut input, &mut out, &stdout)?;
+            Ok(format!(
+                "{} accepted, {} rejected, {} still pending",
+                s.accepted.len(),
+                s.rejected.len(),
+                s.skipped.len()
+            ))
         }
-        Action::Accept => accept_all(store).map(|names| summary_line("accepted", &names)),
-        Action::Reject => reject_all(store).map(|names| summary_line("rejected", &names)),
-    };
-    match result {
-        Ok(line) => {
-            println!("{line}");
-            exit::PASSED
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", stderr.error.paint("error"));
-            exit::ENVIRONMENT
-        }
+        Action::Accept => Ok(summary_line("accepted", &accept_all(store)?)),
+        Action::Reject => Ok(summary_line("rejected", &reject_all(store)?)),
     }
 }
 

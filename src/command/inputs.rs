@@ -1,0 +1,154 @@
+//! What every command reads before it does anything: the environment and `.env`, `--var`s,
+//! and the scenario files, discovered, validated and selected by `--filter` and `--tag`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::CommandError;
+use crate::cli::LoadArgs;
+use crate::scenario::{self, LoadOptions, Scenario};
+use crate::source::Diagnostic;
+use crate::template::Templates;
+
+/// What every command knows of a validated scenario, however little else it keeps of it.
+pub(super) struct Summary {
+    pub(super) file: PathBuf,
+    pub(super) name: String,
+    pub(super) tags: Vec<String>,
+}
+
+/// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
+/// the selected scenarios, each as a [`Summary`] and what the command keeps of it.
+pub(super) struct Loaded<T> {
+    pub(super) scenarios: Vec<(Summary, T)>,
+    pub(super) files: usize,
+    pub(super) env: Map<String, Value>,
+    pub(super) cli_vars: Vec<(String, Value)>,
+    pub(super) options: LoadOptions,
+}
+
+/// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
+pub(super) fn load(
+    args: &LoadArgs,
+    templates: &Templates,
+) -> Result<Loaded<Scenario>, CommandError> {
+    load_as(args, templates, |_| |s| s)
+}
+
+/// Loads and validates every file, keeping only what `keep` makes of each scenario: `run`
+/// keeps a large suite's files compactly (it makes each scenario again when its turn
+/// comes), so a suite of thousands is never all in memory at once. `keep_for` picks `keep`
+/// from the number of files found.
+pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
+    args: &LoadArgs,
+    templates: &Templates,
+    keep_for: impl FnOnce(usize) -> K,
+) -> Result<Loaded<T>, CommandError> {
+    let env = read_env(args.env_file.as_deref())?;
+    let cli_vars = parse_cli_vars(&args.vars)?;
+    let files = scenario::discover(&args.paths)?;
+    if files.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(
+            Diagnostic::new(format!("no scenario files found in {}", shown.join(", ")))
+                .help("scenario files end in .yaml or .yml")
+                .into(),
+        );
+    }
+    let keep = keep_for(files.len());
+    let options = LoadOptions {
+        cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
+    };
+    let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
+        let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
+        let summary = Summary {
+            file: s.file().to_path_buf(),
+            name: s.name.clone(),
+            tags: s.tags.clone(),
+        };
+        (summary, uses, keep(s))
+    })?;
+    // Over every loaded scenario, filtered or not: they share the snapshot folder.
+    let uses: Vec<_> = loaded
+        .iter()
+        .flat_map(|(_, uses, _)| uses.iter().cloned())
+        .collect();
+    let clashes = crate::snapshot::check_uses(&uses);
+    if !clashes.is_empty() {
+        return Err(CommandError::Invalid(clashes));
+    }
+    let scenarios = loaded
+        .into_iter()
+        .filter(|(summary, _, _)| selected(summary, args))
+        .map(|(summary, _, kept)| (summary, kept))
+        .collect();
+    Ok(Loaded {
+        scenarios,
+        files: files.len(),
+        env,
+        cli_vars,
+        options,
+    })
+}
+
+fn selected(scenario: &Summary, args: &LoadArgs) -> bool {
+    let filter_ok = args.filter.as_deref().is_none_or(|text| {
+        scenario.name.contains(text) || scenario.file.to_string_lossy().contains(text)
+    });
+    let tag_ok = args.tags.is_empty() || args.tags.iter().any(|t| scenario.tags.contains(t));
+    filter_ok && tag_ok
+}
+
+/// The process environment, plus the env file (`--env-file`, or `.env` when present). The
+/// process environment wins, as with dotenv everywhere.
+fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
+    let mut env = Map::new();
+    let file = match env_file {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(".env")).filter(|p| p.is_file()),
+    };
+    if let Some(path) = file {
+        let iter = dotenvy::from_path_iter(&path).map_err(|e| {
+            Diagnostic::new(format!("cannot read env file `{}`: {e}", path.display()))
+                .help("pass an existing file to --env-file")
+        })?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| {
+                Diagnostic::new(format!("invalid env file `{}`: {e}", path.display()))
+                    .help("write one KEY=VALUE per line")
+            })?;
+            env.insert(k, Value::String(v));
+        }
+    }
+    for (k, v) in std::env::vars() {
+        env.insert(k, Value::String(v));
+    }
+    Ok(env)
+}
+
+/// `--var KEY=VALUE`: numbers, booleans and null keep their type, like YAML scalars.
+fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for var in vars {
+        match var.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                let value = match crate::source::yaml::plain_scalar(v) {
+                    scalar @ (Value::Number(_) | Value::Bool(_)) => scalar,
+                    _ => Value::String(v.to_owned()),
+                };
+                out.push((k.trim().to_owned(), value));
+            }
+            _ => errors.push(
+                Diagnostic::new(format!("invalid --var `{var}`"))
+                    .help("write --var KEY=VALUE, e.g. --var account_id=acc-1"),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

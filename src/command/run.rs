@@ -1,0 +1,166 @@
+//! `obflow run`: load → select → run → reporters finish → exit code.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::CommandError;
+use super::inputs::{Loaded, load_as};
+use crate::cli::RunArgs;
+use crate::exit;
+use crate::report::terminal::TerminalReporter;
+use crate::report::{self, Reporters};
+use crate::run::{self, Kept, RunConfig, Runner, ScenarioRef, Suite};
+use crate::scenario::Scenario;
+use crate::scenario::load::{Reloader, Validated};
+use crate::secret::{Redactor, is_secret_name};
+use crate::snapshot::{SnapshotSettings, SnapshotStore};
+use crate::style::Palette;
+use crate::target::{self, ProjectConfig, Target};
+use crate::template::Templates;
+
+/// Up to this many scenario files, `run` keeps the loaded scenarios; above, it keeps each
+/// file's text and makes the scenario again when its turn comes, so memory follows
+/// `--jobs`, not the size of the suite (a scenario in memory takes several KB, its text a
+/// few hundred bytes).
+const KEEP_IN_MEMORY_UP_TO: usize = 2000;
+
+pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
+    let templates = Arc::new(Templates::new());
+    let loaded = load_as(&args.load, &templates, keep_for_run)?;
+    let project = ProjectConfig::read(args.config.as_deref())?;
+    // Credentials are checked before anything is sent.
+    let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
+    let redactor = redactor_for(&target, &loaded);
+    let reporters = build_reporters(&args, stdout, &redactor, &target)?;
+    let (suite, config) = plan(&args, loaded, project, target, templates);
+    let runner = Runner::new(&config)?;
+    let (summary, mut reporters) = runner.run(suite, config, redactor, reporters)?;
+    let report_errors = reporters.finish();
+    if !report_errors.is_empty() {
+        return Err(CommandError::Reports(report_errors));
+    }
+    Ok(if summary.failed == 0 {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+/// What the run keeps of each validated scenario, by the size of the suite.
+fn keep_for_run(files: usize) -> impl Fn(Scenario) -> Kept + Sync {
+    let in_memory = files <= KEEP_IN_MEMORY_UP_TO;
+    move |s: Scenario| match in_memory {
+        true => Kept::Loaded(Arc::new(s)),
+        false => Kept::Validated(Validated::new(&s)),
+    }
+}
+
+/// The redactor knows the client secret and every secret-named variable from the
+/// environment and `--var` before anything runs.
+fn redactor_for(target: &Target, loaded: &Loaded<Kept>) -> Redactor {
+    let redactor = Redactor::new();
+    redactor.add(target.client_secret.expose());
+    let cli_vars = loaded.cli_vars.iter().map(|(k, v)| (k, v));
+    for (k, v) in loaded.env.iter().chain(cli_vars) {
+        if is_secret_name(k) {
+            redactor.add_json(v);
+        }
+    }
+    redactor
+}
+
+/// The suite and the settings of the run, from the flags.
+fn plan(
+    args: &RunArgs,
+    loaded: Loaded<Kept>,
+    project: ProjectConfig,
+    target: Target,
+    templates: Arc<Templates>,
+) -> (Suite, RunConfig) {
+    let suite = Suite {
+        scenarios: loaded
+            .scenarios
+            .into_iter()
+            .map(|(s, kept)| ScenarioRef {
+                file: s.file,
+                name: s.name,
+                kept,
+            })
+            .collect(),
+        reloader: Reloader {
+            options: loaded.options,
+            templates,
+        },
+    };
+    let config = RunConfig {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        fail_fast: args.fail_fast,
+        // JUnit carries the transcripts of failed scenarios.
+        record_transcripts: args.verbose || args.dry_run || args.report_junit.is_some(),
+        default_timeout: run::DEFAULT_TIMEOUT,
+        cli_vars: loaded.cli_vars,
+        env: Value::Object(loaded.env),
+        target,
+        max_wait: args.max_wait,
+        dry_run: args.dry_run,
+        snapshots: SnapshotSettings {
+            mode: args.snapshots.resolve(crate::snapshot::is_ci()),
+            store: SnapshotStore::new(&args.snapshot_dir.snapshot_dir),
+            redact: project.snapshot_redact,
+        },
+        repeat: args.repeat as usize,
+        shard: args.shard,
+    };
+    (suite, config)
+}
+
+/// The terminal, and what the flags and the environment add: annotations under GitHub
+/// Actions, a progress bar for a person at a terminal, JUnit and JSON files. Report paths
+/// are checked before anything runs.
+fn build_reporters(
+    args: &RunArgs,
+    stdout: Palette,
+    redactor: &Redactor,
+    target: &target::Target,
+) -> Result<Reporters, report::ReportError> {
+    let stdout_buffer = report::BufferedStdout::new();
+    let mut reporters = Reporters::new();
+    reporters.add_console(TerminalReporter::new(
+        stdout_buffer.clone(),
+        stdout,
+        args.verbose || args.dry_run,
+    ));
+    if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
+        reporters.add_console(report::annotations::AnnotationReporter::new(
+            stdout_buffer.clone(),
+            redactor.clone(),
+        ));
+    }
+    if report::progress::enabled_here() {
+        reporters.set_progress(report::progress::Progress::new());
+    }
+    if let Some(path) = &args.report_junit {
+        report::check_writable(path, "JUnit")?;
+        reporters.add_file(report::junit::JunitReport::new(
+            path.clone(),
+            redactor.clone(),
+        ));
+    }
+    if let Some(path) = &args.report_json {
+        report::check_writable(path, "JSON")?;
+        let run = report::json::RunInfo {
+            target: target.name.clone(),
+            repeat: args.repeat as usize,
+            shard: args.shard,
+        };
+        reporters.add_file(report::json::JsonReport::new(
+            path.clone(),
+            redactor.clone(),
+            run,
+        ));
+    }
+    Ok(reporters)
+}

@@ -1,0 +1,76 @@
+//! How a run is set up ([`RunConfig`]) and what its scenarios share while it goes
+//! ([`RunContext`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::base_url::BaseUrl;
+use super::{Event, Shard};
+use crate::secret::Redactor;
+use crate::target::Target;
+use crate::template::Templates;
+
+/// Default time a request may take when its step sets no `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub jobs: usize,
+    pub fail_fast: bool,
+    /// Keep request/response transcripts (for `-v` and reports); costs time.
+    pub record_transcripts: bool,
+    pub default_timeout: Duration,
+    /// `--var` values; they win over the scenario's `vars`.
+    pub cli_vars: Vec<(String, Value)>,
+    /// What templates see as `env`: the process environment plus the `.env` file.
+    pub env: Value,
+    /// Where requests go; for the embedded mock, with its URLs filled in.
+    pub target: Target,
+    /// The longest real `wait` allowed on a target without a virtual clock.
+    pub max_wait: Duration,
+    /// Print requests, send none.
+    pub dry_run: bool,
+    /// `--repeat`: how many times each selected scenario runs (at least 1).
+    pub repeat: usize,
+    /// `--shard K/N`: run only this shard's scenarios; the others are reported skipped.
+    pub shard: Option<Shard>,
+    /// Snapshot mode, folder and project-wide redactions.
+    pub snapshots: crate::snapshot::SnapshotSettings,
+}
+
+/// What every scenario of a run shares.
+pub struct RunContext {
+    pub client: reqwest::Client,
+    pub templates: Arc<Templates>,
+    pub redactor: Redactor,
+    /// `env` and `target` as templates see them, converted once for the whole run.
+    pub env_template: minijinja::Value,
+    pub target_template: minijinja::Value,
+    pub cli_vars: Vec<(String, Value)>,
+    pub record_transcripts: bool,
+    pub default_timeout: Duration,
+    pub target: Target,
+    /// The target's `auth_url` and `api_url`, parsed once for the run.
+    pub auth_base: BaseUrl,
+    pub api_base: BaseUrl,
+    pub max_wait: Duration,
+    pub dry_run: bool,
+    pub snapshots: crate::snapshot::SnapshotSettings,
+    /// Only one scenario asks the person at the terminal at a time.
+    pub prompt_lock: tokio::sync::Mutex<()>,
+    pub(super) events: mpsc::UnboundedSender<Event>,
+}
+
+impl RunContext {
+    /// Tells the person running obflow something they must act on (open a link, paste a
+    /// URL); the terminal reporter shows it at once.
+    pub fn notice(&self, message: String) {
+        let _ = self
+            .events
+            .send(Event::Notice(self.redactor.redact(&message).into_owned()));
+    }
+}

@@ -173,7 +173,7 @@ pub struct PruneArgs {
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    crate::scenario::duration::parse_duration(text)
+    crate::duration::parse_duration(text)
 }
 
 #[derive(Debug, Args, Clone)]

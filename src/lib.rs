@@ -14,6 +14,8 @@ pub mod check;
 pub mod cli;
 pub mod command;
 pub mod doc;
+pub mod duration;
+pub mod exchange;
 pub mod exit;
 pub mod html;
 pub mod mock;

@@ -376,8 +376,8 @@ fn reads_secret(source: &Source) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::JsonBody;
     use crate::check::test_support::load;
+    use crate::exchange::JsonBody;
     use serde_json::json;
 
     fn parse(text: &str) -> Result<CaptureSet, Vec<Diagnostic>> {

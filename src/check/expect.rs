@@ -333,8 +333,8 @@ fn json_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::JsonBody;
     use crate::check::test_support::load;
+    use crate::exchange::JsonBody;
     use serde_json::json;
 
     const SCENARIO: &str = r#"steps:

@@ -12,103 +12,15 @@ pub mod capture;
 pub mod expect;
 pub mod jsonpath;
 pub mod matcher;
+mod response;
 
 pub use capture::{CaptureSet, Captured};
 pub use expect::Expectation;
 pub use jsonpath::{JsonPathQuery, JsonPathSyntaxError, Selection};
 pub use matcher::{Matcher, TemplateSite};
-
-use std::sync::OnceLock;
-
-use serde_json::Value;
+pub use response::ResponseView;
 
 use crate::source::Location;
-
-/// A response body's JSON, parsed the first time a check, capture or template reads it:
-/// many responses are only checked for their status.
-#[derive(Debug, Clone, Default)]
-pub struct JsonBody(OnceLock<Option<Value>>);
-
-impl JsonBody {
-    /// A body already parsed (or known not to be JSON).
-    pub fn parsed(json: Option<Value>) -> Self {
-        JsonBody(OnceLock::from(json))
-    }
-
-    /// The body as JSON, when it is JSON: declared so, or looking like an object or array.
-    pub fn get(&self, headers: &[(String, String)], body: &str) -> Option<&Value> {
-        self.0
-            .get_or_init(|| parse_json_body(headers, body))
-            .as_ref()
-    }
-
-    /// Whether the body has been parsed yet.
-    pub fn is_parsed(&self) -> bool {
-        self.0.get().is_some()
-    }
-}
-
-/// Whether a body is to be read as JSON: declared so, or looking like an object or array.
-pub fn may_be_json(headers: &[(String, String)], body: &str) -> bool {
-    let declared_json = headers
-        .iter()
-        .any(|(n, v)| n == "content-type" && v.contains("json"));
-    declared_json || matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['))
-}
-
-fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {
-    if may_be_json(headers, body) {
-        serde_json::from_str(body).ok()
-    } else {
-        None
-    }
-}
-
-/// The parts of an HTTP response that checks and captures look at.
-#[derive(Debug, Clone, Copy)]
-pub struct ResponseView<'a> {
-    pub status: u16,
-    /// Names lower-cased, in arrival order; a name may repeat.
-    pub headers: &'a [(String, String)],
-    pub body: &'a str,
-    /// The body as JSON, parsed on first use ([`ResponseView::json`]).
-    pub json: &'a JsonBody,
-}
-
-impl<'a> ResponseView<'a> {
-    /// The parsed body, or `None` when the body is not JSON.
-    pub fn json(&self) -> Option<&'a Value> {
-        self.json.get(self.headers, self.body)
-    }
-
-    /// Every value of a header, in arrival order; names compare case-insensitively.
-    pub fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// A header's field value: its values joined with `, ` when it repeats, as HTTP
-    /// (RFC 9110 §5.3) combines them. `None` when the header is missing.
-    pub fn header(&self, name: &str) -> Option<String> {
-        let values = self.header_values(name);
-        (!values.is_empty()).then(|| values.join(", "))
-    }
-
-    /// Why JSONPath has nothing to look at, for failure messages.
-    fn not_json(&self) -> String {
-        if self.body.trim().is_empty() {
-            "the body is empty, not JSON".to_owned()
-        } else {
-            format!(
-                "the body is not JSON: {}",
-                matcher::show(&serde_json::Value::String(self.body.to_owned()))
-            )
-        }
-    }
-}
 
 /// One failed check: what was checked, what was expected, what came, and where the check is
 /// written.
@@ -150,6 +62,7 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::JsonBody;
     use serde_json::json;
 
     #[test]

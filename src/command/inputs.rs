@@ -61,7 +61,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
     };
     let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
-        let uses = crate::snapshot::names_in_use(std::slice::from_ref(&s));
+        let uses = s.snapshot_uses();
         let summary = Summary {
             file: s.file().to_path_buf(),
             name: s.name.clone(),

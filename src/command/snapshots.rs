@@ -47,7 +47,7 @@ fn prune(args: PruneArgs) -> Result<i32, CommandError> {
     let loaded = load(&load_args, &templates)?;
     let store = crate::snapshot::SnapshotStore::new(args.snapshot_dir.snapshot_dir);
     let scenarios: Vec<Scenario> = loaded.scenarios.into_iter().map(|(_, s)| s).collect();
-    let uses = crate::snapshot::names_in_use(&scenarios);
+    let uses: Vec<_> = scenarios.iter().flat_map(Scenario::snapshot_uses).collect();
     let files = crate::snapshot::review::prune(&store, &uses, args.dry_run)
         .map_err(|e| CommandError::Environment(e.to_string()))?;
     let verb = if args.dry_run {

@@ -181,9 +181,9 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// A duration such as `6m`, `2h`, `90d` or `42` (seconds), in whole seconds: scenarios'
-/// own syntax (`crate::scenario::duration`), so `wait: 6m` and `{"by": "6m"}` agree.
+/// own syntax (`crate::duration`), so `wait: 6m` and `{"by": "6m"}` agree.
 pub fn parse_duration(text: &str) -> Result<i64, ClockError> {
-    crate::scenario::duration::parse_duration(text)
+    crate::duration::parse_duration(text)
         .ok()
         .and_then(|d| i64::try_from(d.as_secs()).ok())
         .ok_or_else(|| ClockError::BadDuration(text.trim().to_owned()))

@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::check::CheckFailure;
+use crate::duration::format_duration;
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
-use crate::scenario::duration::format_duration;
 
 use crate::style::Palette;
 

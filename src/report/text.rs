@@ -9,8 +9,8 @@
 
 use std::fmt::Write;
 
+use crate::duration::format_duration;
 use crate::run::{Outcome, ScenarioReport, StepReport};
-use crate::scenario::duration::format_duration;
 use crate::secret::Redactor;
 use crate::source::Location;
 

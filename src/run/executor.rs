@@ -9,10 +9,11 @@ use serde_json::{Map, Value};
 
 use super::RunContext;
 use super::event::{Outcome, ScenarioReport, StepReport, Transcript};
-use super::http::{self, HttpRequest, HttpResponse};
 use super::session::TokenSession;
 use super::steps;
+use super::{http, transcript};
 use crate::check::CheckFailure;
+use crate::exchange::{HttpRequest, HttpResponse};
 use crate::scenario::{Scenario, Step};
 use crate::secret::is_secret_name;
 use crate::source::Diagnostic;
@@ -338,8 +339,8 @@ impl<'a> ScenarioState<'a> {
         // The checks held: compare the response with its stored snapshot.
         let snapshot = step.snapshot.as_ref().map(|spec| {
             let taken = crate::snapshot::Taken {
-                scenario: self.scenario,
-                step,
+                step: step.snapshot_identity(self.scenario.file()),
+                label: step.label(),
                 spec,
                 item: item_index.zip(item.as_deref()),
                 response: &response,
@@ -445,14 +446,14 @@ impl<'a> ScenarioState<'a> {
                 .headers
                 .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
-        http::learn_request_secrets(&request, &self.redactor);
+        crate::secret::learn_request_secrets(&request, &self.redactor);
         // Kept for the step's snapshot (`info`), when it has one.
         if self.keep_request {
             self.last_request = Some(request.clone());
         }
         if self.run.dry_run {
             self.transcripts.push(Transcript {
-                request: http::describe_request(&request, &self.redactor),
+                request: transcript::request(&request, &self.redactor),
                 response: "(dry run: not sent)\n".to_owned(),
             });
             return Ok(HttpResponse::from_json(Value::Null));
@@ -461,11 +462,11 @@ impl<'a> ScenarioState<'a> {
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
-                http::learn_response_secrets(&response, &self.redactor);
+                crate::secret::learn_response_secrets(&response, &self.redactor);
                 if record {
                     self.transcripts.push(Transcript {
-                        request: http::describe_request(&request, &self.redactor),
-                        response: http::describe_response(&response, &self.redactor),
+                        request: transcript::request(&request, &self.redactor),
+                        response: transcript::response(&response, &self.redactor),
                     });
                 }
                 Ok(response)
@@ -473,7 +474,7 @@ impl<'a> ScenarioState<'a> {
             Err(err) => {
                 if record {
                     self.transcripts.push(Transcript {
-                        request: http::describe_request(&request, &self.redactor),
+                        request: transcript::request(&request, &self.redactor),
                         response: format!("(no response: {err})\n"),
                     });
                 }

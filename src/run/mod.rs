@@ -16,6 +16,7 @@ mod scheduler;
 pub mod session;
 pub mod shard;
 mod steps;
+pub mod transcript;
 
 pub use config::{DEFAULT_TIMEOUT, RunConfig, RunContext};
 pub use event::{

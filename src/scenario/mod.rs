@@ -2,7 +2,6 @@
 
 pub mod actions;
 pub mod de;
-pub mod duration;
 pub mod load;
 pub mod model;
 pub mod step;

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::actions::ActionKind;
 use crate::check::{CaptureSet, Expectation};
-use crate::source::Location;
-use crate::source::{SourceFile, YamlPath};
+use crate::snapshot::{NameUse, StepIdentity, base_name};
+use crate::source::{Location, SourceFile, YamlPath};
 
 /// One scenario file, loaded and validated.
 #[derive(Debug)]
@@ -50,6 +50,21 @@ impl Scenario {
     /// Where the scenario's `name` is written.
     pub fn location(&self) -> Location {
         self.source.location(&YamlPath::root().key("name"))
+    }
+
+    /// Every snapshot name the scenario's steps write.
+    pub fn snapshot_uses(&self) -> Vec<NameUse> {
+        self.steps
+            .iter()
+            .filter_map(|step| {
+                let spec = step.snapshot.as_ref()?;
+                Some(NameUse {
+                    base: base_name(&step.snapshot_identity(self.file()), spec),
+                    repeated: step.for_each.is_some(),
+                    spot: spec.spot.clone(),
+                })
+            })
+            .collect()
     }
 
     /// The file the scenario came from, as the user named it.
@@ -92,6 +107,17 @@ pub struct Step {
 }
 
 impl Step {
+    /// The step as its snapshot is named and described; `file` is its scenario's.
+    pub fn snapshot_identity<'a>(&'a self, file: &'a std::path::Path) -> StepIdentity<'a> {
+        StepIdentity {
+            file,
+            index: self.index,
+            id: self.id.as_deref(),
+            name: self.name.as_deref(),
+            keyword: self.action.keyword(),
+        }
+    }
+
     /// How reports name the step: its id, or its position and action.
     pub fn label(&self) -> String {
         match &self.id {
@@ -264,7 +290,7 @@ pub fn read_timeout(value: &Value) -> Result<Duration, String> {
             .filter(|s| *s >= 0.0)
             .map(Duration::from_secs_f64)
             .ok_or_else(|| format!("`{n}` is not a duration")),
-        Value::String(s) => super::duration::parse_duration(s),
+        Value::String(s) => crate::duration::parse_duration(s),
         other => Err(format!("`{other}` is not a duration (write e.g. `10s`)")),
     }
 }

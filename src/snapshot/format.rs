@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::redact::Redactions;
-use crate::run::http::HttpResponse;
+use crate::exchange::HttpResponse;
 
 /// The YAML header. Only the keys obflow writes; insta's others are ignored on reading.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

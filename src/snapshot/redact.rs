@@ -24,7 +24,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::check::JsonPathQuery;
-use crate::run::http::{HttpRequest, RequestBody};
+use crate::exchange::{HttpRequest, RequestBody};
 use crate::secret::{Redactor, is_secret_field};
 
 pub const REDACTED: &str = "[redacted]";

@@ -2,8 +2,8 @@
 //! `accounts`, `account`, `balance`, `transactions`.
 
 use super::super::executor::{ScenarioState, StepError};
-use super::super::http::{HttpRequest, HttpResponse};
 use super::oauth::endpoint;
+use crate::exchange::{HttpRequest, HttpResponse};
 use crate::scenario::actions::ApiParams;
 use crate::scenario::model::value_to_text;
 use crate::scenario::{ActionKind, Step};

@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::executor::{ScenarioState, StepError};
-use super::http::HttpResponse;
 use crate::check::CheckFailure;
+use crate::exchange::HttpResponse;
 use crate::scenario::de::deserialize;
 use crate::scenario::{ActionKind, Step};
 

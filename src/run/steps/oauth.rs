@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::super::base_url::BaseUrl;
 use super::super::executor::{ScenarioState, StepError};
-use super::super::http::{HttpRequest, HttpResponse, RequestBody};
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
 use crate::scenario::actions::{AuthLinkParams, ExchangeParams, ExtendParams, RefreshParams};
 use crate::scenario::model::value_to_text;

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::super::executor::{ScenarioState, StepError};
-use super::super::http::{HttpRequest, HttpResponse, RequestBody};
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
 use crate::scenario::model::{RequestFields, read_timeout, value_to_text};
 

@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use super::super::executor::{ScenarioState, StepError};
-use super::super::http::{HttpRequest, HttpResponse, RequestBody};
+use crate::duration::format_duration;
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
 use crate::scenario::actions::WaitParams;
-use crate::scenario::duration::format_duration;
 use crate::scenario::model::read_timeout;
 
 pub async fn run(

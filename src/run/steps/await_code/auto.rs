@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::super::super::executor::{ScenarioState, StepError};
-use super::super::super::http::{HttpRequest, HttpResponse, RequestBody};
 use super::Callback;
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::html::unescape;
 use crate::scenario::Step;
 use crate::scenario::actions::AwaitCodeParams;

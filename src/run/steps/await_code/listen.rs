@@ -78,7 +78,7 @@ pub async fn run(
                 at,
                 format!(
                     "no redirect came back to {redirect} within {}",
-                    crate::scenario::duration::format_duration(timeout)
+                    crate::duration::format_duration(timeout)
                 ),
             )
             .help("finish the login in the browser sooner, or raise `timeout:`")

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::super::executor::{ScenarioState, StepError};
-use super::super::http::HttpResponse;
+use crate::exchange::HttpResponse;
 use crate::scenario::Step;
 use crate::scenario::actions::{AwaitCodeParams, CodeSource};
 use crate::scenario::model::{read_timeout, value_to_text};

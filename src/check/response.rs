@@ -1,0 +1,63 @@
+//! A response as checks and captures look at it.
+
+use serde_json::Value;
+
+use crate::exchange::{HttpResponse, JsonBody};
+
+/// The parts of an HTTP response that checks and captures look at.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseView<'a> {
+    pub status: u16,
+    /// Names lower-cased, in arrival order; a name may repeat.
+    pub headers: &'a [(String, String)],
+    pub body: &'a str,
+    /// The body as JSON, parsed on first use ([`ResponseView::json`]).
+    pub json: &'a JsonBody,
+}
+
+impl<'a> ResponseView<'a> {
+    /// The parsed body, or `None` when the body is not JSON.
+    pub fn json(&self) -> Option<&'a Value> {
+        self.json.get(self.headers, self.body)
+    }
+
+    /// Every value of a header, in arrival order; names compare case-insensitively.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A header's field value: its values joined with `, ` when it repeats, as HTTP
+    /// (RFC 9110 §5.3) combines them. `None` when the header is missing.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values = self.header_values(name);
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// Why JSONPath has nothing to look at, for failure messages.
+    pub(super) fn not_json(&self) -> String {
+        if self.body.trim().is_empty() {
+            "the body is empty, not JSON".to_owned()
+        } else {
+            format!(
+                "the body is not JSON: {}",
+                super::matcher::show(&serde_json::Value::String(self.body.to_owned()))
+            )
+        }
+    }
+}
+
+impl HttpResponse {
+    /// The response as checks and captures see it.
+    pub fn view(&self) -> ResponseView<'_> {
+        ResponseView {
+            status: self.status,
+            headers: &self.headers,
+            body: self.body(),
+            json: self.json_body(),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Requests and responses as text, for `-v` and reports: every secret replaced by the
+//! placeholder.
+
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
+use crate::secret::{Redactor, is_credential_header};
+
+/// The request as text, for `-v` and reports; every secret replaced by the placeholder.
+pub fn request(request: &HttpRequest, redactor: &Redactor) -> String {
+    let mut out = format!("{} {}\n", request.method, request.url);
+    for (name, value) in &request.headers {
+        let value = if is_credential_header(name) {
+            // Keep the scheme ("Bearer ***"): it says what kind of credential was sent.
+            match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {}", crate::secret::PLACEHOLDER),
+                None => crate::secret::PLACEHOLDER.to_owned(),
+            }
+        } else {
+            value.clone()
+        };
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some(body) = &request.body {
+        out.push('\n');
+        match body {
+            RequestBody::Form(fields) => {
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push('&');
+                    }
+                    let v = if crate::secret::is_secret_field(k) {
+                        crate::secret::PLACEHOLDER
+                    } else {
+                        v
+                    };
+                    out.push_str(&format!("{k}={v}"));
+                }
+                out.push('\n');
+            }
+            RequestBody::Json(v) => {
+                out.push_str(&serde_json::to_string_pretty(v).unwrap_or_default());
+                out.push('\n');
+            }
+            RequestBody::Raw(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+    }
+    redactor.redact(&out).into_owned()
+}
+
+/// The response as text, for `-v` and reports; every secret replaced by the placeholder.
+pub fn response(response: &HttpResponse, redactor: &Redactor) -> String {
+    let mut out = format!("HTTP {}\n", response.status);
+    for (name, value) in &response.headers {
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    out.push('\n');
+    match response.json() {
+        Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
+        None => out.push_str(&shorten(response.body())),
+    }
+    out.push('\n');
+    redactor.redact(&out).into_owned()
+}
+
+/// Text bodies (HTML pages, mostly) are cut in transcripts: the start says what page it
+/// was, the rest is noise in a log.
+const TEXT_BODY_LIMIT: usize = 1500;
+
+fn shorten(body: &str) -> String {
+    if body.len() <= TEXT_BODY_LIMIT {
+        return body.to_owned();
+    }
+    let cut = (0..=TEXT_BODY_LIMIT)
+        .rev()
+        .find(|i| body.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}\n… ({} more bytes)", &body[..cut], body.len() - cut)
+}

@@ -1,115 +1,26 @@
 //! Invalid input through the real binary: every kind of invalid file is reported with
-//! file:line:col, the source line and a caret, before anything runs, and exits 2.
+//! file:line:col, the source line and a caret, before anything runs, and exits 2. The single
+//! invalid files are data, under `invalid/`; cases needing several files or flags are here.
+
+use std::path::Path;
 
 use crate::support::{self, Project};
 
-fn check(name: &str, text: &str) -> support::Run {
-    let project = Project::new();
-    project.write(name, text);
-    let out = project.obflow(&["check", name]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.is_empty(), "errors go to stderr: {}", out.stdout);
-    out
-}
-
+/// Every file under `invalid/` (each says in its first comment what it shows) is refused by
+/// `obflow check` with exit code 2 and a located error on stderr, snapshotted per file.
 #[test]
-fn yaml_syntax_error() {
-    let out = check(
-        "syntax.yaml",
-        "name: broken\nsteps:\n  - request:\n      url: [unclosed\n",
-    );
-    assert!(out.stderr.contains("syntax.yaml:"), "{}", out.stderr);
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn unknown_key_is_named_with_a_suggestion() {
-    let out = check(
-        "unknown_key.yaml",
-        "name: typo\nsteps:\n  - request:\n      url: http://127.0.0.1:1/\n      metod: POST\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn unknown_top_level_key() {
-    let out = check(
-        "top.yaml",
-        "name: typo\ndescripton: x\nsteps:\n  - request: { url: http://x/ }\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn unknown_action() {
-    let out = check(
-        "action.yaml",
-        "name: no such action\nsteps:\n  - reqest:\n      url: http://x/\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn a_step_without_an_action() {
-    let out = check(
-        "actions.yaml",
-        "name: actions\nsteps:\n  - id: nothing\n    expect: { status: 200 }\n",
-    );
-    assert!(out.stderr.contains("no action"), "{}", out.stderr);
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn duplicate_step_id() {
-    let out = check(
-        "dup.yaml",
-        "name: dup\nsteps:\n  - id: a\n    request: { url: http://x/ }\n  - id: a\n    request: { url: http://x/ }\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn duplicate_key_points_at_the_second_and_notes_the_first() {
-    // serde_json would keep the last value silently; a check written twice must not vanish.
-    let out = check(
-        "dup_key.yaml",
-        "name: dup key\nsteps:\n  - request: { url: http://x/ }\n    expect:\n      json:\n        $.a: 1\n        $.b: 2\n        $.a: 3\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn empty_steps() {
-    let out = check("empty.yaml", "name: empty\nsteps: []\n");
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn undefined_template_variable() {
-    let out = check(
-        "undefined.yaml",
-        "name: undefined\nvars:\n  account_id: acc-1\nsteps:\n  - request:\n      url: \"http://x/accounts/{{ acount_id }}\"\n",
-    );
-    assert!(out.stderr.contains("acount_id"), "{}", out.stderr);
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn invalid_jsonpath() {
-    let out = check(
-        "jsonpath.yaml",
-        "name: bad path\nsteps:\n  - request: { url: http://x/ }\n    expect:\n      json:\n        $.items[: 1\n",
-    );
-    insta::assert_snapshot!(out.stderr);
-}
-
-#[test]
-fn bad_regex() {
-    let out = check(
-        "regex.yaml",
-        "name: bad regex\nsteps:\n  - request: { url: http://x/ }\n    expect:\n      json:\n        $.name: { matches: '([a-z' }\n",
-    );
-    insta::assert_snapshot!(out.stderr);
+fn invalid_scenario_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration");
+    insta::glob!("invalid/*.yaml", |path| {
+        // Relative to the directory it runs in, so the paths in the errors are stable.
+        let file = path.strip_prefix(&dir).expect("under tests/integration");
+        let out = support::obflow_in(&dir, &["check", file.to_str().expect("UTF-8 path")], &[]);
+        assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "errors go to stderr: {}", out.stdout);
+        let location = format!("--> {}:", file.display());
+        assert!(out.stderr.contains(&location), "{}", out.stderr);
+        insta::assert_snapshot!(out.stderr);
+    });
 }
 
 #[test]
@@ -157,13 +68,4 @@ fn valid_files_pass_check() {
     let out = project.obflow(&["check", "."]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "1 scenario in 1 file: all valid");
-}
-
-#[test]
-fn a_step_with_two_actions() {
-    let out = check(
-        "two.yaml",
-        "name: two actions\nsteps:\n  - exchange: {}\n    refresh: {}\n",
-    );
-    insta::assert_snapshot!(out.stderr);
 }

@@ -196,17 +196,22 @@ impl Project {
 
     /// Like [`Project::obflow`], with these environment variables set.
     pub fn obflow_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_obflow"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("CI")
-            .env_remove("GITHUB_ACTIONS")
-            .envs(env.iter().copied())
-            .output()
-            .expect("run obflow");
-        Run::from(output)
+        obflow_in(self.dir.path(), args, env)
     }
+}
+
+/// Runs `obflow ARGS` in `dir`, with no colour, no CI variables, and these variables set.
+pub fn obflow_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_obflow"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run obflow");
+    Run::from(output)
 }
 
 /// What a run of the binary printed, and how it exited.
@@ -226,18 +231,13 @@ impl From<Output> for Run {
     }
 }
 
-impl Run {
-    /// stdout and stderr with volatile parts (ports, durations) replaced, for snapshots.
-    pub fn normalized(&self) -> String {
-        normalize(&format!("{}{}", self.stdout, self.stderr))
-    }
-}
-
-pub fn normalize(text: &str) -> String {
-    let port = regex::Regex::new(r"127\.0\.0\.1:\d+").unwrap();
-    let dur = regex::Regex::new(r"\b\d+(\.\d+)?(ms|s)\b").unwrap();
-    let text = port.replace_all(text, "127.0.0.1:PORT");
-    dur.replace_all(&text, "[time]").into_owned()
+/// Snapshot settings that replace what changes from run to run: loopback ports and durations.
+/// Bind them for the test's scope: `let _filters = support::volatile_filters().bind_to_scope();`
+pub fn volatile_filters() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    settings.add_filter(r"\b\d+(\.\d+)?(ms|s)\b", "[time]");
+    settings
 }
 
 /// Minimal blocking HTTP GET for tests that play a browser: (status, body).

@@ -88,9 +88,6 @@ struct Loaded<T> {
 /// holding them all: a scenario in memory takes ~7 KB, its text a few hundred bytes).
 const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
-/// How often `run` writes out the console lines it buffered.
-const CONSOLE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-
 /// Loads and keeps whole scenarios (`doc`, `snapshots prune`).
 fn load(args: &LoadArgs, templates: &Templates) -> Result<Loaded<Scenario>, Invalid> {
     load_as(args, templates, |_| |s| s)
@@ -399,18 +396,7 @@ fn run_command(args: RunArgs, stdout: Palette, stderr: Palette) -> i32 {
             }
             reporters
         });
-        // Console lines are buffered (a write a line would cost a syscall each): what the
-        // run printed goes out every tenth of a second, and at the end.
-        let mut out = stdout_buffer;
-        let writer = tokio::spawn(async move {
-            let mut every = tokio::time::interval(CONSOLE_FLUSH_EVERY);
-            loop {
-                every.tick().await;
-                let _ = std::io::Write::flush(&mut out);
-            }
-        });
         let result = engine.await.map_err(|e| format!("the engine stopped: {e}"));
-        writer.abort();
         match feed.await {
             Ok(reporters) => (result, Some(reporters)),
             Err(e) => (Err(format!("the reporters stopped: {e}")), None),

@@ -34,8 +34,8 @@ impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
 }
 
 /// Standard output, buffered, for the console reporters to share: their lines keep the
-/// order of events, and go out a batch at a time (`run` writes it out every tenth of a
-/// second) rather than a write a line (a suite of thousands prints thousands of lines).
+/// order of events, and go out an event at a time (each reporter flushes at the end of an
+/// event it printed) rather than a write a line.
 #[derive(Clone)]
 pub struct BufferedStdout(std::sync::Arc<std::sync::Mutex<io::BufWriter<io::Stdout>>>);
 

@@ -16,10 +16,11 @@ THREADS=2
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-[ -x target/release/obflow ] || cargo build --release
+# The `dist` profile (fat LTO), as the figures in docs/mock.md.
+cargo build --profile dist --quiet --bin obflow
 
 OUT="$(mktemp)"
-target/release/obflow mock --port 0 >"$OUT" &
+target/dist/obflow mock --port 0 >"$OUT" &
 MOCK_PID=$!
 trap 'kill "$MOCK_PID" 2>/dev/null || true; rm -f "$OUT" /tmp/obflow-token.lua' EXIT
 for _ in $(seq 50); do grep -q listening "$OUT" && break; sleep 0.1; done

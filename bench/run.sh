@@ -40,10 +40,11 @@ if ! command -v hurl >/dev/null; then
   cargo install hurl --version 8.0.1 --locked >&2   # the version the issue measured; newer needs a newer rustc
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
-echo "building obflow and the raw client (release)..." >&2
-cargo build --release --quiet --bin obflow --example raw_flow
-OBFLOW="$ROOT/target/release/obflow"
-RAW="$ROOT/target/release/examples/raw_flow"
+# The `dist` profile (fat LTO, one codegen unit): the binary people ship.
+echo "building obflow and the raw client (dist profile)..." >&2
+cargo build --profile dist --quiet --bin obflow --example raw_flow
+OBFLOW="$ROOT/target/dist/obflow"
+RAW="$ROOT/target/dist/examples/raw_flow"
 
 # --- the mock ------------------------------------------------------------------------------
 "$OBFLOW" mock --port 0 --signing hs256 >"$WORK/mock.out" &

@@ -34,7 +34,8 @@ impl<W: Write + Send> Reporter for terminal::TerminalReporter<W> {
 }
 
 /// Standard output, buffered, for the console reporters to share: their lines keep the
-/// order of events, and what one event prints goes out in one write.
+/// order of events, and go out an event at a time (each reporter flushes at the end of an
+/// event it printed) rather than a write a line.
 #[derive(Clone)]
 pub struct BufferedStdout(std::sync::Arc<std::sync::Mutex<io::BufWriter<io::Stdout>>>);
 
@@ -146,8 +147,7 @@ impl Reporters {
                     progress.suspend(|| print(true));
                 }
             }
-            // Written out as each event is handled, so a person watching sees it at once.
-            None => print(true),
+            None => print(false),
         }
     }
 

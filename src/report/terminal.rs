@@ -1,5 +1,7 @@
 //! The terminal reporter: one line per scenario, details for failures, transcripts with
-//! `-v`, and a closing `N passed, M failed` line.
+//! `-v`, and a closing `N passed, M failed` line. It writes to the writer it is given (for
+//! stdout, a buffer of the caller's) and flushes it at the end of each event it prints, so a
+//! scenario's lines are out as it finishes, in one write.
 
 use std::io::Write;
 
@@ -42,7 +44,10 @@ impl<W: Write> TerminalReporter<W> {
     pub fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
             Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),
-            Event::ScenarioFinished(report) => self.scenario(report),
+            Event::ScenarioFinished(report) => {
+                self.scenario(report)?;
+                self.out.flush()
+            }
             Event::Notice(message) => {
                 // On stderr, so it shows even when stdout is captured.
                 eprintln!("{} {message}", self.palette.help.paint("action needed:"));
@@ -139,7 +144,6 @@ impl<W: Write> TerminalReporter<W> {
             }
             writeln!(self.out)?;
         }
-        // Not flushed here: `run` writes the buffered lines out every tenth of a second.
         Ok(())
     }
 
@@ -242,4 +246,150 @@ fn write_indented<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
         writeln!(out, "    {line}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::run::RunSummary;
+    use crate::scenario::load::{LoadOptions, load_source};
+    use crate::source::Location;
+
+    /// What the reporter wrote, and how much of it it had flushed.
+    #[derive(Default)]
+    struct Captured {
+        written: Vec<u8>,
+        flushed: usize,
+    }
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Captured>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            let mut c = self.0.lock().unwrap();
+            c.flushed = c.written.len();
+            Ok(())
+        }
+    }
+
+    const FAILING: &str = "name: token count is wrong
+steps:
+  - id: doc
+    request:
+      url: http://127.0.0.1:1/json
+    expect:
+      json:
+        $.items: { length: 2 }
+  - id: after
+    request:
+      url: http://127.0.0.1:1/json
+";
+
+    fn report(
+        file: &str,
+        text: &str,
+        outcome: Outcome,
+        steps: Vec<StepReport>,
+    ) -> Arc<ScenarioReport> {
+        let templates = crate::template::Templates::new();
+        let scenario = load_source(
+            PathBuf::from(file),
+            text.to_owned(),
+            &LoadOptions::default(),
+            &templates,
+        )
+        .expect("valid");
+        Arc::new(ScenarioReport {
+            index: 0,
+            name: scenario.name.clone(),
+            outcome,
+            duration: Duration::from_millis(42),
+            steps,
+            scenario: Arc::new(scenario),
+            repetition: None,
+            skip_reason: (outcome == Outcome::Skipped).then_some(SkipReason::FailFast),
+        })
+    }
+
+    fn step(index: usize, label: &str, outcome: Outcome) -> StepReport {
+        StepReport {
+            index,
+            label: label.to_owned(),
+            keyword: "request",
+            outcome,
+            duration: Duration::from_millis(7),
+            failures: Vec::new(),
+            error: None,
+            exchanges: Vec::new(),
+            attempts: 1,
+            snapshot: None,
+        }
+    }
+
+    #[test]
+    fn a_pass_a_located_failure_and_a_skip() {
+        let passing = report(
+            "pass.yaml",
+            "name: everything holds\nsteps:\n  - request: { url: http://127.0.0.1:1/ }\n",
+            Outcome::Passed,
+            vec![step(0, "1", Outcome::Passed)],
+        );
+        let mut doc = step(0, "doc", Outcome::Failed);
+        doc.failures.push(CheckFailure {
+            check: "$.items length".into(),
+            expected: "length 2".into(),
+            actual: "length 3".into(),
+            location: Location::new(Arc::new(PathBuf::from("checks/fail.yaml")), 8, 9),
+        });
+        let failing = report(
+            "checks/fail.yaml",
+            FAILING,
+            Outcome::Failed,
+            vec![doc, step(1, "after", Outcome::Skipped)],
+        );
+        let skipped = report(
+            "later.yaml",
+            "name: not reached\nsteps:\n  - request: { url: http://127.0.0.1:1/ }\n",
+            Outcome::Skipped,
+            Vec::new(),
+        );
+        let events = [
+            Event::RunStarted { total: 3 },
+            Event::ScenarioStarted {
+                index: 0,
+                name: passing.name.clone(),
+            },
+            Event::ScenarioFinished(passing),
+            Event::ScenarioFinished(failing),
+            Event::ScenarioFinished(skipped),
+            Event::RunFinished(RunSummary {
+                passed: 1,
+                failed: 1,
+                skipped: 1,
+                outside_shard: 0,
+                duration: Duration::from_millis(1234),
+            }),
+        ];
+
+        let out = Capture::default();
+        let mut reporter = TerminalReporter::new(out.clone(), Palette::plain(), false);
+        for event in &events {
+            reporter.on_event(event).unwrap();
+            // Every event's lines are out when it has been handled: nothing waits in a buffer.
+            let c = out.0.lock().unwrap();
+            assert_eq!(c.flushed, c.written.len(), "after {event:?}");
+        }
+        let text = String::from_utf8(out.0.lock().unwrap().written.clone()).unwrap();
+        insta::assert_snapshot!(text);
+    }
 }

@@ -1,0 +1,502 @@
+//! CI-grade runs through the real binary: JUnit and JSON reports (content, validity, no
+//! secrets), GitHub annotations, `--shard`, `--repeat`, step `retry`, and report files that
+//! cannot be written.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::{self, Project, TestServer};
+use serde_json::Value;
+
+/// Three files: a passing scenario, a failing check, a step error.
+fn mixed_project() -> Project {
+    let project = Project::new();
+    project.write(
+        "pass.yaml",
+        r#"name: everything holds
+steps:
+  - id: doc
+    request:
+      url: "{{ base }}/json"
+    expect:
+      status: 200
+      json:
+        $.name: demo
+"#,
+    );
+    project.write(
+        "checks/fail.yaml",
+        r#"name: token count is wrong
+steps:
+  - id: doc
+    request:
+      url: "{{ base }}/json"
+    expect:
+      status: 200
+      json:
+        $.items: { length: 2 }
+        $.name: demo
+  - id: after
+    request:
+      url: "{{ base }}/json"
+"#,
+    );
+    project.write(
+        "error.yaml",
+        r#"name: nothing to exchange
+steps:
+  - id: token
+    exchange: {}
+"#,
+    );
+    project
+}
+
+/// The volatile filters, plus the reports' durations and the responses' dates.
+fn report_filters() -> insta::Settings {
+    let mut settings = support::volatile_filters();
+    settings.add_filter(r#"time="[0-9.]+""#, r#"time="[time]""#);
+    settings.add_filter(r"date: [^\n]+ GMT", "date: [date]");
+    settings.add_filter(r#""duration_ms": [0-9.]+"#, r#""duration_ms": "[ms]""#);
+    settings
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+#[test]
+fn junit_report_has_a_testcase_per_scenario_with_located_failures() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "pass.yaml",
+        "checks/fail.yaml",
+        "error.yaml",
+        "--var",
+        &base,
+        "-j",
+        "1",
+        "--report-junit",
+        "out/junit.xml",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let xml = read(project.path().join("out/junit.xml"));
+
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+    assert_eq!(report.tests, 3);
+    assert_eq!(report.failures, 1);
+    assert_eq!(report.errors, 1);
+    let cases: Vec<(String, String)> = report
+        .test_suites
+        .iter()
+        .flat_map(|suite| {
+            suite.test_cases.iter().map(|case| {
+                (
+                    suite.name.as_str().to_owned(),
+                    case.name.as_str().to_owned(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        cases,
+        // Files in the order discovery sorts them.
+        [
+            ("checks/fail.yaml".into(), "token count is wrong".into()),
+            ("error.yaml".into(), "nothing to exchange".into()),
+            ("pass.yaml".into(), "everything holds".into()),
+        ]
+    );
+    let _filters = report_filters().bind_to_scope();
+    insta::assert_snapshot!(xml);
+}
+
+#[test]
+fn json_report_lists_every_scenario_step_and_check() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "pass.yaml",
+        "checks/fail.yaml",
+        "error.yaml",
+        "--var",
+        &base,
+        "--report-json",
+        "report.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let text = read(project.path().join("report.json"));
+    let json: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["scenarios"].as_array().unwrap().len(), 3);
+    let _filters = report_filters().bind_to_scope();
+    insta::assert_snapshot!(text);
+}
+
+/// The patterns of what the embedded mock issues: JWTs (access and id tokens) and codes,
+/// and the demo client's secret.
+fn assert_no_secret(what: &str, text: &str) {
+    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]{10,}").unwrap();
+    let code = regex::Regex::new(r"code-[0-9a-f]{32}").unwrap();
+    assert!(!jwt.is_match(text), "{what} holds a JWT");
+    assert!(!code.is_match(text), "{what} holds an authorisation code");
+    assert!(
+        !text.contains("sandbox-obflow-demo-secret"),
+        "{what} holds the client secret"
+    );
+    assert!(!text.contains("SUPERSECRET"), "{what} holds a token");
+}
+
+#[test]
+fn reports_and_verbose_output_carry_no_token() {
+    let project = Project::new();
+    // Fails after the exchange, so the JUnit report holds the token response's transcript.
+    project.write(
+        "tokens.yaml",
+        r#"name: tokens are issued
+steps:
+  - auth_link:
+      scope: [info, accounts, offline_access]
+  - await_code:
+      via: auto
+      user: john
+  - id: token
+    exchange: {}
+    expect:
+      status: 201
+"#,
+    );
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let out = project.obflow(&[
+        "run",
+        "tokens.yaml",
+        seeds.to_str().unwrap(),
+        "-v",
+        "--report-junit",
+        "junit.xml",
+        "--report-json",
+        "report.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let junit = read(project.path().join("junit.xml"));
+    let json = read(project.path().join("report.json"));
+    // The transcript is there, with its secrets replaced.
+    assert!(junit.contains("access_token"), "{junit}");
+    assert!(junit.contains("***"), "{junit}");
+    assert_no_secret("the JUnit report", &junit);
+    assert_no_secret("the JSON report", &json);
+    assert_no_secret("the -v output", &out.stdout);
+    assert_no_secret("stderr", &out.stderr);
+
+    // Tokens a custom server returns are learnt and redacted too.
+    let server = TestServer::start();
+    project.write(
+        "custom.yaml",
+        r#"name: custom token endpoint
+steps:
+  - request:
+      method: POST
+      url: "{{ base }}/token"
+    expect:
+      json:
+        $.token_type: MAC
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "custom.yaml",
+        "--var",
+        &base,
+        "--report-junit",
+        "junit.xml",
+        "--report-json",
+        "report.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let junit = read(project.path().join("junit.xml"));
+    assert!(junit.contains("refresh_token"), "{junit}");
+    assert_no_secret("the JUnit report", &junit);
+    assert_no_secret("the JSON report", &read(project.path().join("report.json")));
+}
+
+#[test]
+fn github_actions_gets_one_annotation_per_problem() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let base = format!("base={}", server.base);
+    let args = [
+        "run",
+        "checks/fail.yaml",
+        "error.yaml",
+        "--var",
+        &base,
+        "-j",
+        "1",
+    ];
+    let out = project.obflow_env(&args, &[("GITHUB_ACTIONS", "true"), ("CI", "true")]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    // Scenarios finish in any order, even with `-j 1`.
+    let mut annotations: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    annotations.sort();
+    assert_eq!(
+        annotations,
+        [
+            "::error file=checks/fail.yaml,line=9,col=9,title=token count is wrong › step doc\
+             ::check failed: $.items length%0Aexpected: length 2%0Aactual: 3",
+            "::error file=error.yaml,line=4,col=15,title=nothing to exchange › step token\
+             ::there is no code to exchange%0Ahelp: run `await_code` first, or give `code:`",
+        ],
+        "{}",
+        out.stdout
+    );
+    let plain = project.obflow(&args);
+    assert!(!plain.stdout.contains("::error"), "{}", plain.stdout);
+}
+
+/// Names of the scenarios a JSON report says passed / were skipped.
+fn outcomes(report: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut passed = BTreeSet::new();
+    let mut skipped = BTreeSet::new();
+    for s in report["scenarios"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap().to_owned();
+        match s["outcome"].as_str().unwrap() {
+            "passed" => assert!(passed.insert(name)),
+            "skipped" => assert!(skipped.insert(name)),
+            other => panic!("{name}: {other}"),
+        }
+    }
+    (passed, skipped)
+}
+
+#[test]
+fn two_shards_together_run_every_scenario_once() {
+    let project = Project::new();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let seeds = seeds.to_str().unwrap();
+    let snapshots = format!("{}/snapshots", env!("CARGO_MANIFEST_DIR"));
+    let mut reports = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let path = format!("shard-{}.json", &shard[..1]);
+        let out = project.obflow(&[
+            "run",
+            seeds,
+            "--shard",
+            shard,
+            "--report-json",
+            &path,
+            "--snapshots",
+            "check",
+            "--snapshot-dir",
+            &snapshots,
+        ]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("skipped: in other shards"),
+            "{}",
+            out.stdout
+        );
+        reports.push(serde_json::from_str::<Value>(&read(project.path().join(path))).unwrap());
+    }
+    let (ran_1, skipped_1) = outcomes(&reports[0]);
+    let (ran_2, skipped_2) = outcomes(&reports[1]);
+    assert!(!ran_1.is_empty() && !ran_2.is_empty());
+    assert!(ran_1.is_disjoint(&ran_2));
+    assert_eq!(ran_1, skipped_2);
+    assert_eq!(ran_2, skipped_1);
+    let all: BTreeSet<String> = ran_1.union(&ran_2).cloned().collect();
+    let listed = project.obflow(&["list", seeds]);
+    assert_eq!(
+        all.len(),
+        listed.stdout.lines().count(),
+        "{}",
+        listed.stdout
+    );
+}
+
+#[test]
+fn a_bad_shard_is_a_usage_error() {
+    let project = Project::new();
+    project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");
+    for bad in ["3/2", "0/2", "1/0", "half"] {
+        let out = project.obflow(&["run", "a.yaml", "--shard", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("--shard"), "{bad}: {}", out.stderr);
+    }
+    let out = project.obflow(&["run", "a.yaml", "--shard", "3/2"]);
+    assert!(
+        out.stderr.contains("K must be between 1 and 2"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn repeat_runs_each_scenario_n_times_as_separate_entries() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "pass.yaml",
+        "--var",
+        &base,
+        "--repeat",
+        "3",
+        "--report-json",
+        "r.json",
+        "--report-junit",
+        "j.xml",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("3 passed, 0 failed"));
+    let json: Value = serde_json::from_str(&read(project.path().join("r.json"))).unwrap();
+    let names: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "everything holds (run 1/3)",
+            "everything holds (run 2/3)",
+            "everything holds (run 3/3)"
+        ]
+    );
+    assert_eq!(json["scenarios"][1]["repetition"]["run"], 2);
+    let junit = quick_junit::Report::deserialize_from_str(&read(project.path().join("j.xml")))
+        .expect("valid JUnit");
+    assert_eq!(junit.tests, 3);
+
+    let zero = project.obflow(&["run", "pass.yaml", "--repeat", "0"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
+
+#[test]
+fn retry_runs_a_step_again_until_it_passes() {
+    let server = TestServer::start();
+    let project = Project::new();
+    let key = format!("k{}", std::process::id());
+    project.write(
+        "retry.yaml",
+        &format!(
+            r#"name: the service comes up
+steps:
+  - id: ready
+    request:
+      url: "{{{{ base }}}}/flaky/{key}-a/2"
+    retry: {{ count: 5, interval: 10ms }}
+    expect:
+      status: 200
+  - id: job
+    request:
+      url: "{{{{ base }}}}/counter/{key}-b"
+    retry:
+      count: 10
+      interval: 5ms
+      until:
+        json:
+          $.count: {{ gte: 4 }}
+  - id: never
+    request:
+      url: "{{{{ base }}}}/flaky/{key}-c/50"
+    retry: 1
+    expect:
+      status: 200
+"#
+        ),
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "retry.yaml",
+        "--var",
+        &base,
+        "--report-json",
+        "r.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("step 3 `never`, after 2 attempts"),
+        "{}",
+        out.stdout
+    );
+    let json: Value = serde_json::from_str(&read(project.path().join("r.json"))).unwrap();
+    let steps = &json["scenarios"][0]["steps"];
+    assert_eq!(steps[0]["outcome"], "passed");
+    assert_eq!(steps[0]["attempts"], 3, "two 503s, then 200");
+    assert_eq!(steps[1]["outcome"], "passed");
+    assert_eq!(steps[1]["attempts"], 4, "polled until the count reached 4");
+    assert_eq!(steps[1]["checks"][0]["check"], "retry until $.count");
+    assert_eq!(steps[2]["outcome"], "failed");
+    assert_eq!(
+        steps[2]["attempts"], 2,
+        "retry: 1 is one retry after the first attempt"
+    );
+}
+
+#[test]
+fn a_bad_retry_is_reported_at_its_line() {
+    let project = Project::new();
+    project.write(
+        "bad.yaml",
+        "name: bad retry\nsteps:\n  - wait: 1ms\n    retry: { count: -1, intervall: 1s }\n",
+    );
+    let out = project.obflow(&["check", "bad.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("retry count must be a whole number"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("unknown key `intervall` in `retry`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `interval`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--> bad.yaml:4:"), "{}", out.stderr);
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_3() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let base = format!("base={}", server.base);
+    std::fs::create_dir_all(project.path().join("taken")).unwrap();
+    let out = project.obflow(&["run", "pass.yaml", "--var", &base, "--report-json", "taken"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("cannot write the JSON report `taken`"),
+        "{}",
+        out.stderr
+    );
+    // A file where a directory should be.
+    std::fs::write(project.path().join("file"), "x").unwrap();
+    let out = project.obflow(&[
+        "run",
+        "pass.yaml",
+        "--var",
+        &base,
+        "--report-junit",
+        "file/junit.xml",
+    ]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("cannot write the JUnit report"));
+}

@@ -1,0 +1,405 @@
+//! The real binary against a real loopback server: passing runs, every kind of failing
+//! check, exit codes, cookies, timeouts, and secrets kept out of `-v` output.
+
+use crate::support::{self, Project, TestServer};
+
+fn run(project: &Project, server: &TestServer, file: &str) -> support::Run {
+    let base = format!("base={}", server.base);
+    project.obflow(&["run", file, "--var", &base])
+}
+
+#[test]
+fn passing_scenario_exits_0_and_ends_with_the_summary_line() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "pass.yaml",
+        r#"
+name: everything holds
+vars:
+  expected_count: 3
+steps:
+  - id: doc
+    request:
+      url: "{{ base }}/json"
+    expect:
+      status: 200
+      headers:
+        x-request-id: req-42
+        content-type: { contains: json }
+      json:
+        $.name: demo
+        $.count: "{{ expected_count }}"
+        $.items: { length: 3 }
+        $.items[*].n: { each: { gte: 1 } }
+        $.date: { matches: '^\d{4}-\d{2}-\d{2}$' }
+        $.nope: { absent: true }
+    capture:
+      first_id: $.items[0].id
+      ids: { jsonpath: "$.items[*].id", all: true }
+  - name: the capture and the earlier response are both usable
+    request:
+      method: POST
+      url: "{{ base }}/echo"
+      query:
+        id: "{{ first_id }}"
+      json:
+        ids: "{{ ids }}"
+        name: "{{ steps.doc.json.name }}"
+    expect:
+      json:
+        $.query[0]: [id, a]
+        $.json.ids: [a, b, c]
+        $.json.name: demo
+"#,
+    );
+    let out = run(&project, &server, "pass.yaml");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("1 passed, 0 failed"));
+    assert!(
+        out.stdout.contains("PASS  everything holds"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn each_kind_of_failing_check_reports_expected_actual_and_location() {
+    let server = TestServer::start();
+    let project = Project::new();
+    let checks = [
+        ("status", "status: 201"),
+        ("header", "headers: { x-request-id: other }"),
+        ("equals", "json: { $.name: other }"),
+        ("length", "json: { $.items: { length: 2 } }"),
+        ("matches", "json: { $.name: { matches: '^\\d+$' } }"),
+        ("contains", "json: { $.name: { contains: xyz } }"),
+        ("one_of", "json: { $.count: { one_of: [1, 2] } }"),
+        ("gt", "json: { $.count: { gt: 10 } }"),
+        ("type", "json: { $.count: { type: string } }"),
+        ("each", "json: { \"$.items[*].currency\": { each: GBP } }"),
+        ("exists", "json: { $.nope: { exists: true } }"),
+        ("absent", "json: { $.name: { absent: true } }"),
+        ("body", "body: { contains: nothing-like-this }"),
+    ];
+    for (kind, check) in checks {
+        let file = format!("{kind}.yaml");
+        project.write(
+            &file,
+            &format!(
+                "name: failing {kind}\nsteps:\n  - id: doc\n    request:\n      url: \"{{{{ base }}}}/json\"\n    expect:\n      {check}\n  - id: after\n    request:\n      url: \"{{{{ base }}}}/json\"\n"
+            ),
+        );
+        let out = run(&project, &server, &file);
+        assert_eq!(out.code, 1, "{kind}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(&format!("FAIL  failing {kind}")),
+            "{kind}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("expected:"), "{kind}: {}", out.stdout);
+        assert!(out.stdout.contains("actual:"), "{kind}: {}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("--> {kind}.yaml:7:")),
+            "{kind}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("skipped: after"),
+            "{kind}: {}",
+            out.stdout
+        );
+        assert_eq!(
+            out.stdout.lines().last(),
+            Some("0 passed, 1 failed"),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn failure_output_is_stable() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "fail.yaml",
+        r#"name: token count is wrong
+steps:
+  - id: doc
+    request:
+      url: "{{ base }}/json"
+    expect:
+      status: 200
+      json:
+        $.items: { length: 2 }
+        $.name: demo
+"#,
+    );
+    let out = run(&project, &server, "fail.yaml");
+    assert_eq!(out.code, 1);
+    let _filters = support::volatile_filters().bind_to_scope();
+    insta::assert_snapshot!(format!("{}{}", out.stdout, out.stderr));
+}
+
+#[test]
+fn plain_variables_read_scope_captures_and_vars_as_templates_do() {
+    // Every template of the second request is a plain `{{ name }}`, which the engine renders
+    // without building a template context: it must find what the context would.
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "names.yaml",
+        r#"name: names resolve as templates see them
+vars:
+  echo_url: "{{ base }}/echo"
+  who: file
+  shadowed: from-vars
+  count: 7
+  ratio: 2.0
+steps:
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { shadowed: captured }
+    capture:
+      shadowed: $.json.shadowed
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { who: "{{ who }}", shadowed: "{{ shadowed }}", count: "{{ count }}", ratio: "{{ ratio }}" }
+    expect:
+      json:
+        $.json.who: cli
+        $.json.shadowed: captured
+        $.json.count: 7
+        $.body: { contains: '"ratio":2.0' }
+  # A name the context reserves is never read as a variable.
+  - request:
+      method: POST
+      url: "{{ echo_url }}"
+      json: { env: "{{ env }}" }
+    expect:
+      json:
+        $.json.env: { type: object }
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", "names.yaml", "--var", &base, "--var", "who=cli"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn mappings_keep_the_order_they_are_written_in() {
+    // `vars` may use the ones above them, whatever their names; forms and JSON bodies go
+    // out in the order written; checks run in file order (the first failing one is first).
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "order.yaml",
+        r#"name: written order
+vars:
+  zone: eu
+  area: "{{ zone }}-west"
+steps:
+  - request:
+      method: POST
+      url: "{{ base }}/echo"
+      form: { zeta: "1", alpha: "{{ area }}", mid: "3" }
+    expect:
+      json:
+        $.body: zeta=1&alpha=eu-west&mid=3
+        $.form.alpha: eu-west
+  - request:
+      method: POST
+      url: "{{ base }}/echo"
+      json: { zeta: 1, alpha: 2 }
+    expect:
+      json: { $.body: '{"zeta":1,"alpha":2}' }
+  - request: { url: "{{ base }}/echo" }
+    expect:
+      json:
+        $.method: PUT
+        $.body: nope
+"#,
+    );
+    let out = run(&project, &server, "order.yaml");
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let method = out
+        .stdout
+        .find("$.method")
+        .expect("the failing `$.method` check");
+    let body = out
+        .stdout
+        .find("$.body")
+        .expect("the failing `$.body` check");
+    assert!(method < body, "checks run in file order:\n{}", out.stdout);
+}
+
+#[test]
+fn cookies_are_kept_within_a_scenario_only() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "a.yaml",
+        r#"name: sets and reads a cookie
+steps:
+  - request: { url: "{{ base }}/set-cookie" }
+  - request: { url: "{{ base }}/whoami" }
+    expect:
+      json: { $.cookie: session=s-123 }
+"#,
+    );
+    project.write(
+        "b.yaml",
+        r#"name: starts without cookies
+steps:
+  - request: { url: "{{ base }}/whoami" }
+    expect:
+      json: { $.cookie: "" }
+"#,
+    );
+    let out = run(&project, &server, ".");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("2 passed, 0 failed"));
+}
+
+#[test]
+fn a_slow_response_fails_the_step_at_its_timeout() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(
+        "slow.yaml",
+        r#"name: slow server
+steps:
+  - request:
+      url: "{{ base }}/slow"
+      timeout: 200ms
+"#,
+    );
+    let started = std::time::Instant::now();
+    let out = run(&project, &server, "slow.yaml");
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("timed out"), "{}", out.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
+
+#[test]
+fn filters_tags_and_fail_fast_select_what_runs() {
+    let server = TestServer::start();
+    let project = Project::new();
+    for (name, tag, path) in [
+        ("alpha", "smoke", "/json"),
+        ("beta", "slow", "/status/500"),
+        ("gamma", "smoke", "/status/500"),
+    ] {
+        project.write(
+            &format!("{name}.yaml"),
+            &format!(
+                "name: {name}\ntags: [{tag}]\nsteps:\n  - request: {{ url: \"{{{{ base }}}}{path}\" }}\n    expect: {{ status: 200 }}\n"
+            ),
+        );
+    }
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", ".", "--var", &base, "--tag", "smoke"]);
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("1 passed, 1 failed"),
+        "{}",
+        out.stdout
+    );
+    let out = project.obflow(&["run", ".", "--var", &base, "--filter", "alp"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.lines().last(), Some("1 passed, 0 failed"));
+    let out = project.obflow(&["run", ".", "--var", &base, "--fail-fast", "--jobs", "1"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("1 passed, 1 failed, 1 skipped"),
+        "{}",
+        out.stdout
+    );
+    let out = project.obflow(&["list", ".", "--var", &base]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+}
+
+#[test]
+fn secrets_never_reach_verbose_output() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.write(".env", "OBFLOW_CLIENT_SECRET=env-file-secret-value\n");
+    project.write(
+        "secret.yaml",
+        r#"name: tokens stay hidden
+vars:
+  my_password: hunter2-password-value
+  api_key_material: declared-secret-value
+secrets: [api_key_material]
+steps:
+  - id: token
+    request:
+      method: POST
+      url: "{{ base }}/token"
+      form:
+        client_secret: "{{ env.OBFLOW_CLIENT_SECRET }}"
+        password: "{{ my_password }}"
+    capture:
+      tok: $.access_token
+  - request:
+      method: POST
+      url: "{{ base }}/echo"
+      headers:
+        authorization: "Bearer {{ tok }}"
+        x-custom: "{{ api_key_material }}"
+      json:
+        again: "{{ steps.token.json.refresh_token }}"
+"#,
+    );
+    let out = run(&project, &server, "secret.yaml");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", "secret.yaml", "--var", &base, "-v"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        all.contains("POST http://127.0.0.1"),
+        "verbose prints requests: {all}"
+    );
+    for secret in [
+        "SUPERSECRET",
+        "env-file-secret-value",
+        "hunter2-password-value",
+        "declared-secret-value",
+    ] {
+        assert!(!all.contains(secret), "`{secret}` leaked:\n{all}");
+    }
+    assert!(all.contains("***"), "{all}");
+}
+
+#[test]
+fn a_large_suite_is_made_again_file_by_file_and_still_runs_every_scenario() {
+    // Above 2,000 files `run` keeps each file's text, not the scenario, and makes the
+    // scenario again when its turn comes: the results must be the same.
+    let server = TestServer::start();
+    let project = Project::new();
+    for i in 0..2001 {
+        project.write(
+            &format!("suite/s{i:04}.yaml"),
+            &format!(
+                "name: scenario {i}\nsteps:\n  - request: {{ url: \"{{{{ base }}}}/json\" }}\n    expect: {{ json: {{ $.count: 3 }} }}\n"
+            ),
+        );
+    }
+    project.write(
+        "suite/s9999.yaml",
+        "name: the failing one\nsteps:\n  - request: { url: \"{{ base }}/json\" }\n    expect: { json: { $.count: 4 } }\n",
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", "suite", "--var", &base, "--jobs", "16"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("2001 passed, 1 failed"));
+    assert!(
+        out.stdout.contains("--> suite/s9999.yaml:4:"),
+        "located failure"
+    );
+}

@@ -1,0 +1,17 @@
+//! The integration tests, as one test binary: one link of the crate and its dependencies
+//! instead of one per file, and one process whose tests cargo runs in parallel.
+
+mod mock_support;
+mod support;
+
+mod cli_errors;
+mod cli_reports;
+mod cli_run;
+mod doc_guides;
+mod mock_connections;
+mod mock_data;
+mod mock_dialog;
+mod mock_token;
+mod oauth_steps;
+mod schema;
+mod snapshots_cli;

@@ -10,6 +10,7 @@
 // path, where their size costs nothing worth a box.
 #![allow(clippy::result_large_err)]
 
+pub mod atomic_file;
 pub mod check;
 pub mod cli;
 pub mod command;

@@ -525,7 +525,7 @@ pub fn write_all(
             Some(rest) => format!("{}{GENERATED_MARK}\n{rest}", html::DOCTYPE),
             None => format!("{GENERATED_MARK}\n{text}"),
         };
-        std::fs::write(&path, text).map_err(|source| DocError::Write {
+        crate::atomic_file::write(&path, text.as_bytes()).map_err(|source| DocError::Write {
             path: path.clone(),
             source,
         })?;

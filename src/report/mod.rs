@@ -185,28 +185,14 @@ pub fn check_writable(path: &Path, kind: &'static str) -> Result<(), ReportError
     tempfile::NamedTempFile::new_in(dir).map(drop).map_err(err)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// a reader (a CI step, a concurrent shard's upload) never sees half a report.
+/// Writes a report atomically ([`crate::atomic_file`]), so a reader (a CI step, a concurrent
+/// shard's upload) never sees half a report.
 pub fn write_atomic(path: &Path, bytes: &[u8], kind: &'static str) -> Result<(), ReportError> {
-    let err = |source| ReportError::Write {
+    crate::atomic_file::write(path, bytes).map_err(|source| ReportError::Write {
         kind,
         path: path.to_path_buf(),
         source,
-    };
-    let dir = parent_dir(path);
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    file.write_all(bytes).map_err(err)?;
-    // Temporary files are created private (0600); a report is an ordinary, shareable file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(err)?;
-    }
-    file.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    })
 }
 
 /// What a file report keeps of a finished scenario until the run ends: without its
@@ -240,17 +226,6 @@ fn millis(duration: std::time::Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_replaces_the_file_and_leaves_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("reports/out.xml");
-        write_atomic(&path, b"first", "JUnit").unwrap();
-        write_atomic(&path, b"second", "JUnit").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
-        let entries = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
-        assert_eq!(entries, 1);
-    }
 
     #[test]
     fn a_directory_is_not_a_writable_report() {

@@ -5,7 +5,6 @@
 //! never a truncated one. Names are unique per step (a load-time check), so concurrent
 //! scenarios never write the same file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::format::{FormatError, SnapFile};
@@ -166,55 +165,12 @@ pub fn read_file(path: &Path) -> Result<Option<SnapFile>, StoreError> {
         })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_atomic_with(path, |file| file.write_all(bytes))
-}
-
-/// Like [`write_atomic`], with the writing done by `fill`. If `fill` fails, the temporary
-/// file is removed and `path` is left as it was.
-pub fn write_atomic_with(
-    path: &Path,
-    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> Result<(), StoreError> {
-    let err = |source| StoreError::Write {
+/// Writes `bytes` to `path` atomically ([`crate::atomic_file`]).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    crate::atomic_file::write(path, bytes).map_err(|source| StoreError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(err)?;
-    // Same folder: a rename within one file system is atomic.
-    let mut temp = tempfile::Builder::new()
-        .prefix(".obflow-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(err)?;
-    fill(temp.as_file_mut()).map_err(err)?;
-    // Temporary files are private (0600); a snapshot is an ordinary, shareable file.
-    let permissions = match std::fs::metadata(path) {
-        Ok(m) => Some(m.permissions()),
-        Err(_) => default_permissions(),
-    };
-    if let Some(p) = permissions {
-        temp.as_file().set_permissions(p).map_err(err)?;
-    }
-    temp.as_file_mut().sync_all().map_err(err)?;
-    temp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    Some(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    None
+    })
 }
 
 #[cfg(test)]
@@ -250,32 +206,6 @@ mod tests {
         store.discard_pending("b").unwrap();
         assert!(store.pending().unwrap().is_empty());
         assert_eq!(store.stored().unwrap(), ["a"]);
-    }
-
-    #[test]
-    fn a_write_that_fails_midway_leaves_the_old_file_intact() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SnapshotStore::new(dir.path());
-        store.write("a", &snap("the old contents")).unwrap();
-        let before = std::fs::read_to_string(store.snap_path("a")).unwrap();
-        let result = write_atomic_with(&store.snap_path("a"), |f| {
-            f.write_all(b"---\nsource: half")?;
-            Err(std::io::Error::other("disk full"))
-        });
-        assert!(
-            matches!(result, Err(StoreError::Write { .. })),
-            "{result:?}"
-        );
-        assert_eq!(
-            std::fs::read_to_string(store.snap_path("a")).unwrap(),
-            before
-        );
-        // No temporary file is left behind.
-        let files: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(files, ["a.snap"]);
     }
 
     #[test]

@@ -170,7 +170,7 @@ impl NodeSpan {
 /// per node.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    nodes: HashMap<String, NodeSpan>,
+    nodes: HashMap<String, NodeSpan, foldhash::quality::RandomState>,
 }
 
 /// Ends every encoded segment; no scenario key contains it.

@@ -1,7 +1,8 @@
 //! The TrueLayer-compatible mock: an axum server with the auth dialog, `/connect/token`, the
 //! Data API v1, Signup+, connection extension, and mock-only admin routes, all on one port.
 //! This module owns starting and stopping it and the routing table; docs/mock.md is the
-//! user-facing reference.
+//! user-facing reference. What the engine relies on (header names, the demo client, the
+//! built-in logins) is in [`crate::protocol`], which this module implements.
 //!
 //! Data flows: fixtures (who exists) → dialog (consent, login → code) → token (code → tokens)
 //! → bearer (token → connection) → data / signup_plus; clock times every expiry rule.
@@ -35,24 +36,14 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use clock::CLOCK_HEADER;
-pub use dialog::{ERROR_HEADER, NEXT_HEADER};
 pub use error::MockError;
 pub use fixtures::Fixtures;
 pub use jwt::Signing;
 #[doc(hidden)]
 pub use jwt::time_rs256_signatures;
 
+use crate::protocol::CORRELATION_HEADER;
 use state::MockState;
-
-/// The built-in demo client (registered in the default fixtures). Mock values, not secrets.
-pub const DEMO_CLIENT_ID: &str = "sandbox-obflow-demo";
-pub const DEMO_CLIENT_SECRET: &str = "sandbox-obflow-demo-secret";
-/// A redirect URI registered for the demo client.
-pub const DEMO_REDIRECT_URI: &str = "http://localhost:3000/callback";
-
-/// The response header carrying a correlation id on Data API and Signup+ responses.
-pub const CORRELATION_HEADER: &str = "x-tl-correlation-id";
 
 /// How to run the mock.
 #[derive(Debug, Clone)]
@@ -210,12 +201,6 @@ pub fn run_standalone(args: &crate::cli::MockArgs) -> i32 {
             }
         }
     }
-}
-
-/// The password of a user of the built-in fixtures, for `await_code: auto`.
-pub fn default_password(username: &str) -> Option<String> {
-    static DEFAULT: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
-    DEFAULT.get_or_init(Fixtures::default).password_of(username)
 }
 
 /// A browsable URL for the bound address (an unspecified address becomes loopback).

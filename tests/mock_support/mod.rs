@@ -2,7 +2,8 @@
 //! dialog exactly as docs/mock.md describes (reading the page markers), exchange codes.
 #![allow(dead_code)]
 
-use obflow::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockOptions, RunningMock};
+use obflow::mock::{MockOptions, RunningMock};
+use obflow::protocol::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 

@@ -26,7 +26,7 @@ pub fn execute(cli: Cli) -> i32 {
         Command::Run(args) => run_command(args, cli.color.for_stdout(), stderr),
         Command::Check(args) => check_command(args, stderr),
         Command::List(args) => list_command(args, stderr),
-        Command::Mock(args) => crate::mock::run_standalone(&args),
+        Command::Mock(args) => mock_command(&args),
         Command::Snapshots(args) => snapshots_command(args, cli.color.for_stdout(), stderr),
         Command::Doc(args) => doc_command(args, stderr),
         Command::Schema => print_stdout(crate::schema::scenario_schema_text().as_bytes()),
@@ -36,6 +36,43 @@ pub fn execute(cli: Cli) -> i32 {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "obflow", &mut script);
             print_stdout(&script)
+        }
+    }
+}
+
+/// `obflow mock`: serves the standalone mock until ctrl-c. Exit 2 for a bad fixture file, 3
+/// when the mock cannot run (the port is taken, no runtime).
+fn mock_command(args: &crate::cli::MockArgs) -> i32 {
+    use crate::cli::TokenSigning;
+    use crate::mock::{Signing, StandaloneOptions};
+    let opts = StandaloneOptions {
+        bind: args.bind,
+        port: args.port,
+        fixtures: args.fixtures.clone(),
+        signing: match args.signing {
+            TokenSigning::Rs256 => Signing::Rs256,
+            TokenSigning::Hs256 => Signing::Hs256,
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    match runtime.block_on(crate::mock::serve_forever(&opts)) {
+        Ok(()) => exit::PASSED,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_invalid_input() {
+                exit::INVALID_INPUT
+            } else {
+                exit::ENVIRONMENT
+            }
         }
     }
 }

@@ -19,10 +19,10 @@ mod fixtures;
 mod jwt;
 mod pages;
 mod signup_plus;
+mod standalone;
 mod state;
 mod token;
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +41,7 @@ pub use fixtures::Fixtures;
 pub use jwt::Signing;
 #[doc(hidden)]
 pub use jwt::time_rs256_signatures;
+pub use standalone::{StandaloneOptions, serve_forever};
 
 use crate::protocol::CORRELATION_HEADER;
 use state::MockState;
@@ -150,57 +151,6 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         server: Some(server),
         purger,
     })
-}
-
-/// `obflow mock`: loads fixtures, starts, prints the URL, serves until ctrl-c.
-pub async fn serve_forever(args: &crate::cli::MockArgs) -> Result<(), MockError> {
-    let fixtures = match &args.fixtures {
-        Some(path) => Fixtures::from_file(path)?,
-        None => Fixtures::default(),
-    };
-    let mock = start(MockOptions {
-        bind: args.bind,
-        port: args.port,
-        fixtures,
-        signing: match args.signing {
-            crate::cli::TokenSigning::Rs256 => Signing::Rs256,
-            crate::cli::TokenSigning::Hs256 => Signing::Hs256,
-        },
-    })
-    .await?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "obflow mock listening on {}", mock.base_url());
-    let _ = out.flush();
-    drop(out);
-    tokio::signal::ctrl_c().await.map_err(MockError::Serve)?;
-    mock.shutdown().await;
-    Ok(())
-}
-
-/// `obflow mock` from the command line: serves until ctrl-c; returns the exit code (2 for
-/// bad fixtures or arguments, 3 when the mock cannot run).
-pub fn run_standalone(args: &crate::cli::MockArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return crate::exit::ENVIRONMENT;
-        }
-    };
-    match runtime.block_on(serve_forever(args)) {
-        Ok(()) => crate::exit::PASSED,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if e.is_invalid_input() {
-                crate::exit::INVALID_INPUT
-            } else {
-                crate::exit::ENVIRONMENT
-            }
-        }
-    }
 }
 
 /// A browsable URL for the bound address (an unspecified address becomes loopback).

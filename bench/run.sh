@@ -6,7 +6,7 @@
 # Each flow is the Signup+ multiple-accounts flow: open the auth link, consent, log in
 # (three dialog requests), exchange the code, call /signup-plus/accounts, then ask for the
 # second account by account_id — six requests. The mock signs tokens with HS256 (`--signing
-# hs256`): RS256 signing costs about a millisecond of the mock's CPU per token and would make
+# hs256`): RS256 signing costs about 0.4 ms of the mock's CPU per token and would make
 # the mock, not the clients, the thing measured. Prints wall time, flows/s and peak RSS for
 # each client, `obflow check` on 10,000 files, then `ratio_vs_hurl=X.XX` (obflow throughput /
 # Hurl throughput).

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-const CLIENT_ID: &str = obflow::mock::DEMO_CLIENT_ID;
-const CLIENT_SECRET: &str = obflow::mock::DEMO_CLIENT_SECRET;
+const CLIENT_ID: &str = obflow::protocol::DEMO_CLIENT_ID;
+const CLIENT_SECRET: &str = obflow::protocol::DEMO_CLIENT_SECRET;
 const REDIRECT_URI: &str = "http://localhost:3000/callback";
 
 type Error = Box<dyn std::error::Error + Send + Sync>;

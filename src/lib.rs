@@ -4,7 +4,9 @@
 //! (YAML to typed scenarios, with positions), [`template`] rendering, [`run`] (the engine),
 //! [`check`] (expectations and captures), [`snapshot`] (stored responses), [`report`]
 //! (terminal and files). [`mock`] is the
-//! TrueLayer-compatible server the default target runs against.
+//! TrueLayer-compatible server the default target runs against; [`protocol`] is what the
+//! engine and the mock agree on (header names, the demo client, the built-in logins), so
+//! neither imports the other.
 
 // Diagnostics are large (a message, a source line, notes) but travel only on the error
 // path, where their size costs nothing worth a box.
@@ -20,6 +22,7 @@ pub mod exchange;
 pub mod exit;
 pub mod html;
 pub mod mock;
+pub mod protocol;
 pub mod report;
 pub mod run;
 pub mod scenario;

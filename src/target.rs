@@ -203,8 +203,8 @@ pub fn resolve(
         let (client_id, client_secret) = match (&custom.client_id, &custom.client_secret) {
             (Some(id), Some(secret)) => (id.clone(), Secret::new(secret.clone())),
             _ if custom.mock => (
-                crate::mock::DEMO_CLIENT_ID.to_owned(),
-                Secret::new(crate::mock::DEMO_CLIENT_SECRET),
+                crate::protocol::DEMO_CLIENT_ID.to_owned(),
+                Secret::new(crate::protocol::DEMO_CLIENT_SECRET),
             ),
             _ => credentials(name)?,
         };
@@ -246,8 +246,8 @@ pub fn resolve(
             kind: TargetKind::EmbeddedMock,
             auth_url: String::new(),
             api_url: String::new(),
-            client_id: crate::mock::DEMO_CLIENT_ID.to_owned(),
-            client_secret: Secret::new(crate::mock::DEMO_CLIENT_SECRET),
+            client_id: crate::protocol::DEMO_CLIENT_ID.to_owned(),
+            client_secret: Secret::new(crate::protocol::DEMO_CLIENT_SECRET),
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
         }),

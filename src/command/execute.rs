@@ -1,7 +1,7 @@
 //! From the parsed command line to the command that runs it.
 
 use super::output::print_stdout;
-use super::{CommandError, check, doc, run, snapshots};
+use super::{CommandError, check, doc, mock, run, snapshots};
 use crate::cli::{Cli, Command};
 use crate::exit;
 
@@ -11,7 +11,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Run(args) => run::run(args, cli.color.for_stdout()),
         Command::Check(args) => check::check(args),
         Command::List(args) => check::list(args),
-        Command::Mock(args) => Ok(crate::mock::run_standalone(&args)),
+        Command::Mock(args) => mock::mock(&args),
         Command::Snapshots(args) => snapshots::snapshots(args, cli.color.for_stdout()),
         Command::Doc(args) => doc::doc(args),
         Command::Schema => {

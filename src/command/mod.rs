@@ -6,6 +6,7 @@ mod doc;
 mod error;
 mod execute;
 mod inputs;
+mod mock;
 mod output;
 mod run;
 mod snapshots;

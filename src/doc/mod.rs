@@ -446,7 +446,7 @@ fn finish(text: &str, redactor: &Redactor) -> String {
 /// Secrets to scrub from guides of these scenarios.
 fn redactor_for(scenarios: &[Scenario], cli_vars: &[(String, Value)]) -> Redactor {
     let redactor = Redactor::new();
-    redactor.add(crate::mock::DEMO_CLIENT_SECRET);
+    redactor.add(crate::protocol::DEMO_CLIENT_SECRET);
     for scenario in scenarios {
         for (name, value) in scenario.vars.iter().chain(cli_vars.iter()) {
             if is_secret_name(name) || scenario.secrets.contains(name) {

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{Params, RawBody};
-use super::clock::{CLOCK_HEADER, ClockName, parse_duration, rfc3339};
+use super::clock::{ClockName, parse_duration, rfc3339};
 use super::error::OAuthError;
 use super::state::MockState;
+use crate::protocol::CLOCK_HEADER;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,8 +15,7 @@ use axum::http::HeaderMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The request header that selects a named clock (mock-only, not part of TrueLayer).
-pub const CLOCK_HEADER: &str = "x-obflow-clock";
+use crate::protocol::CLOCK_HEADER;
 
 /// Named clocks beyond this many are refused, so a misbehaving client cannot grow the map
 /// without bound.

@@ -16,11 +16,8 @@ use super::state::{
     AuthCode, CONSENT_LIFETIME, Connection, ConnectionStatus, DIALOG_LIFETIME, DialogSession,
     DialogStep, MockState, new_id,
 };
-
-/// Mock-only response headers that spare automated clients from scraping the pages.
-pub const DIALOG_HEADER: &str = "x-obflow-dialog";
-pub const NEXT_HEADER: &str = "x-obflow-next";
-pub const ERROR_HEADER: &str = "x-obflow-error";
+// Mock-only response headers that spare automated clients from scraping the pages.
+use crate::protocol::{DIALOG_HEADER, ERROR_HEADER, NEXT_HEADER};
 
 /// `GET /?response_type=code&client_id=...`: validates the auth link and shows the first page.
 pub async fn start(

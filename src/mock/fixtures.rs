@@ -335,22 +335,6 @@ impl Fixtures {
             .copied()
     }
 
-    /// The password of the first user (in file order) with this username, numbered logins
-    /// (`john7` / `doe7`) included: what `await_code: auto` types when a scenario names
-    /// only the user.
-    pub fn password_of(&self, username: &str) -> Option<String> {
-        self.file.users.iter().find_map(|user| {
-            if user.username == username {
-                return Some(user.password.clone());
-            }
-            let n: u32 = username
-                .strip_prefix(user.username.as_str())?
-                .parse()
-                .ok()?;
-            (n >= 1 && n <= user.numbered.unwrap_or(0)).then(|| format!("{}{n}", user.password))
-        })
-    }
-
     pub(crate) fn knows_username(&self, username: &str) -> bool {
         self.usernames.contains(username)
     }
@@ -377,7 +361,34 @@ mod tests {
         assert!(f.login("john101", "doe101").is_none());
         assert!(f.login("john", "doe7").is_none());
         assert!(f.login("error.internal_error", "error").is_some());
-        assert!(f.client(crate::mock::DEMO_CLIENT_ID).is_some());
+        assert!(f.client(crate::protocol::DEMO_CLIENT_ID).is_some());
+    }
+
+    /// `crate::protocol` lists the built-in logins for the engine; they must be this file's.
+    #[test]
+    fn protocol_lists_the_built_in_logins() {
+        let f = Fixtures::default();
+        let mut firsts: Vec<&User> = Vec::new();
+        for user in &f.file.users {
+            if !firsts.iter().any(|u| u.username == user.username) {
+                firsts.push(user);
+            }
+        }
+        let listed: Vec<_> = crate::protocol::BUILTIN_LOGINS
+            .iter()
+            .map(|l| (l.username, l.password, l.numbered))
+            .collect();
+        let defined: Vec<_> = firsts
+            .iter()
+            .map(|u| {
+                let numbered = u.numbered.unwrap_or(0);
+                (u.username.as_str(), u.password.as_str(), numbered)
+            })
+            .collect();
+        assert_eq!(listed, defined);
+        for (username, password, _) in listed {
+            assert!(f.login(username, password).is_some(), "{username}");
+        }
     }
 
     #[test]
@@ -390,20 +401,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("f.yaml:4:1"), "{text}");
         assert!(text.contains("bogus"), "{text}");
-    }
-}
-#[cfg(test)]
-mod password_tests {
-    #[test]
-    fn default_passwords_follow_the_fixtures() {
-        let f = super::Fixtures::default();
-        assert_eq!(f.password_of("john").as_deref(), Some("doe"));
-        assert_eq!(f.password_of("john7").as_deref(), Some("doe7"));
-        assert_eq!(f.password_of("joe").as_deref(), Some("blogs"));
-        assert_eq!(
-            f.password_of("error.internal_error").as_deref(),
-            Some("error")
-        );
-        assert_eq!(f.password_of("nobody"), None);
     }
 }

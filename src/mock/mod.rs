@@ -1,7 +1,8 @@
 //! The TrueLayer-compatible mock: an axum server with the auth dialog, `/connect/token`, the
 //! Data API v1, Signup+, connection extension, and mock-only admin routes, all on one port.
 //! This module owns starting and stopping it and the routing table; docs/mock.md is the
-//! user-facing reference.
+//! user-facing reference. What the engine relies on (header names, the demo client, the
+//! built-in logins) is in [`crate::protocol`], which this module implements.
 //!
 //! Data flows: fixtures (who exists) → dialog (consent, login → code) → token (code → tokens)
 //! → bearer (token → connection) → data / signup_plus; clock times every expiry rule.
@@ -18,10 +19,10 @@ mod fixtures;
 mod jwt;
 mod pages;
 mod signup_plus;
+mod standalone;
 mod state;
 mod token;
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,24 +36,15 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use clock::CLOCK_HEADER;
-pub use dialog::{ERROR_HEADER, NEXT_HEADER};
 pub use error::MockError;
 pub use fixtures::Fixtures;
 pub use jwt::Signing;
 #[doc(hidden)]
 pub use jwt::time_rs256_signatures;
+pub use standalone::{StandaloneOptions, serve_forever};
 
+use crate::protocol::CORRELATION_HEADER;
 use state::MockState;
-
-/// The built-in demo client (registered in the default fixtures). Mock values, not secrets.
-pub const DEMO_CLIENT_ID: &str = "sandbox-obflow-demo";
-pub const DEMO_CLIENT_SECRET: &str = "sandbox-obflow-demo-secret";
-/// A redirect URI registered for the demo client.
-pub const DEMO_REDIRECT_URI: &str = "http://localhost:3000/callback";
-
-/// The response header carrying a correlation id on Data API and Signup+ responses.
-pub const CORRELATION_HEADER: &str = "x-tl-correlation-id";
 
 /// How to run the mock.
 #[derive(Debug, Clone)]
@@ -159,63 +151,6 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         server: Some(server),
         purger,
     })
-}
-
-/// `obflow mock`: loads fixtures, starts, prints the URL, serves until ctrl-c.
-pub async fn serve_forever(args: &crate::cli::MockArgs) -> Result<(), MockError> {
-    let fixtures = match &args.fixtures {
-        Some(path) => Fixtures::from_file(path)?,
-        None => Fixtures::default(),
-    };
-    let mock = start(MockOptions {
-        bind: args.bind,
-        port: args.port,
-        fixtures,
-        signing: match args.signing {
-            crate::cli::TokenSigning::Rs256 => Signing::Rs256,
-            crate::cli::TokenSigning::Hs256 => Signing::Hs256,
-        },
-    })
-    .await?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "obflow mock listening on {}", mock.base_url());
-    let _ = out.flush();
-    drop(out);
-    tokio::signal::ctrl_c().await.map_err(MockError::Serve)?;
-    mock.shutdown().await;
-    Ok(())
-}
-
-/// `obflow mock` from the command line: serves until ctrl-c; returns the exit code (2 for
-/// bad fixtures or arguments, 3 when the mock cannot run).
-pub fn run_standalone(args: &crate::cli::MockArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return crate::exit::ENVIRONMENT;
-        }
-    };
-    match runtime.block_on(serve_forever(args)) {
-        Ok(()) => crate::exit::PASSED,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if e.is_invalid_input() {
-                crate::exit::INVALID_INPUT
-            } else {
-                crate::exit::ENVIRONMENT
-            }
-        }
-    }
-}
-
-/// The password of a user of the built-in fixtures, for `await_code: auto`.
-pub fn default_password(username: &str) -> Option<String> {
-    static DEFAULT: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
-    DEFAULT.get_or_init(Fixtures::default).password_of(username)
 }
 
 /// A browsable URL for the bound address (an unspecified address becomes loopback).

@@ -444,7 +444,7 @@ impl<'a> ScenarioState<'a> {
         {
             request
                 .headers
-                .push((crate::mock::CLOCK_HEADER.to_owned(), self.clock.clone()));
+                .push((crate::protocol::CLOCK_HEADER.to_owned(), self.clock.clone()));
         }
         crate::secret::learn_request_secrets(&request, &self.redactor);
         // Kept for the step's snapshot (`info`), when it has one.

@@ -2,7 +2,8 @@
 //! files and start-up errors.
 
 use crate::mock_support::*;
-use obflow::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockError, MockOptions};
+use obflow::mock::{MockError, MockOptions};
+use obflow::protocol::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use serde_json::{Value, json};
 
 async fn extend(mock: &obflow::mock::RunningMock, path: &str, body: Value) -> (u16, Value) {

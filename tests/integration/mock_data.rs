@@ -13,7 +13,7 @@ async fn me_and_accounts_use_the_envelope_and_a_correlation_id() {
     assert!(headers.contains_key("x-tl-correlation-id"));
     assert_eq!(me["status"], "Succeeded");
     let m = &me["results"][0];
-    assert_eq!(m["client_id"], obflow::mock::DEMO_CLIENT_ID);
+    assert_eq!(m["client_id"], obflow::protocol::DEMO_CLIENT_ID);
     assert_eq!(m["consent_status"], "Authorised");
     assert_eq!(m["provider"]["provider_id"], "mock");
     assert_eq!(m["scopes"].as_array().unwrap().len(), 6);

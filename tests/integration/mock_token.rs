@@ -4,7 +4,8 @@
 use crate::mock_support::*;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use obflow::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Fixtures, MockOptions};
+use obflow::mock::{Fixtures, MockOptions};
+use obflow::protocol::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

@@ -58,7 +58,7 @@ fn verbose_output_of_the_seed_scenarios_holds_no_token() {
     assert!(all.contains("POST http://127.0.0.1"), "-v shows requests");
     // JWT access tokens start with a base64url JSON header.
     assert!(!all.contains("eyJ"), "a JWT leaked:\n{all}");
-    assert!(!all.contains(obflow::mock::DEMO_CLIENT_SECRET));
+    assert!(!all.contains(obflow::protocol::DEMO_CLIENT_SECRET));
     for line in all.lines() {
         for field in ["code=", "refresh_token=", "client_secret=", "password="] {
             if let Some(rest) = line.split(field).nth(1) {

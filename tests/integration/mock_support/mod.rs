@@ -1,7 +1,8 @@
 //! Helpers shared by the mock conformance tests: start a mock, play the user through the
 //! dialog exactly as docs/mock.md describes (reading the page markers), exchange codes.
 
-use obflow::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockOptions, RunningMock};
+use obflow::mock::{MockOptions, RunningMock};
+use obflow::protocol::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 

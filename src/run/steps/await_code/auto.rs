@@ -11,6 +11,7 @@ use super::super::super::executor::{ScenarioState, StepError};
 use super::Callback;
 use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::html::unescape;
+use crate::protocol::{ERROR_HEADER, NEXT_HEADER};
 use crate::scenario::Step;
 use crate::scenario::actions::AwaitCodeParams;
 
@@ -34,7 +35,7 @@ pub async fn run(
     let user = params.user.clone().unwrap_or_else(|| "john".to_owned());
     // An empty password (a flow's default) means "the mock user's own".
     let given = params.password.clone().filter(|p| !p.is_empty());
-    let password = match given.or_else(|| crate::mock::default_password(&user)) {
+    let password = match given.or_else(|| crate::protocol::builtin_password(&user)) {
         Some(p) => p,
         None => {
             return Err(step
@@ -58,7 +59,7 @@ pub async fn run(
             let location = response.header("location").unwrap_or_default();
             return Ok(Callback::from_url(location));
         }
-        if let Some(next) = response.header(crate::mock::NEXT_HEADER).map(str::to_owned) {
+        if let Some(next) = response.header(NEXT_HEADER).map(str::to_owned) {
             let form = if next.ends_with("/provider") {
                 let provider = params
                     .provider
@@ -69,7 +70,7 @@ pub async fn run(
             } else if next.ends_with("/consent") {
                 vec![("decision".to_owned(), decision.clone())]
             } else if next.ends_with("/login") {
-                if response.header(crate::mock::ERROR_HEADER).is_some() {
+                if response.header(ERROR_HEADER).is_some() {
                     return Err(step
                         .source
                         .error_at(at, format!("the mock bank refused the login of `{user}`"))

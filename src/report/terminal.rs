@@ -5,10 +5,9 @@
 
 use std::io::Write;
 
-use crate::check::CheckFailure;
 use crate::duration::format_duration;
+use super::text::{failure_diagnostic, step_context};
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
-
 use crate::style::Palette;
 
 pub struct TerminalReporter<W: Write> {
@@ -181,7 +180,7 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn step_failure(&mut self, report: &ScenarioReport, step: &StepReport) -> std::io::Result<()> {
-        let context = super::text::step_context(report, step);
+        let context = step_context(report, step);
         if let Some(error) = &step.error {
             let rendered = error.clone().note(context.clone()).render(&self.palette);
             write_indented(&mut self.out, &rendered)?;
@@ -226,21 +225,6 @@ impl<W: Write> TerminalReporter<W> {
     }
 }
 
-/// A failed check as a located diagnostic: the check, expected, actual.
-pub fn failure_diagnostic(
-    report: &ScenarioReport,
-    failure: &CheckFailure,
-) -> crate::source::Diagnostic {
-    report
-        .source()
-        .error_at_location(
-            failure.location.clone(),
-            format!("check failed: {}", failure.check),
-        )
-        .note(format!("expected: {}", failure.expected))
-        .note(format!("  actual: {}", failure.actual))
-}
-
 fn write_indented<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
     for line in text.lines() {
         writeln!(out, "    {line}")?;
@@ -255,6 +239,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::check::CheckFailure;
     use crate::run::RunSummary;
     use crate::scenario::load::{LoadOptions, load_source};
     use crate::source::Location;

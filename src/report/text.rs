@@ -14,7 +14,6 @@ use crate::run::{Outcome, ScenarioReport, StepReport};
 use crate::secret::Redactor;
 use crate::source::Location;
 
-use super::terminal::failure_diagnostic;
 use crate::style::Palette;
 
 /// One reason a scenario failed: a check that did not hold, or a step that could not
@@ -139,4 +138,19 @@ pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool, redactor: &Re
         }
     }
     out
+}
+
+/// A failed check as a located diagnostic: the check, expected, actual.
+pub fn failure_diagnostic(
+    report: &ScenarioReport,
+    failure: &crate::check::CheckFailure,
+) -> crate::source::Diagnostic {
+    report
+        .source()
+        .error_at_location(
+            failure.location.clone(),
+            format!("check failed: {}", failure.check),
+        )
+        .note(format!("expected: {}", failure.expected))
+        .note(format!("  actual: {}", failure.actual))
 }

@@ -18,9 +18,9 @@ pub fn engine_runtime(embedded_mock: bool) -> std::io::Result<tokio::runtime::Ru
 /// How many threads run the engine. The embedded mock serves from the same runtime, so it
 /// gets every core. Any other target's server needs cores of its own when it runs on this
 /// machine (a local mock, a CI service container), and a remote one leaves the engine
-/// waiting on the network: half the cores. Cross-thread wake-ups cost more than a second
-/// worker brings: against a local mock on 2 cores, the bench's 2,000 flows took 0.33 s on
-/// two workers, 0.29 s on one, 0.26 s on the current thread.
+/// waiting on the network: half the cores. On a small machine that is one worker, run as
+/// the current thread: cross-thread wake-ups cost more than a second worker brings (see
+/// bench/README.md).
 fn runtime_workers(embedded_mock: bool, cores: usize) -> usize {
     if embedded_mock {
         cores.max(1)

@@ -126,7 +126,7 @@ impl Step {
         }
     }
 
-    /// Where the step starts in its file (resolved on demand: see [`crate::source::Spot`]).
+    /// Where the step starts in its file.
     pub fn location(&self) -> Location {
         self.source.location(&self.path)
     }

@@ -54,7 +54,7 @@ fn read<T: DeserializeOwned>(rendered: &Value, step: &Step) -> Result<T, StepErr
 /// pass.
 pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailure> {
     let kind = step.action.kind;
-    // Only a failure needs the location (looking it up rebuilds the file's source map).
+    // Only a failure needs the location.
     let location = || step.source.key_location(&step.action.path);
     if kind == ActionKind::AwaitCode {
         let json = response.json()?;

@@ -15,7 +15,8 @@ use crate::run::{Event, Outcome, RunSummary, ScenarioReport, Shard, SkipReason, 
 use crate::secret::Redactor;
 use crate::source::Location;
 
-use super::{FileReport, ReportError, millis, retained, write_atomic};
+use super::file::{millis, retained};
+use super::{FileReport, ReportError, write_atomic};
 
 /// Bumped when a field changes meaning or goes away; adding fields keeps the version.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -20,8 +20,9 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use crate::run::{Event, Outcome, RunSummary, ScenarioReport};
 use crate::secret::Redactor;
 
+use super::file::retained;
 use super::text::{problems, transcript};
-use super::{FileReport, ReportError, retained, write_atomic};
+use super::{FileReport, ReportError, write_atomic};
 
 pub struct JunitReport {
     path: PathBuf,

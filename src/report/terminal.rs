@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use crate::duration::format_duration;
 use super::text::{failure_diagnostic, step_context};
+use crate::duration::format_duration;
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
 use crate::style::Palette;
 

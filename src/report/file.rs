@@ -1,0 +1,101 @@
+//! Report files (JUnit, JSON): their contract, their error, and what they share: the check
+//! that a path takes a report before the run, the atomic write, the slimmed scenarios they
+//! keep until the end, and the millisecond figures they show.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::run::Event;
+
+/// A report file: it collects the run's events and is written once, when the run ends.
+pub trait FileReport: Send {
+    fn on_event(&mut self, event: &Event);
+    /// Writes the file (atomically); called once, after `RunFinished`.
+    fn write(&mut self) -> Result<(), ReportError>;
+}
+
+/// Why a report file could not be written. The run itself went on; the exit code says the
+/// environment failed (3).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write the {kind} report `{}`: {source}", path.display())]
+    Write {
+        kind: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("cannot build the JUnit report: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot build the JSON report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Makes sure a report can be written at `path` before the run starts (its directory exists
+/// or can be made, and takes new files), so a typo in a path does not cost a whole run.
+pub fn check_writable(path: &Path, kind: &'static str) -> Result<(), ReportError> {
+    let err = |source| ReportError::Write {
+        kind,
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(err(io::Error::other("it is a directory")));
+    }
+    let dir = parent_dir(path);
+    std::fs::create_dir_all(dir).map_err(err)?;
+    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(err)
+}
+
+/// Writes a report atomically ([`crate::atomic_file`]), so a reader (a CI step, a concurrent
+/// shard's upload) never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8], kind: &'static str) -> Result<(), ReportError> {
+    crate::atomic_file::write(path, bytes).map_err(|source| ReportError::Write {
+        kind,
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// What a file report keeps of a finished scenario until the run ends: without its
+/// exchanges unless `keep_exchanges`, so a long run recording transcripts does not hold every
+/// response in memory.
+pub(super) fn retained(
+    report: &std::sync::Arc<crate::run::ScenarioReport>,
+    keep_exchanges: bool,
+) -> std::sync::Arc<crate::run::ScenarioReport> {
+    if keep_exchanges || report.steps.iter().all(|s| s.exchanges.is_empty()) {
+        return report.clone();
+    }
+    let mut slim = (**report).clone();
+    for step in &mut slim.steps {
+        step.exchanges = Vec::new();
+    }
+    std::sync::Arc::new(slim)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Milliseconds with microsecond precision, as the JSON report and annotations show them.
+pub(super) fn millis(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_is_not_a_writable_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = check_writable(dir.path(), "JSON").unwrap_err();
+        assert!(
+            e.to_string().starts_with("cannot write the JSON report"),
+            "{e}"
+        );
+        assert!(check_writable(&dir.path().join("new/r.json"), "JSON").is_ok());
+    }
+}

@@ -61,3 +61,26 @@ impl HttpResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_headers_combine_and_names_ignore_case() {
+        let headers = vec![
+            ("set-cookie".to_owned(), "a=1".to_owned()),
+            ("content-type".to_owned(), "text/plain".to_owned()),
+            ("set-cookie".to_owned(), "b=2".to_owned()),
+        ];
+        let view = ResponseView {
+            status: 200,
+            headers: &headers,
+            body: "",
+            json: &JsonBody::default(),
+        };
+        assert_eq!(view.header("Set-Cookie").as_deref(), Some("a=1, b=2"));
+        assert_eq!(view.header_values("SET-COOKIE"), ["a=1", "b=2"]);
+        assert_eq!(view.header("x-missing"), None);
+    }
+}

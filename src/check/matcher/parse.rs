@@ -4,7 +4,12 @@
 use serde_json::Value;
 use std::sync::Arc;
 
+use regex::Regex;
+
+use super::expected::regex_error_text;
+use super::language::TYPE_NAMES;
 use super::*;
+use crate::source::{Diagnostic, SourceFile, YamlPath, closest};
 
 /// Collects diagnostics and template sites while an `expect` or `capture` is parsed, so that
 /// one load reports every problem rather than the first.

@@ -1,7 +1,10 @@
 //! Tests of matcher parsing, evaluation and messages.
 
+use super::describe::MAX_SHOWN_CHARS;
 use super::*;
-use serde_json::json;
+use crate::source::{Diagnostic, SourceFile, YamlPath};
+use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Parses `value` as written in YAML at `m: <value>`.

@@ -1,0 +1,132 @@
+//! Starting and stopping the mock: [`start`] binds and serves it in the background, a
+//! [`RunningMock`] stops it (on `shutdown` or drop), and a purger drops expired state.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::routes::router;
+use super::state::MockState;
+use super::{Fixtures, MockError, Signing, jwt};
+
+/// How to run the mock.
+#[derive(Debug, Clone)]
+pub struct MockOptions {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub fixtures: Fixtures,
+    pub signing: Signing,
+}
+
+impl MockOptions {
+    /// 127.0.0.1 on a free port, the built-in fixtures, RS256 tokens.
+    pub fn loopback() -> Self {
+        MockOptions {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            fixtures: Fixtures::default(),
+            signing: Signing::Rs256,
+        }
+    }
+}
+
+/// A mock serving in the background. Dropping it stops the server too.
+pub struct RunningMock {
+    base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    purger: JoinHandle<()>,
+}
+
+impl RunningMock {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Stops accepting connections and waits (briefly) for in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut server) = self.server.take() {
+            // Idle keep-alive clients can hold a graceful shutdown open; stop regardless.
+            if tokio::time::timeout(Duration::from_secs(5), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningMock {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.purger.abort();
+    }
+}
+
+/// Binds, spawns the server on the current tokio runtime, and returns at once.
+pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
+    let signer = jwt::TokenSigner::new(opts.signing)?;
+    let addr = SocketAddr::new(opts.bind, opts.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| MockError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| MockError::Bind { addr, source })?;
+    let base_url = base_url_for(local);
+    let state = Arc::new(MockState::new(opts.fixtures, signer, base_url.clone()));
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        // Accept errors are retried inside axum; an error here ends the server quietly.
+        let _ = serve.await;
+    });
+    let weak = Arc::downgrade(&state);
+    drop(state);
+    let purger = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match weak.upgrade() {
+                Some(state) => state.purge_expired(),
+                None => break,
+            }
+        }
+    });
+    Ok(RunningMock {
+        base_url,
+        shutdown: Some(tx),
+        server: Some(server),
+        purger,
+    })
+}
+
+/// A browsable URL for the bound address (an unspecified address becomes loopback).
+fn base_url_for(addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+        IpAddr::V4(ip) => format!("http://{ip}:{}", addr.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            format!("http://[{}]:{}", Ipv6Addr::LOCALHOST, addr.port())
+        }
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}", addr.port()),
+    }
+}

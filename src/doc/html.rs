@@ -3,7 +3,8 @@
 
 use crate::html::escape;
 
-use super::{Block, DocTarget, Guide, summary};
+use super::guide::summary;
+use super::{Block, DocTarget, Guide};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d1d1f}\
 pre{background:#f5f5f7;padding:.8rem;overflow-x:auto;border-radius:4px}\

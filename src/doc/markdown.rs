@@ -1,6 +1,7 @@
 //! A guide as Markdown: the committed `docs/guides/*.md` and `obflow doc`'s default output.
 
-use super::{Block, DocTarget, Guide, REFRESH_COMMAND, summary};
+use super::guide::summary;
+use super::{Block, DocTarget, Guide, REFRESH_COMMAND};
 
 pub fn guide(guide: &Guide) -> String {
     let mut out = format!("# {}\n\n", guide.title);

@@ -22,7 +22,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::json_to_value;
+use super::convert::json_to_value;
 
 /// Random strings are for nonces, states and verifiers; anything longer than this is a typo
 /// and would only allocate.

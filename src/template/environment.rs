@@ -1,0 +1,206 @@
+//! [`Templates`]: the minijinja environment a run renders with (strict undefined, no
+//! escaping, obflow's functions and filters), load-time validation, and rendering, where a
+//! scalar made of one expression keeps the expression's type. Compiled templates are cached
+//! inside the environment, keyed by source.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+
+use super::convert::value_to_json;
+use super::error::convert_error;
+use super::shape::is_single_expression;
+use super::{Context, TemplateError, functions};
+
+/// Template names are this prefix plus the source. The loader only answers for names with a
+/// prefix, so a stray `{% include "x" %}` fails instead of rendering the text "x".
+const TEXT_PREFIX: &str = "\u{1}obflow-text:";
+/// Templates rendered for their value ([`Templates::render_value`]): the formatter stores the
+/// single emitted value in the render state instead of writing it.
+const VALUE_PREFIX: &str = "\u{1}obflow-value:";
+/// The state temp the value formatter stores into.
+const VALUE_TEMP: &str = "obflow.value";
+/// Beyond this many distinct sources, templates are compiled per render instead of cached:
+/// generated inputs must not grow memory without bound.
+const MAX_CACHED: usize = 16_384;
+
+/// The template environment for a run: strict undefined, obflow's functions and filters.
+///
+/// `Send + Sync`; share it through an `Arc`.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Names that look like variables to minijinja's static analysis but are functions or
+    /// globals (`uuid`, `range`, ...), left out of [`Templates::validate`]'s answer.
+    globals: BTreeSet<String>,
+    /// [`Templates::validate`]'s answers, by source: a suite repeats the same few templates
+    /// across thousands of files. At most [`MAX_CACHED`].
+    validated: Mutex<HashMap<String, BTreeSet<String>>>,
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Debug mode records where undefined values come from (for "`a.b.c` is undefined")
+        // and the span of errors; it costs nothing until something fails.
+        env.set_debug(true);
+        // Values go into HTTP requests, not HTML: never escape, whatever the source looks like.
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        // Templates are compiled on first use and cached by the environment.
+        let cached = Arc::new(AtomicUsize::new(0));
+        env.set_loader(move |name: &str| {
+            let source = name
+                .strip_prefix(TEXT_PREFIX)
+                .or_else(|| name.strip_prefix(VALUE_PREFIX));
+            match source {
+                Some(source) if cached.fetch_add(1, Ordering::Relaxed) < MAX_CACHED => {
+                    Ok(Some(source.to_owned()))
+                }
+                _ => Ok(None),
+            }
+        });
+        env.set_auto_reload(false);
+        env.set_formatter(|out, state, value| {
+            if state.name().starts_with(VALUE_PREFIX) {
+                state.set_temp(VALUE_TEMP, value.clone());
+                Ok(())
+            } else {
+                minijinja::escape_formatter(out, state, value)
+            }
+        });
+        functions::register(&mut env);
+        let globals = env.globals().map(|(name, _)| name.to_owned()).collect();
+        Templates {
+            env,
+            globals,
+            validated: Mutex::default(),
+        }
+    }
+
+    /// Cheap test used on every scalar: does this string contain template syntax (`{{` or
+    /// `{%`)? Does not allocate.
+    pub fn is_template(source: &str) -> bool {
+        let bytes = source.as_bytes();
+        let mut rest = bytes;
+        while let Some(pos) = rest.iter().position(|&b| b == b'{') {
+            match rest.get(pos + 1) {
+                Some(b'{' | b'%') => return true,
+                _ => rest = &rest[pos + 1..],
+            }
+        }
+        false
+    }
+
+    /// Load-time validation without any context: syntax errors, and the set of root variable
+    /// names the template reads that it does not define itself and that are not functions or
+    /// globals (`"{{ steps.token.json.access_token }}"` reads `{"steps"}`).
+    pub fn validate(&self, source: &str) -> Result<BTreeSet<String>, TemplateError> {
+        let cache = || self.validated.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(names) = cache().get(source) {
+            return Ok(names.clone());
+        }
+        let template = self.compile(source, TEXT_PREFIX)?;
+        let names: BTreeSet<String> = template
+            .undeclared_variables(false)
+            .into_iter()
+            .filter(|name| !self.globals.contains(name))
+            .collect();
+        let mut cache = cache();
+        if cache.len() < MAX_CACHED {
+            cache.insert(source.to_owned(), names.clone());
+        }
+        Ok(names)
+    }
+
+    /// Renders one template string to text.
+    pub fn render_str(&self, source: &str, ctx: &Context) -> Result<String, TemplateError> {
+        let template = self.compile(source, TEXT_PREFIX)?;
+        template
+            .render(ctx.as_value().clone())
+            .map_err(|e| convert_error(&e, source))
+    }
+
+    /// Renders every string inside a JSON value (recursively; object keys too when they contain
+    /// template syntax). A string that is exactly one `{{ expression }}` becomes the
+    /// expression's value with its type (number, bool, list, map, null); any other template
+    /// renders to a string. Strings without template syntax are returned unchanged.
+    pub fn render_value(
+        &self,
+        value: &serde_json::Value,
+        ctx: &Context,
+    ) -> Result<serde_json::Value, TemplateError> {
+        match value {
+            serde_json::Value::String(s) if Self::is_template(s) => self.render_scalar(s, ctx),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| self.render_value(item, ctx))
+                .collect::<Result<Vec<_>, _>>()
+                .map(serde_json::Value::Array),
+            serde_json::Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                for (key, item) in map {
+                    let key = if Self::is_template(key) {
+                        self.render_str(key, ctx)?
+                    } else {
+                        key.clone()
+                    };
+                    out.insert(key, self.render_value(item, ctx)?);
+                }
+                Ok(serde_json::Value::Object(out))
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Renders one templated scalar, keeping the type of a single expression.
+    fn render_scalar(
+        &self,
+        source: &str,
+        ctx: &Context,
+    ) -> Result<serde_json::Value, TemplateError> {
+        if !is_single_expression(source) {
+            return self.render_str(source, ctx).map(serde_json::Value::String);
+        }
+        let template = self.compile(source, VALUE_PREFIX)?;
+        let captured = template
+            .render_captured(ctx.as_value().clone())
+            .map_err(|e| convert_error(&e, source))?;
+        Ok(captured
+            .state()
+            .get_temp(VALUE_TEMP)
+            .map_or(serde_json::Value::Null, |v| value_to_json(&v)))
+    }
+
+    /// The compiled template for `source`, from the environment's cache when possible.
+    fn compile<'a>(
+        &'a self,
+        source: &'a str,
+        prefix: &'static str,
+    ) -> Result<minijinja::Template<'a, 'a>, TemplateError> {
+        let name = format!("{prefix}{source}");
+        match self.env.get_template(&name) {
+            Ok(template) => Ok(template),
+            // The loader declines once the cache is full: compile for this render only.
+            Err(e) if e.kind() == ErrorKind::TemplateNotFound => self
+                .env
+                .template_from_named_str(prefix, source)
+                .map_err(|e| convert_error(&e, source)),
+            Err(e) => Err(convert_error(&e, source)),
+        }
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates::new()
+    }
+}
+
+impl fmt::Debug for Templates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}

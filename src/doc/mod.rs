@@ -6,7 +6,7 @@
 //! - `guide.rs`: the guide's structure ([`Guide`]: a title, an introduction, numbered steps
 //!   made of [`Block`]s).
 //! - `target.rs`: the hosts it shows ([`DocTarget`]).
-//! - `build.rs`: [`build`], a scenario turned into a guide.
+//! - `build.rs`: [`build()`], a scenario turned into a guide.
 //! - `steps.rs`: what each action looks like; `curl.rs` builds its commands.
 //! - `values.rs`: templates and placeholders rendered.
 //! - `expected_response.rs`: expected responses from snapshot files.

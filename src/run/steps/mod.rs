@@ -2,8 +2,8 @@
 //! few HTTP requests through [`ScenarioState::send`](super::executor::ScenarioState::send)),
 //! updates the token session, and hands back the response its checks and captures look at.
 //!
-//! - `perform.rs`: [`perform`], the dispatch from an action to the file that runs it.
-//! - `default_check.rs`: [`default_check`], the success check of a step without `expect`.
+//! - `perform.rs`: [`perform()`], the dispatch from an action to the file that runs it.
+//! - `default_check.rs`: [`default_check()`], the success check of a step without `expect`.
 //! - `request.rs`, `oauth.rs`, `await_code/`, `api.rs`, `wait.rs`: the actions.
 
 mod api;

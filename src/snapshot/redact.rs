@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::check::JsonPathQuery;
 use crate::exchange::{HttpRequest, RequestBody};
+use crate::protocol::{CORRELATION_HEADER, DIALOG_HEADER};
 use crate::secret::{Redactor, is_secret_field};
 
 pub const REDACTED: &str = "[redacted]";
@@ -61,12 +62,12 @@ pub const VOLATILE_HEADERS: &[(&str, &str)] = &[
     ("expires", TIMESTAMP),
     ("last-modified", TIMESTAMP),
     ("age", TIMESTAMP),
-    ("x-tl-correlation-id", ID),
+    (CORRELATION_HEADER, ID),
     ("tl-correlation-id", ID),
     ("x-request-id", ID),
     ("traceparent", ID),
     ("tracestate", ID),
-    ("x-obflow-dialog", ID),
+    (DIALOG_HEADER, ID),
 ];
 
 /// Headers that carry credentials.

@@ -250,14 +250,15 @@ impl Builder {
         else {
             return Ok(());
         };
-        let mut entry = self.path[..*base].to_owned();
+        let mapping = &self.path[..*base];
         if *first {
             // A block mapping's start is reported where its first key is preceded by
             // indentation; a reader sees the mapping start at that key.
             *first = false;
-            self.map.set_value_mark(&entry, at);
+            self.map.set_value_mark(mapping, at);
         }
         if entries.contains_key(&text) {
+            let mut entry = mapping.to_owned();
             encode_key(&mut entry, &text);
             let first = self.map.key_mark_encoded(&entry).unwrap_or(at);
             return Err(YamlError::DuplicateKey {

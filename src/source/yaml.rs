@@ -544,6 +544,69 @@ mod tests {
         assert_eq!(value(&text), v);
     }
 
+    /// Whatever the text, reading it returns a document or an error: never a panic, and an
+    /// error's mark lies within the text.
+    #[test]
+    fn random_text_never_panics() {
+        use rand::{Rng, SeedableRng};
+        const PIECES: &[&str] = &[
+            "a",
+            "b: ",
+            ":",
+            "- ",
+            "-",
+            "\n",
+            "\n  ",
+            "\n    ",
+            " ",
+            "\t",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "'",
+            "\"",
+            "#",
+            "&x ",
+            "*x",
+            "!!str ",
+            "? ",
+            "|",
+            ">",
+            "---",
+            "...",
+            "%YAML 1.2",
+            "\\",
+            "1",
+            "1e999",
+            "0x",
+            "~",
+            "\u{feff}",
+            "é",
+            "\r",
+            "@",
+            "`",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..40);
+            let text: String = (0..len)
+                .map(|_| PIECES[rng.random_range(0..PIECES.len())])
+                .collect();
+            if let Err(e) = parse(&text) {
+                // YAML breaks lines at `\n`, `\r` and `\r\n`.
+                let lines = text
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n")
+                    .split('\n')
+                    .count()
+                    + 1;
+                assert!(e.mark().line <= lines, "{text:?}: {e:?}");
+            }
+        }
+    }
+
     #[test]
     fn a_syntax_error_is_located() {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();

@@ -1,3 +1,5 @@
+//! Tests of the template environment: syntax, strict undefined, filters and functions.
+
 use std::collections::BTreeSet;
 
 use base64::Engine as _;

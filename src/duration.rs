@@ -1,7 +1,26 @@
 //! Durations as scenarios write them: `500ms`, `30s`, `6m`, `1h`, `90d`, or a bare number of
-//! seconds. Used for timeouts and `wait`.
+//! seconds. Used for timeouts, retry intervals and `wait`, in files, flags and templates;
+//! every one is read here and range-checked, so none can overflow a timer or a clock.
 
 use std::time::Duration;
+
+use serde_json::Value;
+
+/// The longest duration obflow takes: a hundred years. A longer one is surely a mistake, and
+/// timers and clocks need room to add a duration to the current time.
+pub const MAX: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// A duration written as text (`10s`) or as a number of seconds.
+pub fn from_value(value: &Value) -> Result<Duration, String> {
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(secs) => seconds(secs, &n.to_string()),
+            None => Err(format!("`{n}` is not a duration")),
+        },
+        Value::String(s) => parse_duration(s),
+        other => Err(format!("`{other}` is not a duration (write e.g. `10s`)")),
+    }
+}
 
 /// Parses `10s`, `1.5s`, `250ms`, `6m`, `2h`, `30d`, `1h30m`, or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -47,8 +66,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn seconds(secs: f64, text: &str) -> Result<Duration, String> {
-    // `try_`: a huge number (`1e300`) is an error, not a panic.
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is not a duration"))
+    if secs.is_nan() {
+        return Err(format!("`{text}` is not a duration"));
+    }
+    if secs.is_sign_negative() {
+        return Err(format!("`{text}` is negative; a duration is 0 or more"));
+    }
+    // `try_`: a huge number (`1e300`) or NaN is an error, not a panic.
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX => Ok(d),
+        _ => Err(format!(
+            "`{text}` is longer than 100 years, the longest duration obflow takes"
+        )),
+    }
 }
 
 /// Formats a duration the way a person reads it: `12ms`, `1.2s`, `6m`, `90d`.
@@ -72,6 +102,31 @@ pub fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_duration_is_range_checked() {
+        use serde_json::json;
+        assert_eq!(from_value(&json!(1.5)), Ok(Duration::from_millis(1500)));
+        assert_eq!(
+            from_value(&json!("90d")),
+            Ok(Duration::from_secs(90 * 86_400))
+        );
+        assert_eq!(from_value(&json!(0)), Ok(Duration::ZERO));
+        for bad in [
+            json!(1e20),
+            json!(-5),
+            json!("1e300"),
+            json!("99999999999d"),
+            json!("NaN"),
+            json!("inf"),
+            json!("-1s"),
+            json!(true),
+        ] {
+            assert!(from_value(&bad).is_err(), "{bad}");
+        }
+        assert_eq!(from_value(&json!("36500d")), Ok(MAX));
+        assert!(parse_duration("36501d").is_err());
+    }
 
     #[test]
     fn parses_units_and_compounds() {

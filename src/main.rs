@@ -13,6 +13,18 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // A panic is a bug in obflow. Where it happened is worth printing; what it said may hold
+    // a value from the run, a secret even, so that goes only into the failed scenario's
+    // report, which is redacted like every other.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error{at} (a bug in obflow; please report it)"
+        );
+    }));
     let cli = obflow::cli::Cli::parse();
     let stderr = cli.color.for_stderr();
     let code = match obflow::command::execute(cli) {

@@ -14,7 +14,7 @@ use crate::scenario::actions::{
     ApiParams, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams, ExtendParams,
     RefreshParams, WaitParams,
 };
-use crate::scenario::model::{RequestFields, read_timeout, value_to_text};
+use crate::scenario::model::{RequestFields, value_to_text};
 use crate::secret::is_secret_field;
 
 /// What the guide knows of the token session as it goes, without running: the engine keeps
@@ -375,7 +375,7 @@ fn header_value(name: &str, value: &str) -> String {
 fn wait(params: &Value, flow: &mut Flow<'_>) -> (String, Vec<Block>) {
     let duration = serde_json::from_value::<WaitParams>(params.clone())
         .ok()
-        .and_then(|p| read_timeout(p.duration()).ok());
+        .and_then(|p| crate::duration::from_value(p.duration()).ok());
     let title = match duration {
         Some(d) => format!("Wait {}", human_duration(d)),
         None => format!("Wait {}", value_to_text(params)),

@@ -117,6 +117,43 @@ pub(super) fn unreadable_report(entry: &PlanEntry, problems: Vec<Diagnostic>) ->
     }
 }
 
+/// A scenario during which obflow itself failed (a panic): a failed scenario whose one
+/// "step" says so, at the scenario's name.
+pub(super) fn crashed_report(
+    entry: &PlanEntry,
+    scenario: Arc<Scenario>,
+    message: &str,
+) -> ScenarioReport {
+    let error = scenario
+        .source
+        .error_at_location(
+            scenario.location(),
+            format!("obflow stopped inside this scenario: {message}"),
+        )
+        .help("this is a bug in obflow; please report it with this scenario");
+    ScenarioReport {
+        index: entry.index,
+        name: entry.name.clone(),
+        outcome: Outcome::Failed,
+        duration: Duration::ZERO,
+        scenario,
+        repetition: entry.repetition,
+        skip_reason: None,
+        steps: vec![StepReport {
+            index: 0,
+            label: "obflow".to_owned(),
+            keyword: "obflow",
+            outcome: Outcome::Failed,
+            duration: Duration::ZERO,
+            failures: vec![],
+            error: Some(error),
+            exchanges: vec![],
+            attempts: 0,
+            snapshot: None,
+        }],
+    }
+}
+
 pub(super) fn skipped_report(
     entry: &PlanEntry,
     reloader: &Reloader,

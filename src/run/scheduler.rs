@@ -1,14 +1,16 @@
 //! Runs a planned suite: scenarios concurrently up to `--jobs`, each one's steps in order,
 //! `--fail-fast` honoured, an [`Event`] sent as each thing happens.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::base_url::BaseUrl;
-use super::plan::{plan, skipped_report, unreadable_report};
+use super::plan::{crashed_report, plan, skipped_report, unreadable_report};
 use super::runner::Suite;
 use super::{Event, Outcome, RunConfig, RunContext, RunSummary, SkipReason, executor};
 use crate::secret::Redactor;
@@ -87,9 +89,17 @@ pub async fn run(
             });
             let mut report = match entry.open(&reloader) {
                 Ok(scenario) => {
-                    executor::ScenarioState::new(&context, &scenario, entry.index)
-                        .execute(entry.index)
-                        .await
+                    let run = executor::ScenarioState::new(&context, &scenario, entry.index)
+                        .execute(entry.index);
+                    // A bug in obflow must fail the scenario it happened in, not lose it:
+                    // every report lists every scenario.
+                    match unless_it_panics(run).await {
+                        Ok(report) => report,
+                        Err(message) => {
+                            let message = context.redactor.redact(&message).into_owned();
+                            crashed_report(&entry, scenario, &message)
+                        }
+                    }
                 }
                 Err(problems) => unreadable_report(&entry, problems),
             };
@@ -114,4 +124,35 @@ pub async fn run(
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));
     summary
+}
+
+/// Runs `run` to its end; a panic inside it comes back as what it said.
+async fn unless_it_panics<F: std::future::Future>(run: F) -> Result<F::Output, String> {
+    AssertUnwindSafe(run)
+        .catch_unwind()
+        .await
+        .map_err(|panic| panic_message(&*panic))
+}
+
+/// What a panic said, when it said it with text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_owned(),
+        (_, Some(s)) => s.clone(),
+        _ => "no message".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unless_it_panics;
+
+    #[tokio::test]
+    async fn a_panic_comes_back_as_its_message() {
+        assert_eq!(unless_it_panics(async { 7 }).await, Ok(7));
+        let text = unless_it_panics(async { panic!("boom at {}", 3) });
+        assert_eq!(text.await, Err::<(), _>("boom at 3".to_owned()));
+        let silent = unless_it_panics(async { std::panic::panic_any(42_u8) });
+        assert_eq!(silent.await, Err::<(), _>("no message".to_owned()));
+    }
 }

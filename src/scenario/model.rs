@@ -281,16 +281,3 @@ pub fn value_to_text(value: &Value) -> String {
         other => other.to_string(),
     }
 }
-
-/// Reads a timeout written as `10s` or a number of seconds.
-pub fn read_timeout(value: &Value) -> Result<Duration, String> {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|s| *s >= 0.0)
-            .map(Duration::from_secs_f64)
-            .ok_or_else(|| format!("`{n}` is not a duration")),
-        Value::String(s) => crate::duration::parse_duration(s),
-        other => Err(format!("`{other}` is not a duration (write e.g. `10s`)")),
-    }
-}

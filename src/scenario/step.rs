@@ -11,9 +11,7 @@ use super::actions::{
     ExtendParams, RefreshParams, WaitParams, empty_is_default,
 };
 use super::de::{check_templates, deserialize};
-use super::model::{
-    Action, ForEach, RequestFields, Retry, STEP_KEYS, Step, read_timeout, value_to_text,
-};
+use super::model::{Action, ForEach, RequestFields, Retry, STEP_KEYS, Step, value_to_text};
 use crate::check::{CaptureSet, Expectation};
 use crate::source::{Diagnostic, closest};
 use crate::source::{SourceFile, YamlPath};
@@ -333,7 +331,7 @@ fn read_retry(
     };
     let interval = match map.get("interval") {
         None => Some(DEFAULT_RETRY_INTERVAL),
-        Some(v) => match read_timeout(v) {
+        Some(v) => match crate::duration::from_value(v) {
             Ok(d) if d <= MAX_RETRY_INTERVAL => Some(d),
             Ok(_) => {
                 errors.push(
@@ -440,7 +438,7 @@ fn check_duration(
 ) -> Result<(), Vec<Diagnostic>> {
     match value {
         Some(v) if !v.as_str().is_some_and(Templates::is_template) => {
-            read_timeout(v).map(drop).map_err(|msg| {
+            crate::duration::from_value(v).map(drop).map_err(|msg| {
                 vec![
                     source
                         .error_at(path, msg)

@@ -403,3 +403,41 @@ fn a_large_suite_is_made_again_file_by_file_and_still_runs_every_scenario() {
         "located failure"
     );
 }
+
+#[test]
+fn a_duration_too_long_from_a_template_fails_its_scenario_in_every_report() {
+    let project = Project::new();
+    project.write(
+        "long.yaml",
+        "name: waits too long\nvars: { d: 1e300 }\nsteps:\n  - wait: \"{{ d }}\"\n",
+    );
+    project.write("fine.yaml", "name: waits a little\nsteps:\n  - wait: 1ms\n");
+    let out = project.obflow(&[
+        "run",
+        ".",
+        "--report-json",
+        "r.json",
+        "--report-junit",
+        "r.xml",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("longer than 100 years"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("long.yaml:4:"),
+        "located: {}",
+        out.stdout
+    );
+    let read = |name: &str| std::fs::read_to_string(project.path().join(name)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("r.json")).unwrap();
+    assert_eq!(
+        json["scenarios"].as_array().map(Vec::len),
+        Some(2),
+        "{json}"
+    );
+    let junit = read("r.xml");
+    assert_eq!(junit.matches("<testcase").count(), 2, "{junit}");
+}

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::super::executor::{ScenarioState, StepError};
 use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
-use crate::scenario::model::{RequestFields, read_timeout, value_to_text};
+use crate::scenario::model::{RequestFields, value_to_text};
 
 pub async fn run(
     state: &mut ScenarioState<'_>,
@@ -62,7 +62,8 @@ fn build(
         fields.body.map(RequestBody::Raw)
     };
     let timeout = match &fields.timeout {
-        Some(t) => read_timeout(t).map_err(|msg| source.error_at(&path.key("timeout"), msg))?,
+        Some(t) => crate::duration::from_value(t)
+            .map_err(|msg| source.error_at(&path.key("timeout"), msg))?,
         None => state.run.default_timeout,
     };
     Ok(HttpRequest {

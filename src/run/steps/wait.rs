@@ -8,7 +8,6 @@ use crate::duration::format_duration;
 use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
 use crate::scenario::actions::WaitParams;
-use crate::scenario::model::read_timeout;
 
 pub async fn run(
     state: &mut ScenarioState<'_>,
@@ -16,8 +15,8 @@ pub async fn run(
     params: WaitParams,
 ) -> Result<HttpResponse, StepError> {
     let path = &step.action.path;
-    let duration =
-        read_timeout(params.duration()).map_err(|msg| step.source.error_at(path, msg))?;
+    let duration = crate::duration::from_value(params.duration())
+        .map_err(|msg| step.source.error_at(path, msg))?;
     if state.run.target.is_mock() {
         let url = format!("{}/__mock/clock/advance", state.run.target.auth_url);
         let url = url::Url::parse(&url).map_err(|e| step.source.error_at(path, e.to_string()))?;

@@ -10,7 +10,7 @@ use super::{Callback, auto, listen, prompt};
 use crate::exchange::HttpResponse;
 use crate::scenario::Step;
 use crate::scenario::actions::{AwaitCodeParams, CodeSource};
-use crate::scenario::model::{read_timeout, value_to_text};
+use crate::scenario::model::value_to_text;
 use crate::secret::Secret;
 
 /// How long `listen` and `prompt` wait for a person unless the step says otherwise.
@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<HttpResponse, StepError> {
     let link = params.link.clone().or_else(|| state.session.link.clone());
     let timeout = match &params.timeout {
-        Some(t) => read_timeout(t)
+        Some(t) => crate::duration::from_value(t)
             .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
         None => DEFAULT_HUMAN_TIMEOUT,
     };

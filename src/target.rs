@@ -140,17 +140,13 @@ impl ProjectConfig {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from(PROJECT_FILE), false),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(_) if !required => return Ok(ProjectConfig::default()),
-            Err(e) => {
-                return Err(Diagnostic::new(format!(
-                    "cannot read project file `{}`: {e}",
-                    path.display()
-                ))
-                .help("pass an existing file to --config"));
-            }
-        };
+        if !required && !path.exists() {
+            return Ok(ProjectConfig::default());
+        }
+        let text = crate::source::read_text(&path).map_err(|e| {
+            Diagnostic::new(format!("cannot use the project file: {e}"))
+                .help("pass an existing, ordinary YAML file to --config")
+        })?;
         let (source, value) = crate::source::SourceFile::parse(path, text)?;
         if value.is_null() {
             return Ok(ProjectConfig::default());

@@ -47,7 +47,9 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
 ) -> Result<Loaded<T>, CommandError> {
     let env = read_env(args.env_file.as_deref())?;
     let cli_vars = parse_cli_vars(&args.vars)?;
-    let files = scenario::discover(&args.paths)?;
+    let discovery = scenario::discover(&args.paths)?;
+    print_warnings(&discovery.skipped);
+    let files = discovery.files;
     if files.is_empty() {
         let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         return Err(
@@ -59,6 +61,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     let keep = keep_for(files.len());
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
+        project_root: scenario::load::project_root(&args.paths),
     };
     let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
         let uses = s.snapshot_uses();
@@ -90,6 +93,16 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         cli_vars,
         options,
     })
+}
+
+/// Warnings go to stderr as they are found; they stop nothing.
+fn print_warnings(warnings: &[Diagnostic]) {
+    use std::io::Write;
+    let palette = crate::style::ColorChoice::Auto.for_stderr();
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "{}", w.render_warning(&palette));
+    }
 }
 
 fn selected(scenario: &Summary, args: &LoadArgs) -> bool {

@@ -3,7 +3,6 @@
 //! Problem JSON (Signup+).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,12 +17,8 @@ pub enum MockError {
         #[source]
         source: std::io::Error,
     },
-    #[error("could not read the fixture file {}: {source}", path.display())]
-    FixturesRead {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("could not read the fixture file: {0}")]
+    FixturesRead(crate::source::ReadError),
     #[error("invalid fixtures at {at}: {message}")]
     FixturesInvalid { at: String, message: String },
     #[error("the mock's signing key is unusable: {0}")]

@@ -218,10 +218,7 @@ impl Default for Fixtures {
 impl Fixtures {
     /// Loads a fixture file (YAML, see docs/mock.md). Errors carry `file:line:col`.
     pub fn from_file(path: &Path) -> Result<Fixtures, MockError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MockError::FixturesRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::source::read_text(path).map_err(MockError::FixturesRead)?;
         Fixtures::from_yaml(&text, &path.display().to_string())
     }
 

@@ -26,17 +26,56 @@ pub const BUILTIN_ROOTS: &[&str] = &["env", "steps", "vars", "scenario", "sessio
 pub struct LoadOptions {
     /// Names set with `--var`: templates may use them even if no file defines them.
     pub cli_var_names: BTreeSet<String>,
+    /// The folder every file a scenario names (`include`) must lie in: the project's
+    /// (where `obflow.yaml` is), else the one the scenarios were found in
+    /// ([`project_root`]). `None`: the including file's own folder.
+    pub project_root: Option<PathBuf>,
+}
+
+/// Most steps (and includes) a scenario may have once its includes are expanded: far more
+/// than any flow, few enough that an include tree cannot multiply into millions.
+pub const MAX_STEPS: usize = 1000;
+
+/// The project root for scenarios found under `paths`: the working directory when it holds
+/// `obflow.yaml`, else the deepest folder holding every path given (a file's own folder).
+pub fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    if Path::new(crate::target::PROJECT_FILE).is_file() {
+        return std::env::current_dir().ok()?.canonicalize().ok();
+    }
+    let mut folders = paths.iter().filter_map(|p| {
+        let p = p.canonicalize().ok()?;
+        if p.is_dir() {
+            Some(p)
+        } else {
+            p.parent().map(Path::to_path_buf)
+        }
+    });
+    let mut common = folders.next()?;
+    for folder in folders {
+        while !folder.starts_with(&common) {
+            common = common.parent()?.to_path_buf();
+        }
+    }
+    Some(common)
 }
 
 /// The scenario files found under `paths`: files as given, directories searched recursively
 /// for `*.yaml` / `*.yml`, skipping entries whose name starts with `.` or `_` (shared flows
 /// meant for `include`, editor files). Sorted, without duplicates.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+///
+/// Files found in a directory that are not regular files (a FIFO, a device), or that are
+/// links leading out of it, are skipped with a warning: reading them could block, or read
+/// what the person who wrote the folder had no business reading.
+pub fn discover(paths: &[PathBuf]) -> Result<Discovery, Vec<Diagnostic>> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => {
+                let root = path.canonicalize().unwrap_or_else(|_| path.clone());
+                walk(path, &root, &mut found, &mut skipped, &mut errors)
+            }
             Ok(_) => found.push(path.clone()),
             Err(err) => errors.push(
                 Diagnostic::new(format!("cannot read `{}`: {err}", path.display()))
@@ -53,10 +92,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
         found.sort();
         found.dedup();
     }
-    Ok(found)
+    Ok(Discovery {
+        files: found,
+        skipped,
+    })
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<PathBuf>,
+    /// Warnings for the entries passed over.
+    pub skipped: Vec<Diagnostic>,
+}
+
+fn walk(
+    dir: &Path,
+    root: &Path,
+    found: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Diagnostic>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) => {
@@ -79,8 +135,32 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
         }
         let path = entry.path();
         match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, found, errors),
-            Ok(_) if name.ends_with(".yaml") || name.ends_with(".yml") => found.push(path),
+            Ok(t) if t.is_dir() => walk(&path, root, found, skipped, errors),
+            Ok(_) if name.ends_with(".yaml") || name.ends_with(".yml") => {
+                match (std::fs::metadata(&path), crate::source::inside(root, &path)) {
+                    (Ok(meta), Some(_)) if meta.is_file() => found.push(path),
+                    (Ok(meta), Some(_)) => skipped.push(
+                        Diagnostic::new(format!(
+                            "skipped `{}`: not a regular file ({})",
+                            path.display(),
+                            if meta.is_dir() {
+                                "a directory"
+                            } else {
+                                "a FIFO, device or socket"
+                            }
+                        ))
+                        .help("scenario files must be ordinary files"),
+                    ),
+                    _ => skipped.push(
+                        Diagnostic::new(format!(
+                            "skipped `{}`: a link that leads out of `{}`, or nowhere",
+                            path.display(),
+                            root.display()
+                        ))
+                        .help("keep scenario files inside the folder they are run from"),
+                    ),
+                }
+            }
             _ => {}
         }
     }
@@ -187,12 +267,9 @@ pub fn load_file(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    match std::fs::read_to_string(file) {
+    match crate::source::read_text(file) {
         Ok(text) => load_source(file.to_path_buf(), text, options, templates),
-        Err(err) => Err(vec![Diagnostic::new(format!(
-            "cannot read `{}`: {err}",
-            file.display()
-        ))]),
+        Err(err) => Err(vec![err.into_diagnostic()]),
     }
 }
 
@@ -259,7 +336,18 @@ fn load_document(
         ids: HashMap::new(),
         steps: Vec::new(),
         errors,
-        include_stack: vec![source.path.to_path_buf()],
+        include_stack: vec![
+            source
+                .path
+                .canonicalize()
+                .unwrap_or_else(|_| source.path.to_path_buf()),
+        ],
+        root: options
+            .project_root
+            .as_ref()
+            .and_then(|r| r.canonicalize().ok()),
+        expanded: 0,
+        too_many_steps: false,
     };
     steps.load(raw_steps, &root.key("steps"), &source, &[]);
     if !steps.errors.is_empty() {
@@ -292,9 +380,19 @@ struct StepList<'a> {
     ids: HashMap<String, Spot>,
     steps: Vec<Step>,
     errors: Vec<Diagnostic>,
-    /// Files being included, outermost first, to refuse include cycles.
+    /// Files being included (resolved), outermost first, to refuse include cycles.
     include_stack: Vec<PathBuf>,
+    /// Where included files must lie ([`LoadOptions::project_root`]).
+    root: Option<PathBuf>,
+    /// Steps and includes read so far, against [`MAX_STEPS`].
+    expanded: usize,
+    /// Whether [`MAX_STEPS`] was passed (said once).
+    too_many_steps: bool,
 }
+
+/// Problems one scenario reports at most: the first ones say what to fix, and a flow
+/// included many times would otherwise repeat its own.
+const MAX_PROBLEMS: usize = 100;
 
 /// How deep includes may nest: deep enough for any real flow, shallow enough to stop a
 /// runaway chain quickly.
@@ -309,7 +407,22 @@ impl StepList<'_> {
         scope: &[ScopedVar],
     ) {
         for (i, raw) in raw_steps.iter().enumerate() {
+            if self.too_many_steps || self.errors.len() >= MAX_PROBLEMS {
+                return;
+            }
             let path = steps_path.index(i);
+            // Steps and includes both count: an include tree that yields no step (every
+            // leaf refused, say) must not expand without bound either.
+            self.expanded += 1;
+            if self.expanded > MAX_STEPS {
+                self.too_many_steps = true;
+                self.errors.push(
+                    source
+                        .error_at(&path, format!("the scenario has more than {MAX_STEPS} steps once its includes are expanded"))
+                        .help("split it into several scenarios, or include fewer flows"),
+                );
+                return;
+            }
             if let Some(include) = raw.get("include") {
                 self.include(raw, include, &path, source, scope);
                 continue;
@@ -377,27 +490,56 @@ impl StepList<'_> {
                 }
             },
         };
-        let base = source.path.parent().unwrap_or(Path::new("."));
-        let file = base.join(&spec.file);
-        if self.include_stack.contains(&file) || self.include_stack.len() > MAX_INCLUDE_DEPTH {
-            self.errors.push(
-                source
-                    .error_at(&include_path, format!("`{}` includes itself", spec.file))
-                    .help("break the cycle of includes"),
-            );
+        let refuse = |message: String, help: &str| {
+            source
+                .error_at(&include_path, message)
+                .help(help.to_owned())
+        };
+        if !(spec.file.ends_with(".yaml") || spec.file.ends_with(".yml")) {
+            self.errors.push(refuse(
+                format!("`{}` is not a YAML flow file", spec.file),
+                "include `.yaml` or `.yml` files",
+            ));
             return;
         }
-        let text = match std::fs::read_to_string(&file) {
+        let base = source.path.parent().unwrap_or(Path::new("."));
+        let root = match &self.root {
+            Some(root) => root.clone(),
+            None => base.to_path_buf(),
+        };
+        // Resolved, links and `..` followed, and only inside the project: a scenario from a
+        // pull request must not make obflow read (and show) the machine's files.
+        let Some(file) = crate::source::inside(&root, &base.join(&spec.file)) else {
+            self.errors.push(refuse(
+                format!(
+                    "`{}` does not exist inside the project folder `{}`",
+                    spec.file,
+                    root.display()
+                ),
+                "include flow files from inside the project, by a path relative to the including file",
+            ));
+            return;
+        };
+        if self.include_stack.contains(&file) {
+            self.errors.push(refuse(
+                format!("`{}` includes itself", spec.file),
+                "break the cycle of includes",
+            ));
+            return;
+        }
+        if self.include_stack.len() > MAX_INCLUDE_DEPTH {
+            self.errors.push(refuse(
+                format!("includes nest more than {MAX_INCLUDE_DEPTH} deep"),
+                "include the steps from fewer levels of flow files",
+            ));
+            return;
+        }
+        let text = match crate::source::read_text(&file) {
             Ok(text) => text,
             Err(e) => {
-                self.errors.push(
-                    source
-                        .error_at(
-                            &include_path,
-                            format!("cannot read `{}`: {e}", file.display()),
-                        )
-                        .help("paths are relative to the including file"),
-                );
+                // Said without a word of the file: it was refused, not read.
+                self.errors
+                    .push(refuse(e.to_string(), "include ordinary, UTF-8 flow files"));
                 return;
             }
         };
@@ -530,7 +672,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "").unwrap();
         }
-        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let found = discover(&[dir.path().to_path_buf()]).unwrap().files;
         let mut sorted = found.clone();
         sorted.sort();
         assert_eq!(found, sorted);
@@ -559,7 +701,45 @@ mod tests {
             ]
         );
         // Several roots, overlapping: sorted and each file once.
-        let twice = discover(&[dir.path().join("b"), dir.path().to_path_buf()]).unwrap();
+        let twice = discover(&[dir.path().join("b"), dir.path().to_path_buf()])
+            .unwrap()
+            .files;
         assert_eq!(twice, found);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_links_out_of_the_folder_are_skipped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let suite = dir.path().join("suite");
+        std::fs::create_dir_all(&suite).unwrap();
+        std::fs::write(suite.join("ok.yaml"), "").unwrap();
+        std::fs::write(dir.path().join("secret.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.yaml"), suite.join("out.yaml")).unwrap();
+        std::os::unix::fs::symlink(suite.join("ok.yaml"), suite.join("in.yaml")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(suite.join("x.yaml"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(fifo.success());
+        let found = discover(std::slice::from_ref(&suite)).unwrap();
+        let names: Vec<_> = found
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["in.yaml", "ok.yaml"]);
+        let warnings: Vec<_> = found.skipped.iter().map(|d| d.message.clone()).collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("out.yaml") && w.contains("leads out"))
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("x.yaml") && w.contains("not a regular file"))
+        );
     }
 }

@@ -113,14 +113,18 @@ impl Diagnostic {
 
     /// Renders the diagnostic the way rustc does. `style` decides colours.
     pub fn render(&self, style: &crate::style::Palette) -> String {
+        self.render_as(style.error.paint("error"), style)
+    }
+
+    /// Renders the diagnostic as a warning: something passed over, nothing stopped.
+    pub fn render_warning(&self, style: &crate::style::Palette) -> String {
+        self.render_as(style.help.paint("warning"), style)
+    }
+
+    fn render_as(&self, label: impl std::fmt::Display, style: &crate::style::Palette) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{}: {}",
-            style.error.paint("error"),
-            style.bold.paint(&self.message)
-        );
+        let _ = writeln!(out, "{label}: {}", style.bold.paint(&self.message));
         let gutter_width = self
             .location
             .as_ref()

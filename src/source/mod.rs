@@ -5,9 +5,11 @@ mod de;
 mod diagnostic;
 mod file;
 mod map;
+mod read;
 pub mod yaml;
 
 pub use de::deserialize;
 pub use diagnostic::{Diagnostic, Location, closest};
 pub use file::{SourceFile, Spot};
 pub use map::{Mark, NodeSpan, PathSeg, SourceMap, YamlPath};
+pub use read::{MAX_BYTES, ReadError, inside, read_text};

@@ -13,5 +13,6 @@ mod mock_data;
 mod mock_dialog;
 mod mock_token;
 mod oauth_steps;
+mod project_files;
 mod schema;
 mod snapshots_cli;

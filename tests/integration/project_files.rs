@@ -1,0 +1,165 @@
+//! A scenario names files only inside the project: `include` resolves there, reads only
+//! regular YAML files, and a refused file is never quoted; discovery passes over FIFOs and
+//! links that lead out; includes cannot multiply without bound.
+
+use crate::support::Project;
+
+const CANARY: &str = "canary-secret-4f1b9c2e";
+
+/// `obflow check` and `obflow run` of `file` in `project`, with a secret in the
+/// environment; both must refuse the file (exit 2) and show neither the canary nor
+/// anything of what they refused.
+fn refused(project: &Project, file: &str, needle: &str) {
+    for command in ["check", "run", "doc"] {
+        let out = project.obflow_env(&[command, file], &[("OBFLOW_CLIENT_SECRET", CANARY)]);
+        assert_eq!(out.code, 2, "{command}: {}{}", out.stdout, out.stderr);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains(needle), "{command}: {all}");
+        assert!(
+            !all.contains(CANARY),
+            "{command} leaked the environment: {all}"
+        );
+        assert!(
+            !all.contains("root:x:0:0"),
+            "{command} quoted /etc/passwd: {all}"
+        );
+    }
+}
+
+fn including(target: &str) -> String {
+    format!("name: includes\nsteps:\n  - include: {target}\n")
+}
+
+#[test]
+fn an_include_outside_the_project_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = Project::new();
+    std::fs::write(
+        dir.path().join("outside.yaml"),
+        format!("steps: [{CANARY}]\n"),
+    )
+    .unwrap();
+    let outside = dir.path().join("outside.yaml");
+    for target in [
+        "/proc/self/environ".to_owned(),
+        "/etc/passwd".to_owned(),
+        "/dev/zero".to_owned(),
+        outside.display().to_string(),
+        "../../../../../../etc/passwd".to_owned(),
+    ] {
+        project.write("s.yaml", &including(&target));
+        let needle = if target.ends_with(".yaml") {
+            "does not exist inside the project folder"
+        } else {
+            "is not a YAML flow file"
+        };
+        refused(&project, "s.yaml", needle);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_project_or_a_fifo_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("outside.yaml"),
+        format!("steps: [{CANARY}]\n"),
+    )
+    .unwrap();
+    let project = Project::new();
+    std::os::unix::fs::symlink(
+        dir.path().join("outside.yaml"),
+        project.path().join("_link.yaml"),
+    )
+    .unwrap();
+    project.write("s.yaml", &including("_link.yaml"));
+    refused(
+        &project,
+        "s.yaml",
+        "does not exist inside the project folder",
+    );
+
+    // A FIFO inside the project is refused as an include, and passed over by discovery
+    // with a warning, without blocking.
+    let fifo = project.path().join("_fifo.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    project.write("s.yaml", &including("_fifo.yaml"));
+    refused(&project, "s.yaml", "is not a regular file (a FIFO)");
+    std::fs::rename(&fifo, project.path().join("pipe.yaml")).unwrap();
+    project.write("s.yaml", "name: fine\nsteps:\n  - wait: 1ms\n");
+    let out = project.obflow(&["check", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("warning: skipped"), "{}", out.stderr);
+    assert!(out.stderr.contains("pipe.yaml"), "{}", out.stderr);
+}
+
+#[test]
+fn an_include_inside_the_project_still_works_from_a_subfolder() {
+    let project = Project::new();
+    project.write("flows/_wait.yaml", "steps:\n  - wait: 1ms\n");
+    project.write("suite/a.yaml", &including("../flows/_wait.yaml"));
+    project.write("obflow.yaml", "targets: {}\n");
+    let out = project.obflow(&["check", "suite"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // Without obflow.yaml, the project is the folder given: `flows/` lies outside it.
+    std::fs::remove_file(project.path().join("obflow.yaml")).unwrap();
+    let out = project.obflow(&["check", "suite"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("does not exist inside the project folder"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_include_tree_cannot_multiply_without_bound() {
+    let project = Project::new();
+    // Ten includes a level, seven levels: 10^7 steps if nothing stopped it.
+    let wide = |next: &str| {
+        let mut text = String::from("steps:\n");
+        for _ in 0..10 {
+            text.push_str(&format!("  - include: {next}\n"));
+        }
+        text
+    };
+    for level in 0..9 {
+        let next = format!("_l{}.yaml", level + 1);
+        project.write(&format!("_l{level}.yaml"), &wide(&next));
+    }
+    project.write("_l7.yaml", "steps:\n  - wait: 1ms\n");
+    project.write("s.yaml", &including("_l0.yaml"));
+    let out = project.obflow(&["check", "s.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let said = out.stderr.matches("more than 1000 steps").count();
+    assert_eq!(said, 1, "said once: {}", out.stderr);
+
+    // Nine levels: deeper than includes may nest; said a bounded number of times.
+    project.write("_l7.yaml", &wide("_l8.yaml"));
+    project.write("_l8.yaml", "steps:\n  - wait: 1ms\n");
+    let out = project.obflow(&["check", "s.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let said = out.stderr.matches("includes nest more than 8 deep").count();
+    assert!((1..=100).contains(&said), "{said} times: {}", out.stderr);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let project = Project::new();
+    std::fs::write(
+        project.path().join("bad.yaml"),
+        b"name: x\nsteps:\n  - wait: \xff1ms\n",
+    )
+    .unwrap();
+    let out = project.obflow(&["check", "bad.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("is not UTF-8"), "{}", out.stderr);
+    assert!(out.stderr.contains("bad.yaml:3:11"), "{}", out.stderr);
+}

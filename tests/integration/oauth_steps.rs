@@ -227,21 +227,30 @@ fn listen_receives_the_redirect_from_a_real_http_client() {
 }
 
 #[test]
-fn listen_rejects_a_redirect_with_the_wrong_state() {
-    let project = Project::new();
-    let port = free_port();
-    let (child, _link) = start_listening(&project, port, "20s");
-    let page = reqwest::blocking_get(format!(
-        "http://127.0.0.1:{port}/callback?code=browser-code-1&state=forged"
-    ));
-    assert_eq!(page.0, 400, "{}", page.1);
-    let out = support::Run::from(child.wait_with_output().unwrap());
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(
-        out.stdout.contains("`state` does not match"),
-        "{}",
-        out.stdout
-    );
+fn listen_rejects_a_redirect_with_the_wrong_state_or_none() {
+    // With another state, with an empty one, or with none at all: the page says the step
+    // failed, and it does.
+    for query in ["state=forged", "state=", ""] {
+        let project = Project::new();
+        let port = free_port();
+        let (child, _link) = start_listening(&project, port, "20s");
+        let page = reqwest::blocking_get(format!(
+            "http://127.0.0.1:{port}/callback?code=browser-code-1&{query}"
+        ));
+        assert_eq!(page.0, 400, "{query}: {}", page.1);
+        assert!(
+            page.1.contains("The step has failed"),
+            "{query}: {}",
+            page.1
+        );
+        let out = support::Run::from(child.wait_with_output().unwrap());
+        assert_eq!(out.code, 1, "{query}: {}", out.stdout);
+        assert!(
+            out.stdout.contains("`state` does not match"),
+            "{query}: {}",
+            out.stdout
+        );
+    }
 }
 
 #[test]

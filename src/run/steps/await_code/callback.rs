@@ -38,6 +38,16 @@ impl Callback {
     pub fn is_empty(&self) -> bool {
         self.code.is_none() && self.error.is_none()
     }
+
+    /// Whether the redirect carries the auth link's `state` unchanged: when the link sent one,
+    /// a redirect with another or with none is forged or crossed (the CSRF check of the
+    /// OAuth 2.0 Security BCP). The listener's page and the step's verdict both ask this.
+    pub fn state_matches(&self, sent: Option<&str>) -> bool {
+        match sent {
+            Some(sent) => self.state.as_deref() == Some(sent),
+            None => true,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -60,6 +70,12 @@ mod tests {
         let cb = Callback::from_url("http://localhost:3000/cb?code=a+b%2F&state=s#code=frag");
         assert_eq!(cb.code.as_deref(), Some("a b/"));
         assert!(Callback::from_url("http://localhost:3000/cb#frag?code=x").is_empty());
+        // The state: the link's, unchanged, whenever the link sent one.
+        let cb = Callback::from_url("http://x/cb?code=c&state=s1");
+        assert!(cb.state_matches(Some("s1")) && cb.state_matches(None));
+        assert!(!cb.state_matches(Some("s2")));
+        assert!(!Callback::from_url("http://x/cb?code=c").state_matches(Some("s1")));
+        assert!(!Callback::from_url("http://x/cb?code=c&state=").state_matches(Some("s1")));
         // Relative and odd URLs read the same way.
         assert_eq!(
             Callback::from_url("/cb?code=c1").code.as_deref(),

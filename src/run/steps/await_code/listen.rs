@@ -109,11 +109,7 @@ async fn callback(
             Html("<p>No code or error in this request.</p>".into()),
         );
     }
-    let state_ok = match (&waiting.expected_state, &cb.state) {
-        (Some(sent), Some(got)) => sent == got,
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
+    let state_ok = cb.state_matches(waiting.expected_state.as_deref());
     let page = if !state_ok {
         (
             StatusCode::BAD_REQUEST,

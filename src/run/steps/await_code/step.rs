@@ -35,6 +35,8 @@ pub async fn run(
                 .into()
         })
     };
+    // A bare code pasted as `value` carries no state to check; a pasted URL does.
+    let mut checks_state = params.via != CodeSource::Value;
     let callback = match params.via {
         // A dry run opens no dialog: later steps see a placeholder code.
         _ if state.run.dry_run => Callback {
@@ -45,6 +47,7 @@ pub async fn run(
         CodeSource::Value => {
             let value = params.value.as_ref().map(value_to_text).unwrap_or_default();
             if value.contains("code=") || value.contains("error=") {
+                checks_state = true;
                 Callback::from_url(&value)
             } else {
                 Callback {
@@ -58,17 +61,19 @@ pub async fn run(
         CodeSource::Prompt => prompt::run(state, step, &need_link()?, timeout).await?,
     };
     // The state must come back unchanged: anything else is a forged or crossed redirect.
-    if params.via != CodeSource::Value
-        && let (Some(sent), Some(got)) = (&state.session.state, &callback.state)
-        && sent != got
-    {
+    let sent = state.session.state.as_deref();
+    if checks_state && !callback.state_matches(sent) {
+        let got = callback.state.as_deref().unwrap_or("(none)");
         return Err(step
             .source
             .error_at(
                 &step.action.path,
                 "the redirect's `state` does not match the auth link's",
             )
-            .note(format!("sent state={sent}, got state={got}"))
+            .note(format!(
+                "sent state={}, got state={got}",
+                sent.unwrap_or_default()
+            ))
             .help("the redirect did not come from this auth link: start again from `auth_link`")
             .into());
     }

@@ -41,6 +41,36 @@ pub fn write_with(
     Ok(())
 }
 
+/// A temporary file this module leaves only when the process dies mid-write: one untouched
+/// for this long is a leftover, not another run's write in progress.
+const LEFTOVER_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes the temporary files that interrupted writes left in `dir`; returns how many.
+pub fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(".obflow-") && name.ends_with(".tmp")
+        })
+        .filter(|e| {
+            e.metadata().is_ok_and(|m| {
+                m.is_file()
+                    && m.modified()
+                        .ok()
+                        .and_then(|t| now.duration_since(t).ok())
+                        .is_some_and(|age| age >= LEFTOVER_AFTER)
+            })
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 #[cfg(unix)]
 fn default_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
@@ -85,6 +115,28 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "the old contents");
         assert_eq!(entries(dir.path()), ["a.snap"]);
+    }
+
+    #[test]
+    fn leftovers_of_interrupted_writes_are_removed_once_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".obflow-abc.tmp");
+        let fresh = dir.path().join(".obflow-def.tmp");
+        let other = dir.path().join("keep.snap");
+        for f in [&old, &fresh, &other] {
+            std::fs::write(f, "x").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - LEFTOVER_AFTER * 2;
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        assert_eq!(remove_leftovers(dir.path()), 1);
+        let mut left = entries(dir.path());
+        left.sort();
+        assert_eq!(left, [".obflow-def.tmp", "keep.snap"]);
     }
 
     #[cfg(unix)]

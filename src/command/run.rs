@@ -34,6 +34,7 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let redactor = redactor_for(&target, &loaded);
     let reporters = build_reporters(&args, stdout, &redactor, &target)?;
     let (suite, config) = plan(&args, loaded, project, target, templates);
+    config.snapshots.store.remove_leftovers();
     let runner = Runner::new(&config)?;
     let (summary, mut reporters) = runner.run(suite, config, redactor, reporters)?;
     let report_errors = reporters.finish();

@@ -46,6 +46,7 @@ fn prune(args: PruneArgs) -> Result<i32, CommandError> {
     };
     let loaded = load(&load_args, &templates)?;
     let store = crate::snapshot::SnapshotStore::new(args.snapshot_dir.snapshot_dir);
+    store.remove_leftovers();
     let scenarios: Vec<Scenario> = loaded.scenarios.into_iter().map(|(_, s)| s).collect();
     let uses: Vec<_> = scenarios.iter().flat_map(Scenario::snapshot_uses).collect();
     let files = crate::snapshot::review::prune(&store, &uses, args.dry_run)

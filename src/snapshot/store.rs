@@ -102,6 +102,11 @@ impl SnapshotStore {
         Ok(to)
     }
 
+    /// Removes what interrupted writes left in the folder (see [`crate::atomic_file`]).
+    pub fn remove_leftovers(&self) -> usize {
+        crate::atomic_file::remove_leftovers(&self.dir)
+    }
+
     /// Every pending snapshot, sorted by name.
     pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
         Ok(self

@@ -99,16 +99,33 @@ fn text_of(bytes: impl Into<Vec<u8>>) -> String {
 
 fn classify(err: reqwest::Error, timeout: Duration) -> HttpError {
     if err.is_timeout() {
-        HttpError::Timeout(timeout)
-    } else if err.is_connect() {
-        let mut msg = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            msg = s.to_string();
-            source = s.source();
-        }
-        HttpError::Connect(msg)
+        return HttpError::Timeout(timeout);
+    }
+    let cause = causes(&err);
+    if err.is_connect() {
+        HttpError::Connect(cause)
+    } else if err.is_body() || err.is_decode() {
+        HttpError::Other(format!("the response body could not be read: {cause}"))
     } else {
-        HttpError::Other(err.to_string())
+        HttpError::Other(format!("the exchange failed: {cause}"))
+    }
+}
+
+/// What went wrong, from reqwest's error down to its root cause (a reset, an invalid chunk,
+/// a header too large): reqwest's own message says only that sending failed, and names the
+/// URL, which the step's location already gives.
+fn causes(err: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    match parts.is_empty() {
+        true => err.to_string(),
+        false => parts.join(": "),
     }
 }

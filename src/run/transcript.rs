@@ -58,7 +58,7 @@ pub fn response(response: &HttpResponse, redactor: &Redactor) -> String {
     out.push('\n');
     match response.json() {
         Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
-        None => out.push_str(&shorten(response.body())),
+        None => out.push_str(&printable(&shorten(response.body()))),
     }
     out.push('\n');
     redactor.redact(&out).into_owned()
@@ -77,4 +77,37 @@ fn shorten(body: &str) -> String {
         .find(|i| body.is_char_boundary(*i))
         .unwrap_or(0);
     format!("{}\n… ({} more bytes)", &body[..cut], body.len() - cut)
+}
+
+/// `text` with every control character but newline and tab written as an escape
+/// (`\u{1b}`): a server's body must not move the cursor, retitle the window or clear the
+/// screen of whoever reads a transcript in a terminal.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain\ntext\t!"), "plain\ntext\t!");
+        assert_eq!(
+            printable("\u{1b}[2J\u{1b}]0;x\u{7}\r\u{9b}é"),
+            "\\u{1b}[2J\\u{1b}]0;x\\u{7}\\u{d}\\u{9b}é"
+        );
+    }
 }

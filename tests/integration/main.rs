@@ -8,6 +8,7 @@ mod cli_errors;
 mod cli_reports;
 mod cli_run;
 mod doc_guides;
+mod faults;
 mod mock_connections;
 mod mock_data;
 mod mock_dialog;

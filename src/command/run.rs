@@ -106,6 +106,7 @@ fn plan(
         env: Value::Object(loaded.env),
         target,
         max_wait: args.max_wait,
+        max_body: args.max_body,
         dry_run: args.dry_run,
         snapshots: SnapshotSettings {
             mode: args.snapshots.resolve(crate::snapshot::is_ci()),

@@ -32,6 +32,8 @@ pub struct RunConfig {
     pub target: Target,
     /// The longest real `wait` allowed on a target without a virtual clock.
     pub max_wait: Duration,
+    /// `--max-body`: the most bytes of a response body a step reads.
+    pub max_body: u64,
     /// Print requests, send none.
     pub dry_run: bool,
     /// `--repeat`: how many times each selected scenario runs (at least 1).
@@ -58,6 +60,7 @@ pub struct RunContext {
     pub auth_base: BaseUrl,
     pub api_base: BaseUrl,
     pub max_wait: Duration,
+    pub max_body: u64,
     pub dry_run: bool,
     pub snapshots: crate::snapshot::SnapshotSettings,
     /// Only one scenario asks the person at the terminal at a time.

@@ -458,7 +458,13 @@ impl<'a> ScenarioState<'a> {
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
-        let result = http::send(&self.run.client, &mut self.cookies, &request).await;
+        let result = http::send(
+            &self.run.client,
+            &mut self.cookies,
+            &request,
+            self.run.max_body,
+        )
+        .await;
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
@@ -490,6 +496,9 @@ impl<'a> ScenarioState<'a> {
                         }
                         http::HttpError::Connect(_) => {
                             "is the server running, and is the URL right?"
+                        }
+                        http::HttpError::BodyTooLarge(_) => {
+                            "raise `--max-body` if the API really answers this much"
                         }
                         http::HttpError::Other(_) => "check the request's URL, headers and body",
                     })

@@ -24,15 +24,19 @@ pub enum HttpError {
     Timeout(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
+    #[error("the response body is larger than {} bytes, the most a step reads (`--max-body`)", .0)]
+    BodyTooLarge(u64),
     #[error("{0}")]
     Other(String),
 }
 
-/// Sends a request with the scenario's cookies, and records the response.
+/// Sends a request with the scenario's cookies, and records the response, reading at most
+/// `max_body` bytes of its body (checked as it streams, not after).
 pub async fn send(
     client: &reqwest::Client,
     cookies: &mut CookieJar,
     request: &HttpRequest,
+    max_body: u64,
 ) -> Result<HttpResponse, HttpError> {
     let mut headers = HeaderMap::new();
     for (name, value) in &request.headers {
@@ -80,10 +84,21 @@ pub async fn send(
             )
         })
         .collect();
-    let bytes = response
-        .bytes()
+    if response.content_length().is_some_and(|n| n > max_body) {
+        return Err(HttpError::BodyTooLarge(max_body));
+    }
+    let mut response = response;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| classify(e, request.timeout))?;
+        .map_err(|e| classify(e, request.timeout))?
+    {
+        if (bytes.len() + chunk.len()) as u64 > max_body {
+            return Err(HttpError::BodyTooLarge(max_body));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let elapsed = started.elapsed();
     Ok(HttpResponse::new(status, headers, text_of(bytes), elapsed))
 }

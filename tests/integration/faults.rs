@@ -90,3 +90,41 @@ fn escape_sequences_from_a_server_do_not_reach_the_terminal_raw() {
     assert!(!out.stdout.contains('\x07'), "{:?}", out.stdout);
     assert!(out.stdout.contains("hello"), "{}", out.stdout);
 }
+
+#[test]
+fn a_body_over_the_cap_fails_the_step_while_it_streams() {
+    // Declared too large, and streamed without a length: both stop at the cap.
+    let declared = faulty_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nxxxx",
+        false,
+    );
+    let streamed: &'static [u8] = Box::leak(
+        {
+            let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            for _ in 0..8 {
+                answer.extend_from_slice(b"200\r\n");
+                answer.extend_from_slice(&[b'y'; 0x200]);
+                answer.extend_from_slice(b"\r\n");
+            }
+            answer.extend_from_slice(b"0\r\n\r\n");
+            answer
+        }
+        .into_boxed_slice(),
+    );
+    let streamed = faulty_server(streamed, false);
+    for base in [declared, streamed] {
+        let out = run_against(&base, &["--max-body", "1KiB"]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("larger than 1024 bytes"),
+            "{}",
+            out.stdout
+        );
+    }
+    // Under the cap, the same body is read.
+    let out = run_against(
+        &faulty_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
+        &["--max-body", "1KiB"],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

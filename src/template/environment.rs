@@ -27,6 +27,14 @@ const VALUE_TEMP: &str = "obflow.value";
 /// generated inputs must not grow memory without bound.
 const MAX_CACHED: usize = 16_384;
 
+/// The work one render may do (minijinja's instructions): thousands of times what any
+/// scenario's template needs.
+pub const FUEL: u64 = 1_000_000;
+
+/// The longest text one render may produce: far beyond any request field, small enough that
+/// variables built from each other cannot grow into gigabytes.
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
 /// The template environment for a run: strict undefined, obflow's functions and filters.
 ///
 /// `Send + Sync`; share it through an `Arc`.
@@ -44,6 +52,9 @@ impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Every render is bounded: a loop over `range(100000)` inside another ends with a
+        // located error instead of never.
+        env.set_fuel(Some(FUEL));
         // Debug mode records where undefined values come from (for "`a.b.c` is undefined")
         // and the span of errors; it costs nothing until something fails.
         env.set_debug(true);
@@ -118,9 +129,11 @@ impl Templates {
     /// Renders one template string to text.
     pub fn render_str(&self, source: &str, ctx: &Context) -> Result<String, TemplateError> {
         let template = self.compile(source, TEXT_PREFIX)?;
-        template
+        let text = template
             .render(ctx.as_value().clone())
-            .map_err(|e| convert_error(&e, source))
+            .map_err(|e| convert_error(&e, source))?;
+        bounded(text.len())?;
+        Ok(text)
     }
 
     /// Renders every string inside a JSON value (recursively; object keys too when they contain
@@ -168,10 +181,19 @@ impl Templates {
         let captured = template
             .render_captured(ctx.as_value().clone())
             .map_err(|e| convert_error(&e, source))?;
-        Ok(captured
+        bounded(captured.output().len())?;
+        let value = captured
             .state()
             .get_temp(VALUE_TEMP)
-            .map_or(serde_json::Value::Null, |v| value_to_json(&v)))
+            .map_or(serde_json::Value::Null, |v| value_to_json(&v));
+        // A value kept with its type (a list, a long string) is measured as JSON.
+        if !matches!(
+            value,
+            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_)
+        ) {
+            bounded(serde_json::to_string(&value).map_or(0, |t| t.len()))?;
+        }
+        Ok(value)
     }
 
     /// The compiled template for `source`, from the environment's cache when possible.
@@ -202,5 +224,20 @@ impl Default for Templates {
 impl fmt::Debug for Templates {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
+/// Refuses a render whose output passed [`MAX_RENDERED_BYTES`].
+fn bounded(len: usize) -> Result<(), TemplateError> {
+    match len > MAX_RENDERED_BYTES {
+        true => Err(TemplateError {
+            message: format!(
+                "the template renders to more than {} MiB",
+                MAX_RENDERED_BYTES / (1024 * 1024)
+            ),
+            undefined: None,
+            char_range: None,
+        }),
+        false => Ok(()),
     }
 }

@@ -50,9 +50,13 @@ pub(super) fn convert_error(err: &minijinja::Error, source: &str) -> TemplateErr
             char_range: range.and_then(char_range),
         };
     }
-    let message = match err.detail() {
-        Some(detail) => format!("{}: {detail}", err.kind()),
-        None => err.kind().to_string(),
+    let message = match (err.kind(), err.detail()) {
+        (ErrorKind::OutOfFuel, _) => format!(
+            "the template does more work than a render may ({} steps): a loop too long?",
+            super::environment::FUEL
+        ),
+        (_, Some(detail)) => format!("{}: {detail}", err.kind()),
+        (_, None) => err.kind().to_string(),
     };
     TemplateError {
         message,

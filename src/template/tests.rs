@@ -500,3 +500,31 @@ fn values_are_never_html_escaped() {
         "<a href=\"x\">&</a>.html"
     );
 }
+
+#[test]
+fn every_render_is_bounded_in_work_and_size() {
+    let looped =
+        "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}";
+    let err = templates().render_str(looped, &ctx()).unwrap_err();
+    assert!(
+        err.message.contains("more work than a render may"),
+        "{}",
+        err.message
+    );
+    let big = "{% for a in range(2000) %}{{ 'x' * 1000 }}{% endfor %}";
+    let err = templates().render_str(big, &ctx()).unwrap_err();
+    assert!(
+        err.message.contains("renders to more than 1 MiB"),
+        "{}",
+        err.message
+    );
+    let value = serde_json::json!("{{ 'x' * 2000000 }}");
+    let err = templates().render_value(&value, &ctx()).unwrap_err();
+    assert!(
+        err.message.contains("renders to more than 1 MiB") || err.message.contains("more work"),
+        "{}",
+        err.message
+    );
+    // An ordinary template is far inside both.
+    assert_eq!(render("{% for i in range(3) %}{{ i }}{% endfor %}"), "012");
+}

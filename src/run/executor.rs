@@ -191,10 +191,24 @@ impl<'a> ScenarioState<'a> {
                 return vec![failed_step(step, started, d)];
             }
         };
+        if items.len() > MAX_FOR_EACH_ITEMS {
+            let d = step
+                .source
+                .error_at(
+                    &for_each.path,
+                    format!(
+                        "`for_each` got {} items; a step runs for at most {MAX_FOR_EACH_ITEMS}",
+                        items.len()
+                    ),
+                )
+                .help("narrow the list, e.g. with a JSONPath filter in the capture");
+            return vec![failed_step(step, started, d)];
+        }
         let mut reports = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             let mut item_scope = scope.clone();
-            let label = format!("[{i}] {}", crate::scenario::model::value_to_text(&item));
+            let shown = crate::scenario::model::value_to_text(&item);
+            let label = format!("[{i}] {}", self.redactor.redact(&shown));
             item_scope.insert(for_each.var.clone(), item);
             let report = self
                 .run_with_retry(step, &item_scope, Some((i, label)))
@@ -536,6 +550,10 @@ fn type_name(v: &Value) -> &'static str {
         Value::Object(_) => "a mapping",
     }
 }
+
+/// The most items a `for_each` step runs for: far more than any account list, few enough
+/// that a list from a file or a server cannot run a step a million times.
+pub const MAX_FOR_EACH_ITEMS: usize = 1000;
 
 /// A step that could not run at all (its scope or `for_each` list would not render).
 fn failed_step(step: &Step, started: Instant, error: Diagnostic) -> StepReport {

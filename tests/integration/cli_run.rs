@@ -441,3 +441,24 @@ fn a_duration_too_long_from_a_template_fails_its_scenario_in_every_report() {
     let junit = read("r.xml");
     assert_eq!(junit.matches("<testcase").count(), 2, "{junit}");
 }
+
+#[test]
+fn a_for_each_list_too_long_fails_its_step() {
+    let project = Project::new();
+    let items: Vec<String> = (0..1001).map(|i| i.to_string()).collect();
+    project.write(
+        "many.yaml",
+        &format!(
+            "name: many items\nsteps:\n  - for_each: [{}]\n    wait: 1ms\n",
+            items.join(", ")
+        ),
+    );
+    let out = project.obflow(&["run", "many.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("at most 1000"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("many.yaml:3:"),
+        "located: {}",
+        out.stdout
+    );
+}

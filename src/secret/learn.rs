@@ -36,15 +36,45 @@ pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
     if let Some(location) = response.header("location") {
         learn_url_secrets(location, redactor);
     }
+    // A token answer can come form-encoded (`access_token=...&token_type=bearer`).
+    if response
+        .header("content-type")
+        .is_some_and(|ct| ct.contains("x-www-form-urlencoded"))
+    {
+        learn_query_secrets(response.body(), redactor);
+    }
+    // What a server keeps in cookies is a credential of the session it opened.
+    for (name, value) in &response.headers {
+        if name.eq_ignore_ascii_case("set-cookie")
+            && let Some((_, cookie)) = value.split(';').next().and_then(|c| c.split_once('='))
+        {
+            redactor.add(cookie.trim());
+        }
+    }
 }
 
 /// Learns the secrets a request carries: credential headers and secret-named fields.
 pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
     for (name, value) in &request.headers {
-        if is_credential_header(name)
-            && let Some(cred) = last_word(value)
-        {
-            redactor.add(cred);
+        if is_credential_header(name) {
+            // The credential is everything after the scheme (`Bearer a b`), and each word of
+            // it: a value made of several words must not leak by its last alone.
+            match value.trim().split_once([' ', '\t']) {
+                Some((_, credential)) => {
+                    let credential = credential.trim();
+                    redactor.add(credential);
+                    // Most credentials are one word (a token): found with memchr, not by
+                    // walking a kilobyte of JWT a character at a time.
+                    if memchr::memchr2(b' ', b'\t', credential.as_bytes()).is_some() {
+                        credential.split_whitespace().for_each(|word| redactor.add(word));
+                    }
+                }
+                None => {
+                    if let Some(cred) = last_word(value) {
+                        redactor.add(cred);
+                    }
+                }
+            }
         }
     }
     if let Some(RequestBody::Form(fields)) = &request.body {
@@ -67,8 +97,13 @@ fn learn_url_secrets(url: &str, redactor: &Redactor) {
     // Parameters come in the query, and in the fragment of an implicit-style redirect.
     let (rest, fragment) = url.split_once('#').unwrap_or((url, ""));
     let query = rest.split_once('?').map_or("", |(_, q)| q);
-    let pairs = query.split('&').chain(fragment.split('&'));
-    for pair in pairs.filter(|p| !p.is_empty()) {
+    learn_query_secrets(query, redactor);
+    learn_query_secrets(fragment, redactor);
+}
+
+/// Learns the secret-named fields of a query string or form body.
+fn learn_query_secrets(query: &str, redactor: &Redactor) {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         // Decoding every value of every URL is most of the cost: decode a name only when it
         // is encoded, and a value only when its name says it is secret.
@@ -186,6 +221,36 @@ mod tests {
         );
         assert_eq!(last_word("  "), None);
         assert_eq!(last_word("one"), Some("one"));
+    }
+
+    #[test]
+    fn cookies_multi_word_credentials_and_form_token_answers_are_learnt() {
+        let redactor = Redactor::new();
+        let answer = HttpResponse::new(
+            200,
+            vec![
+                (
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+                ("set-cookie".into(), "sid=cookie-value-7; Path=/; HttpOnly".into()),
+            ],
+            "access_token=form-token-1&token_type=bearer".into(),
+            Duration::ZERO,
+        );
+        learn_response_secrets(&answer, &redactor);
+        let request = HttpRequest {
+            method: reqwest::Method::GET,
+            url: url::Url::parse("http://x/").unwrap(),
+            headers: vec![("Authorization".into(), "Custom first-part second-part".into())],
+            body: None,
+            timeout: Duration::from_secs(1),
+        };
+        learn_request_secrets(&request, &redactor);
+        assert_eq!(
+            redactor.redact("form-token-1 cookie-value-7 first-part | second-part bearer"),
+            "*** *** *** | *** bearer"
+        );
     }
 
     #[test]

@@ -81,6 +81,13 @@ pub const SECRET_FIELDS: &[&str] = &[
     "password",
 ];
 
+/// What a URL component keeps unencoded: RFC 3986's unreserved characters.
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// A byte that form encoding (`application/x-www-form-urlencoded`) changes.
 const FORM_ENCODED: u8 = 1;
 /// A byte that a JSON string escapes.
@@ -157,17 +164,31 @@ impl Redactor {
             .fold(0, |seen, b| seen | BYTE_CLASSES[usize::from(b)]);
         let mut forms = vec![value.to_owned()];
         if classes & FORM_ENCODED != 0 {
+            // `+` for a space (forms), and `%20` (URLs, minijinja's `urlencode`).
             forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+            forms.push(percent_encoding::utf8_percent_encode(value, URL_COMPONENT).to_string());
+        }
+        // A secret sent base64-encoded (`b64encode`, a Basic credential of its own).
+        {
+            use base64::Engine as _;
+            use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+            forms.push(STANDARD.encode(value));
+            forms.push(URL_SAFE_NO_PAD.encode(value));
         }
         if classes & JSON_ESCAPED != 0 {
             let escaped = serde_json::to_string(value).unwrap_or_default();
-            forms.push(escaped.trim_matches('"').to_owned());
+            // Without the string's own quotes; an escaped `\"` at an end keeps its quote.
+            if let Some(inner) = escaped.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+                forms.push(inner.to_owned());
+            }
         }
         let mut set = self
             .inner
             .secrets
             .write()
             .unwrap_or_else(|e| e.into_inner());
+        forms.sort();
+        forms.dedup();
         for form in forms {
             if let Err(at) = set.binary_search_by(|s| {
                 form.len()
@@ -265,6 +286,28 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_is_known_in_every_encoding_it_travels_in() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let r = Redactor::new();
+        let secret = "s3cret value/with+odd=chars\"";
+        r.add(secret);
+        let percent = "s3cret%20value%2Fwith%2Bodd%3Dchars%22";
+        let form = "s3cret+value%2Fwith%2Bodd%3Dchars%22";
+        let json = "s3cret value/with+odd=chars\\\"";
+        for form in [
+            secret.to_owned(),
+            percent.to_owned(),
+            form.to_owned(),
+            json.to_owned(),
+            STANDARD.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+        ] {
+            assert_eq!(r.redact(&format!("<{form}>")), "<***>", "{form}");
+        }
+    }
 
     #[test]
     fn secret_never_formats_its_value() {

@@ -56,23 +56,35 @@ pub fn response(response: &HttpResponse, redactor: &Redactor) -> String {
         out.push_str(&format!("{name}: {value}\n"));
     }
     out.push('\n');
-    match response.json() {
-        Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
-        None => out.push_str(&printable(&shorten(response.body()))),
-    }
+    let mut out = redactor.redact(&out).into_owned();
+    // The body is redacted whole, then cut: a cut through a secret must not show half of it.
+    let body = match response.json() {
+        Some(json) => {
+            let pretty = serde_json::to_string_pretty(json).unwrap_or_default();
+            shorten(&redactor.redact(&pretty), JSON_BODY_LIMIT)
+        }
+        None => {
+            printable(&shorten(&redactor.redact(response.body()), TEXT_BODY_LIMIT)).into_owned()
+        }
+    };
+    out.push_str(&body);
     out.push('\n');
-    redactor.redact(&out).into_owned()
+    out
 }
 
 /// Text bodies (HTML pages, mostly) are cut in transcripts: the start says what page it
 /// was, the rest is noise in a log.
 const TEXT_BODY_LIMIT: usize = 1500;
 
-fn shorten(body: &str) -> String {
-    if body.len() <= TEXT_BODY_LIMIT {
+/// JSON bodies are shown whole up to this: an API answer is what `-v` is for, but a huge one
+/// would drown the log.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+fn shorten(body: &str, limit: usize) -> String {
+    if body.len() <= limit {
         return body.to_owned();
     }
-    let cut = (0..=TEXT_BODY_LIMIT)
+    let cut = (0..=limit)
         .rev()
         .find(|i| body.is_char_boundary(*i))
         .unwrap_or(0);
@@ -101,6 +113,25 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::printable;
+
+    #[test]
+    fn a_cut_body_never_shows_part_of_a_secret() {
+        use crate::exchange::HttpResponse;
+        use crate::secret::Redactor;
+        let redactor = Redactor::new();
+        let secret = "s".repeat(40);
+        redactor.add(&secret);
+        // The secret straddles the cut.
+        let body = format!(
+            "{}{secret}{}",
+            "x".repeat(super::TEXT_BODY_LIMIT - 10),
+            "y".repeat(100)
+        );
+        let r = HttpResponse::new(200, vec![], body, std::time::Duration::ZERO);
+        let text = super::response(&r, &redactor);
+        assert!(!text.contains("ssss"), "{text}");
+        assert!(text.contains("more bytes"), "{text}");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

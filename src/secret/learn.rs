@@ -66,7 +66,9 @@ pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
                     // Most credentials are one word (a token): found with memchr, not by
                     // walking a kilobyte of JWT a character at a time.
                     if memchr::memchr2(b' ', b'\t', credential.as_bytes()).is_some() {
-                        credential.split_whitespace().for_each(|word| redactor.add(word));
+                        credential
+                            .split_whitespace()
+                            .for_each(|word| redactor.add(word));
                     }
                 }
                 None => {
@@ -233,7 +235,10 @@ mod tests {
                     "content-type".into(),
                     "application/x-www-form-urlencoded".into(),
                 ),
-                ("set-cookie".into(), "sid=cookie-value-7; Path=/; HttpOnly".into()),
+                (
+                    "set-cookie".into(),
+                    "sid=cookie-value-7; Path=/; HttpOnly".into(),
+                ),
             ],
             "access_token=form-token-1&token_type=bearer".into(),
             Duration::ZERO,
@@ -242,7 +247,10 @@ mod tests {
         let request = HttpRequest {
             method: reqwest::Method::GET,
             url: url::Url::parse("http://x/").unwrap(),
-            headers: vec![("Authorization".into(), "Custom first-part second-part".into())],
+            headers: vec![(
+                "Authorization".into(),
+                "Custom first-part second-part".into(),
+            )],
             body: None,
             timeout: Duration::from_secs(1),
         };

@@ -98,6 +98,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, Vec<Diagnostic>> {
     })
 }
 
+fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
 /// What [`discover`] found.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -136,24 +140,15 @@ fn walk(
         let path = entry.path();
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, root, found, skipped, errors),
-            Ok(_) if name.ends_with(".yaml") || name.ends_with(".yml") => {
+            // An ordinary file found by walking the folder lies inside it; only a link needs
+            // resolving to know where it leads.
+            Ok(t) if t.is_file() && is_yaml(&name) => found.push(path),
+            Ok(t) if t.is_symlink() && is_yaml(&name) => {
                 match (std::fs::metadata(&path), crate::source::inside(root, &path)) {
                     (Ok(meta), Some(_)) if meta.is_file() => found.push(path),
-                    (Ok(meta), Some(_)) => skipped.push(
-                        Diagnostic::new(format!(
-                            "skipped `{}`: not a regular file ({})",
-                            path.display(),
-                            if meta.is_dir() {
-                                "a directory"
-                            } else {
-                                "a FIFO, device or socket"
-                            }
-                        ))
-                        .help("scenario files must be ordinary files"),
-                    ),
                     _ => skipped.push(
                         Diagnostic::new(format!(
-                            "skipped `{}`: a link that leads out of `{}`, or nowhere",
+                            "skipped `{}`: a link that leads out of `{}`, or to no file",
                             path.display(),
                             root.display()
                         ))
@@ -161,6 +156,13 @@ fn walk(
                     ),
                 }
             }
+            Ok(_) if is_yaml(&name) => skipped.push(
+                Diagnostic::new(format!(
+                    "skipped `{}`: not a regular file (a FIFO, device or socket)",
+                    path.display()
+                ))
+                .help("scenario files must be ordinary files"),
+            ),
             _ => {}
         }
     }

@@ -90,8 +90,12 @@ pub async fn run(
             });
             let mut report = match entry.open(&reloader) {
                 Ok(scenario) => {
-                    let run = executor::ScenarioState::new(&context, &scenario, entry.index)
-                        .execute(entry.index);
+                    // Boxed: a scenario's future is large, and the panic guard around it
+                    // would otherwise be moved, whole, at every await of the task.
+                    let run = Box::pin(
+                        executor::ScenarioState::new(&context, &scenario, entry.index)
+                            .execute(entry.index),
+                    );
                     // A bug in obflow must fail the scenario it happened in, not lose it:
                     // every report lists every scenario.
                     match unless_it_panics(run).await {

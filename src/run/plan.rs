@@ -88,33 +88,13 @@ pub(super) fn plan(
 /// A scenario file that no longer loads (it changed after validation): a failed scenario
 /// whose one "step" carries the first problem.
 pub(super) fn unreadable_report(entry: &PlanEntry, problems: Vec<Diagnostic>) -> ScenarioReport {
-    let text = std::fs::read_to_string(&entry.file).unwrap_or_default();
+    let text = crate::source::read_text(&entry.file).unwrap_or_default();
     let scenario = Arc::new(Scenario::unreadable(
         entry.file.clone(),
         entry.name.clone(),
         text,
     ));
-    ScenarioReport {
-        index: entry.index,
-        name: entry.name.clone(),
-        outcome: Outcome::Failed,
-        duration: Duration::ZERO,
-        scenario,
-        repetition: entry.repetition,
-        skip_reason: None,
-        steps: vec![StepReport {
-            index: 0,
-            label: "load".to_owned(),
-            keyword: "load",
-            outcome: Outcome::Failed,
-            duration: Duration::ZERO,
-            failures: vec![],
-            error: problems.into_iter().next(),
-            exchanges: vec![],
-            attempts: 0,
-            snapshot: None,
-        }],
-    }
+    failed_report(entry, scenario, "load", problems.into_iter().next())
 }
 
 /// A scenario during which obflow itself failed (a panic): a failed scenario whose one
@@ -131,6 +111,16 @@ pub(super) fn crashed_report(
             format!("obflow stopped inside this scenario: {message}"),
         )
         .help("this is a bug in obflow; please report it with this scenario");
+    failed_report(entry, scenario, "obflow", Some(error))
+}
+
+/// A failed scenario whose one "step", `keyword`, carries `error`.
+fn failed_report(
+    entry: &PlanEntry,
+    scenario: Arc<Scenario>,
+    keyword: &'static str,
+    error: Option<Diagnostic>,
+) -> ScenarioReport {
     ScenarioReport {
         index: entry.index,
         name: entry.name.clone(),
@@ -141,12 +131,12 @@ pub(super) fn crashed_report(
         skip_reason: None,
         steps: vec![StepReport {
             index: 0,
-            label: "obflow".to_owned(),
-            keyword: "obflow",
+            label: keyword.to_owned(),
+            keyword,
             outcome: Outcome::Failed,
             duration: Duration::ZERO,
             failures: vec![],
-            error: Some(error),
+            error,
             exchanges: vec![],
             attempts: 0,
             snapshot: None,

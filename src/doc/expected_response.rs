@@ -21,11 +21,16 @@ pub(super) fn snapshot(
         keys.push(name.clone());
         keys.push(slug(name));
     }
-    let (path, text) = keys.iter().find_map(|key| {
-        let path = dir.join(format!("{stem}__{key}.snap"));
-        std::fs::read_to_string(&path).ok().map(|t| (path, t))
-    })?;
-    let body = snapshot_body(&text).trim();
+    // Read as the snapshot store reads, inside its folder; a step name is no path.
+    let store = crate::snapshot::SnapshotStore::new(dir);
+    let (path, snap) = keys
+        .iter()
+        .filter(|key| !key.contains(['/', '\\']) && !key.starts_with('.'))
+        .find_map(|key| {
+            let path = dir.join(format!("{stem}__{key}.snap"));
+            store.read_path(&path).ok().flatten().map(|s| (path, s))
+        })?;
+    let body = snap.contents.trim();
     let block = match serde_json::from_str::<Value>(body) {
         Ok(json) => Block::Code {
             lang: "json",
@@ -40,16 +45,6 @@ pub(super) fn snapshot(
 }
 
 /// An insta `.snap` file is `---`, a header, `---`, then the body.
-fn snapshot_body(text: &str) -> &str {
-    let Some(rest) = text.strip_prefix("---\n") else {
-        return text;
-    };
-    match rest.find("\n---\n") {
-        Some(end) => &rest[end + 5..],
-        None => rest,
-    }
-}
-
 fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
@@ -86,13 +81,6 @@ fn hide_secrets(value: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snapshot_bodies_follow_the_second_separator() {
-        let text = "---\nsource: x\nexpression: y\n---\n{\"a\": 1}\n";
-        assert_eq!(snapshot_body(text), "{\"a\": 1}\n");
-        assert_eq!(snapshot_body("plain"), "plain");
-    }
 
     #[test]
     fn slugs() {

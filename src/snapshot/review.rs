@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::NameUse;
 use super::compare;
-use super::store::{Pending, SnapshotStore, StoreError, read_file};
+use super::store::{Pending, SnapshotStore, StoreError};
 use crate::style::Palette;
 
 /// What a review did.
@@ -32,7 +32,7 @@ pub fn review(
     let total = pending.len();
     let mut rest = pending.into_iter().enumerate();
     while let Some((i, p)) = rest.next() {
-        show(&p, i + 1, total, out, palette)?;
+        show(store, &p, i + 1, total, out, palette)?;
         loop {
             let _ = write!(
                 out,
@@ -81,17 +81,20 @@ pub fn review(
 
 /// One pending snapshot: where it comes from, and its diff from the stored version.
 fn show(
+    store: &SnapshotStore,
     p: &Pending,
     n: usize,
     total: usize,
     out: &mut dyn Write,
     palette: &Palette,
 ) -> Result<(), StoreError> {
-    let new = read_file(&p.pending)?.unwrap_or_else(|| super::SnapFile {
-        header: Default::default(),
-        contents: String::new(),
-    });
-    let old = read_file(&p.stored)?;
+    let new = store
+        .read_path(&p.pending)?
+        .unwrap_or_else(|| super::SnapFile {
+            header: Default::default(),
+            contents: String::new(),
+        });
+    let old = store.read_path(&p.stored)?;
     let w = |e| StoreError::Write {
         path: PathBuf::from("<stdout>"),
         source: e,

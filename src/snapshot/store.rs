@@ -27,6 +27,9 @@ pub enum StoreError {
     },
     #[error("`{path}` is not a snapshot file: {source}")]
     Format { path: PathBuf, source: FormatError },
+    /// Refused unread: not a regular file, too large, not UTF-8, or a link out of the folder.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The folder snapshots live in.
@@ -62,7 +65,32 @@ impl SnapshotStore {
 
     /// The stored snapshot, or `None` when there is none.
     pub fn read(&self, name: &str) -> Result<Option<SnapFile>, StoreError> {
-        read_file(&self.snap_path(name))
+        self.read_path(&self.snap_path(name))
+    }
+
+    /// Reads and parses the snapshot file at `path`, which must lie in this folder: a link
+    /// leading out of it (a pull request can commit one) is refused unread, like anything
+    /// that is not a small regular UTF-8 file. `None` when there is no file.
+    pub fn read_path(&self, path: &Path) -> Result<Option<SnapFile>, StoreError> {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return Ok(None);
+        };
+        // Names hold no `/`: only a link can lead elsewhere.
+        if meta.file_type().is_symlink() && crate::source::inside(&self.dir, path).is_none() {
+            return Err(StoreError::Refused(format!(
+                "`{}` leads out of the snapshot folder `{}`",
+                path.display(),
+                self.dir.display()
+            )));
+        }
+        let text =
+            crate::source::read_text(path).map_err(|e| StoreError::Refused(e.to_string()))?;
+        SnapFile::parse(&text)
+            .map(Some)
+            .map_err(|source| StoreError::Format {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// Writes `<name>.snap`, atomically.
@@ -150,26 +178,6 @@ impl SnapshotStore {
     }
 }
 
-/// Reads and parses a snapshot file; `None` when it does not exist.
-pub fn read_file(path: &Path) -> Result<Option<SnapFile>, StoreError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(StoreError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    SnapFile::parse(&text)
-        .map(Some)
-        .map_err(|source| StoreError::Format {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
 /// Writes `bytes` to `path` atomically ([`crate::atomic_file`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     crate::atomic_file::write(path, bytes).map_err(|source| StoreError::Write {
@@ -188,6 +196,21 @@ mod tests {
             header: Header::default(),
             contents: contents.into(),
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_out_of_the_folder_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path().join("snapshots"));
+        store.write("inside", &snap("kept")).unwrap();
+        std::fs::write(dir.path().join("secret.snap"), "---\n---\nroot:x:0:0\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.snap"), store.snap_path("out")).unwrap();
+        assert_eq!(store.read("inside").unwrap().unwrap().contents, "kept");
+        let err = store.read("out").unwrap_err().to_string();
+        assert!(err.contains("leads out of the snapshot folder"), "{err}");
+        assert!(!err.contains("root:x"), "{err}");
+        assert!(store.read("missing").unwrap().is_none());
     }
 
     #[test]

@@ -338,16 +338,8 @@ fn load_document(
         ids: HashMap::new(),
         steps: Vec::new(),
         errors,
-        include_stack: vec![
-            source
-                .path
-                .canonicalize()
-                .unwrap_or_else(|_| source.path.to_path_buf()),
-        ],
-        root: options
-            .project_root
-            .as_ref()
-            .and_then(|r| r.canonicalize().ok()),
+        include_stack: Vec::new(),
+        root: options.project_root.clone(),
         expanded: 0,
         too_many_steps: false,
     };
@@ -382,7 +374,8 @@ struct StepList<'a> {
     ids: HashMap<String, Spot>,
     steps: Vec<Step>,
     errors: Vec<Diagnostic>,
-    /// Files being included (resolved), outermost first, to refuse include cycles.
+    /// Files being included (resolved), the scenario's own first, to refuse include cycles;
+    /// filled at the first include, so a scenario without one resolves no path.
     include_stack: Vec<PathBuf>,
     /// Where included files must lie ([`LoadOptions::project_root`]).
     root: Option<PathBuf>,
@@ -497,7 +490,7 @@ impl StepList<'_> {
                 .error_at(&include_path, message)
                 .help(help.to_owned())
         };
-        if !(spec.file.ends_with(".yaml") || spec.file.ends_with(".yml")) {
+        if !is_yaml(&spec.file) {
             self.errors.push(refuse(
                 format!("`{}` is not a YAML flow file", spec.file),
                 "include `.yaml` or `.yml` files",
@@ -522,6 +515,11 @@ impl StepList<'_> {
             ));
             return;
         };
+        if self.include_stack.is_empty() {
+            let scenario = source.path.canonicalize();
+            self.include_stack
+                .push(scenario.unwrap_or_else(|_| source.path.to_path_buf()));
+        }
         if self.include_stack.contains(&file) {
             self.errors.push(refuse(
                 format!("`{}` includes itself", spec.file),

@@ -163,3 +163,26 @@ fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
     assert!(out.stderr.contains("is not UTF-8"), "{}", out.stderr);
     assert!(out.stderr.contains("bad.yaml:3:11"), "{}", out.stderr);
 }
+
+#[test]
+fn an_include_cycle_is_refused() {
+    let project = Project::new();
+    // The scenario includes itself, and a flow includes itself by another spelling.
+    project.write("s.yaml", &including("./s.yaml"));
+    let out = project.obflow(&["check", "s.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("includes itself"), "{}", out.stderr);
+    project.write(
+        "_a.yaml",
+        "steps:\n  - include: ../{dir}/_a.yaml\n"
+            .replace(
+                "{dir}",
+                &project.path().file_name().unwrap().to_string_lossy(),
+            )
+            .as_str(),
+    );
+    project.write("s.yaml", &including("_a.yaml"));
+    let out = project.obflow(&["check", "s.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("includes itself"), "{}", out.stderr);
+}

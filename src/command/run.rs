@@ -32,7 +32,7 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     // Credentials are checked before anything is sent.
     let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
     let redactor = redactor_for(&target, &loaded);
-    let reporters = build_reporters(&args, stdout, &redactor, &target)?;
+    let reporters = build_reporters(&args, stdout, &target)?;
     let (suite, config) = plan(&args, loaded, project, target, templates);
     config.snapshots.store.remove_leftovers();
     let runner = Runner::new(&config)?;
@@ -61,11 +61,11 @@ fn keep_for_run(files: usize) -> impl Fn(Scenario) -> Kept + Sync {
 /// environment and `--var` before anything runs.
 fn redactor_for(target: &Target, loaded: &Loaded<Kept>) -> Redactor {
     let redactor = Redactor::new();
-    redactor.add(target.client_secret.expose());
+    redactor.declare(target.client_secret.expose());
     let cli_vars = loaded.cli_vars.iter().map(|(k, v)| (k, v));
     for (k, v) in loaded.env.iter().chain(cli_vars) {
         if is_secret_name(k) {
-            redactor.add_json(v);
+            redactor.declare_json(v);
         }
     }
     redactor
@@ -125,7 +125,6 @@ fn plan(
 fn build_reporters(
     args: &RunArgs,
     stdout: Palette,
-    redactor: &Redactor,
     target: &target::Target,
 ) -> Result<Reporters, report::ReportError> {
     let stdout_buffer = report::BufferedStdout::new();
@@ -138,7 +137,6 @@ fn build_reporters(
     if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
         reporters.add_console(report::annotations::AnnotationReporter::new(
             stdout_buffer.clone(),
-            redactor.clone(),
         ));
     }
     if report::progress::enabled_here() {
@@ -146,10 +144,7 @@ fn build_reporters(
     }
     if let Some(path) = &args.report_junit {
         report::check_writable(path, "JUnit")?;
-        reporters.add_file(report::junit::JunitReport::new(
-            path.clone(),
-            redactor.clone(),
-        ));
+        reporters.add_file(report::junit::JunitReport::new(path.clone()));
     }
     if let Some(path) = &args.report_json {
         report::check_writable(path, "JSON")?;
@@ -158,11 +153,7 @@ fn build_reporters(
             repeat: args.repeat as usize,
             shard: args.shard,
         };
-        reporters.add_file(report::json::JsonReport::new(
-            path.clone(),
-            redactor.clone(),
-            run,
-        ));
+        reporters.add_file(report::json::JsonReport::new(path.clone(), run));
     }
     Ok(reporters)
 }

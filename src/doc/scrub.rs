@@ -16,17 +16,17 @@ pub(super) fn finish(text: &str, redactor: &Redactor) -> String {
 /// Secrets to scrub from guides of these scenarios.
 pub(super) fn redactor_for(scenarios: &[Scenario], cli_vars: &[(String, Value)]) -> Redactor {
     let redactor = Redactor::new();
-    redactor.add(crate::protocol::DEMO_CLIENT_SECRET);
+    redactor.declare(crate::protocol::DEMO_CLIENT_SECRET);
     for scenario in scenarios {
         for (name, value) in scenario.vars.iter().chain(cli_vars.iter()) {
             if is_secret_name(name) || scenario.secrets.contains(name) {
-                redactor.add_json(value);
+                redactor.declare_json(value);
             }
         }
         for step in &scenario.steps {
             for scoped in &step.scope {
                 if is_secret_name(&scoped.name) {
-                    redactor.add_json(&scoped.value);
+                    redactor.declare_json(&scoped.value);
                 }
             }
         }

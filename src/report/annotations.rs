@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use crate::run::{Event, Outcome, ScenarioReport};
-use crate::secret::Redactor;
+use crate::secret::Redacted;
 
 use super::Reporter;
 use super::text::problems;
@@ -20,16 +20,15 @@ pub fn enabled(github_actions: Option<&str>) -> bool {
 
 pub struct AnnotationReporter<W: Write> {
     out: W,
-    redactor: Redactor,
 }
 
 impl<W: Write> AnnotationReporter<W> {
-    pub fn new(out: W, redactor: Redactor) -> Self {
-        AnnotationReporter { out, redactor }
+    pub fn new(out: W) -> Self {
+        AnnotationReporter { out }
     }
 
-    fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
-        for problem in problems(report, &self.redactor) {
+    fn scenario(&mut self, report: &Redacted<ScenarioReport>) -> std::io::Result<()> {
+        for problem in problems(report) {
             let title = format!("{} › step {}", report.name, problem.step.label);
             let mut message = problem.headline.clone();
             for note in &problem.notes {

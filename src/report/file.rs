@@ -1,6 +1,6 @@
 //! Report files (JUnit, JSON): their contract, their error, and what they share: the check
-//! that a path takes a report before the run, the atomic write, the slimmed scenarios they
-//! keep until the end, and the millisecond figures they show.
+//! that a path takes a report before the run, the atomic write, and the millisecond figures
+//! they show.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,8 +24,11 @@ pub enum ReportError {
         path: PathBuf,
         source: io::Error,
     },
-    #[error("cannot build the JUnit report: {0}")]
-    Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot keep the {kind} report's scenarios in a temporary file: {source}")]
+    Spool {
+        kind: &'static str,
+        source: io::Error,
+    },
     #[error("cannot build the JSON report: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -56,21 +59,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8], kind: &'static str) -> Result<(),
     })
 }
 
-/// What a file report keeps of a finished scenario until the run ends: without its
-/// exchanges unless `keep_exchanges`, so a long run recording transcripts does not hold every
-/// response in memory.
-pub(super) fn retained(
-    report: &std::sync::Arc<crate::run::ScenarioReport>,
-    keep_exchanges: bool,
-) -> std::sync::Arc<crate::run::ScenarioReport> {
-    if keep_exchanges || report.steps.iter().all(|s| s.exchanges.is_empty()) {
-        return report.clone();
+/// Like [`write_atomic`], with the file filled by `fill`, whose own error wins.
+pub(super) fn write_atomic_with(
+    path: &Path,
+    kind: &'static str,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let mut failure = None;
+    let written = crate::atomic_file::write_with(path, |file| {
+        fill(file).map_err(|e| {
+            failure = Some(e);
+            io::Error::other("the report could not be built")
+        })
+    });
+    match (failure, written) {
+        (Some(e), _) => Err(e),
+        (None, Err(source)) => Err(ReportError::Write {
+            kind,
+            path: path.to_path_buf(),
+            source,
+        }),
+        (None, Ok(())) => Ok(()),
     }
-    let mut slim = (**report).clone();
-    for step in &mut slim.steps {
-        step.exchanges = Vec::new();
-    }
-    std::sync::Arc::new(slim)
 }
 
 fn parent_dir(path: &Path) -> &Path {

@@ -1,31 +1,33 @@
 //! `--report-json PATH`: the run as one JSON document for machines: every scenario run, every
 //! step run and every check, with outcomes, durations in milliseconds, and located failures
 //! and step errors. The format is versioned (`schema_version`) and documented in
-//! `docs/reports.md`; fields are only ever added within a version. Recorded texts (expected
-//! and actual values, error messages) go through the run's redactor once more before
-//! writing; names, labels and paths come from the scenario files and are left alone.
+//! `docs/reports.md`; fields are only ever added within a version.
+//!
+//! Each scenario is rendered as it finishes (from its redacted report) and spooled to disk;
+//! the document is written when the run ends, scenarios in plan order, so memory does not
+//! grow with the suite.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::check::CheckFailure;
 use crate::run::{Event, Outcome, RunSummary, ScenarioReport, Shard, SkipReason, StepReport};
-use crate::secret::Redactor;
 use crate::source::Location;
 
-use super::file::{millis, retained};
-use super::{FileReport, ReportError, write_atomic};
+use super::file::millis;
+use super::spool::Spool;
+use super::{FileReport, ReportError};
 
 /// Bumped when a field changes meaning or goes away; adding fields keeps the version.
 pub const SCHEMA_VERSION: u32 = 1;
 
 pub struct JsonReport {
     path: PathBuf,
-    redactor: Redactor,
     run: RunInfo,
-    scenarios: Vec<Arc<ScenarioReport>>,
+    /// Each scenario's JSON, indented for its place in the document, by plan position.
+    scenarios: Spool<usize>,
     summary: RunSummary,
 }
 
@@ -53,14 +55,18 @@ fn shard_json<S: serde::Serializer>(shard: &Option<Shard>, s: S) -> Result<S::Ok
         .serialize(s)
 }
 
+/// The document around the scenarios (which are spliced into its empty `scenarios`).
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
     run: &'a RunInfo,
     summary: Summary,
-    scenarios: Vec<ScenarioJson<'a>>,
+    scenarios: [(); 0],
 }
+
+/// How deep the scenarios' objects sit in the document, as the pretty printer indents them.
+const SCENARIO_INDENT: &[u8] = b"    ";
 
 #[derive(Serialize)]
 struct Tool {
@@ -111,7 +117,7 @@ struct StepJson<'a> {
     duration_ms: f64,
     attempts: u32,
     checks: Vec<CheckJson>,
-    failures: Vec<CheckFailure>,
+    failures: &'a [CheckFailure],
     error: Option<ErrorJson<'a>>,
 }
 
@@ -133,35 +139,48 @@ enum CheckOutcome {
 
 #[derive(Serialize)]
 struct ErrorJson<'a> {
-    message: String,
+    message: &'a str,
     location: Option<&'a Location>,
-    notes: Vec<String>,
-    help: Option<String>,
+    notes: &'a [String],
+    help: Option<&'a str>,
 }
 
 impl JsonReport {
-    pub fn new(path: PathBuf, redactor: Redactor, run: RunInfo) -> Self {
+    pub fn new(path: PathBuf, run: RunInfo) -> Self {
         JsonReport {
             path,
-            redactor,
             run,
-            scenarios: Vec::new(),
+            scenarios: Spool::default(),
             summary: RunSummary::default(),
         }
     }
 
-    /// The report as JSON text, fields in the documented order.
-    pub fn to_json(&self) -> Result<String, ReportError> {
-        let mut text = serde_json::to_string_pretty(&self.document())?;
-        text.push('\n');
-        Ok(text)
+    /// One scenario's object, pretty-printed as it sits in the document. JSON strings hold
+    /// no raw line break, so indenting every line is safe.
+    fn spool(&mut self, report: &ScenarioReport) {
+        let bytes = match serde_json::to_vec_pretty(&scenario_json(report)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.scenarios.fail(e.into());
+                return;
+            }
+        };
+        let mut part = Vec::with_capacity(bytes.len() + bytes.len() / 16);
+        for line in bytes.split(|b| *b == b'\n') {
+            if !part.is_empty() {
+                part.push(b'\n');
+            }
+            part.extend_from_slice(SCENARIO_INDENT);
+            part.extend_from_slice(line);
+        }
+        self.scenarios.push(report.index, &part);
     }
 
-    fn document(&self) -> Document<'_> {
-        let mut scenarios: Vec<&Arc<ScenarioReport>> = self.scenarios.iter().collect();
-        scenarios.sort_by_key(|s| s.index);
+    /// Writes the document: what serde_json's pretty printer gives for the whole, the
+    /// scenarios streamed from the spool in plan order.
+    fn write_to(&mut self, out: &mut impl Write) -> Result<(), ReportError> {
         let s = &self.summary;
-        Document {
+        let head = serde_json::to_string_pretty(&Document {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: "obflow",
@@ -176,15 +195,40 @@ impl JsonReport {
                 outside_shard: s.outside_shard,
                 duration_ms: millis(s.duration),
             },
-            scenarios: scenarios
-                .iter()
-                .map(|r| scenario_json(r, &self.redactor))
-                .collect(),
+            scenarios: [],
+        })?;
+        let (parts, mut reader) = self.scenarios.finish().map_err(io_error)?;
+        if parts.is_empty() {
+            writeln!(out, "{head}").map_err(io_error)?;
+            return Ok(());
         }
+        let head = head
+            .strip_suffix("[]\n}")
+            .expect("the document ends with its empty scenarios");
+        out.write_all(head.as_bytes()).map_err(io_error)?;
+        out.write_all(b"[\n").map_err(io_error)?;
+        parts.sort_by_key(|p| p.meta);
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",\n").map_err(io_error)?;
+            }
+            out.write_all(&reader.read(part).map_err(io_error)?)
+                .map_err(io_error)?;
+        }
+        out.write_all(b"\n  ]\n}\n").map_err(io_error)?;
+        Ok(())
+    }
+
+}
+
+fn io_error(source: std::io::Error) -> ReportError {
+    ReportError::Spool {
+        kind: "JSON",
+        source,
     }
 }
 
-fn scenario_json<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> ScenarioJson<'a> {
+fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
     ScenarioJson {
         name: &report.name,
         scenario: &report.scenario.name,
@@ -204,17 +248,12 @@ fn scenario_json<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> Scenari
         steps: report
             .steps
             .iter()
-            .map(|step| step_json(report, step, redactor))
+            .map(|step| step_json(report, step))
             .collect(),
     }
 }
 
-fn step_json<'a>(
-    report: &'a ScenarioReport,
-    step: &'a StepReport,
-    redactor: &Redactor,
-) -> StepJson<'a> {
-    let clean = |text: &str| redactor.redact(text).into_owned();
+fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'a> {
     let model = report.scenario.steps.get(step.index);
     // Checks ran when the step got a response: it passed, or it failed on checks alone.
     let checked = step.outcome == Outcome::Passed
@@ -259,20 +298,12 @@ fn step_json<'a>(
         duration_ms: millis(step.duration),
         attempts: step.attempts,
         checks,
-        failures: step
-            .failures
-            .iter()
-            .map(|f| CheckFailure {
-                expected: clean(&f.expected),
-                actual: clean(&f.actual),
-                ..f.clone()
-            })
-            .collect(),
+        failures: &step.failures,
         error: step.error.as_ref().map(|d| ErrorJson {
-            message: clean(&d.message),
+            message: &d.message,
             location: d.location.as_ref(),
-            notes: d.notes.iter().map(|n| clean(n)).collect(),
-            help: d.help.as_deref().map(clean),
+            notes: &d.notes,
+            help: d.help.as_deref(),
         }),
     }
 }
@@ -280,14 +311,18 @@ fn step_json<'a>(
 impl FileReport for JsonReport {
     fn on_event(&mut self, event: &Event) {
         match event {
-            Event::ScenarioFinished(report) => self.scenarios.push(retained(report, false)),
+            Event::ScenarioFinished(report) => self.spool(report),
             Event::RunFinished(summary) => self.summary = *summary,
             _ => {}
         }
     }
 
     fn write(&mut self) -> Result<(), ReportError> {
-        let text = self.to_json()?;
-        write_atomic(&self.path, text.as_bytes(), "JSON")
+        let path = self.path.clone();
+        super::file::write_atomic_with(&path, "JSON", |file| {
+            let mut out = std::io::BufWriter::new(file);
+            self.write_to(&mut out)?;
+            out.flush().map_err(io_error)
+        })
     }
 }

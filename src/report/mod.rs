@@ -1,6 +1,8 @@
 //! Reporters: consumers of the engine's event stream. The terminal reporter prints as
 //! scenarios finish; GitHub annotations go to stdout beside it; the JUnit and JSON reports
-//! collect the scenarios and are written, atomically, when the run ends. [`Reporters`] fans
+//! render each scenario as it finishes, spool it to disk, and are written, atomically, when
+//! the run ends. Every scenario arrives redacted (`secret::Redacted`): reporters do not
+//! redact, and cannot be handed a report that was not. [`Reporters`] fans
 //! every event out to all of them, so the engine stays free of printing.
 //!
 //! The pieces:
@@ -8,6 +10,7 @@
 //! - `console.rs`: [`Reporter`], what prints as the run goes.
 //! - `stdout.rs`: [`BufferedStdout`], the standard output the console reporters share.
 //! - `file.rs`: [`FileReport`], [`ReportError`] and the atomic write the report files share.
+//! - `spool.rs`: where report files keep their rendered scenarios until the run ends.
 //! - `terminal.rs`, `progress.rs`, `annotations.rs`: the console reporters and the bar.
 //! - `junit.rs`, `json.rs`: the report files.
 //! - `text.rs`: the plain text of problems and transcripts, for files and annotations.
@@ -23,6 +26,7 @@ mod text;
 mod console;
 mod fan_out;
 mod file;
+mod spool;
 mod stdout;
 
 pub use console::Reporter;

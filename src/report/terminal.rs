@@ -8,6 +8,7 @@ use std::io::Write;
 use super::text::{failure_diagnostic, step_context};
 use crate::duration::format_duration;
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
+use crate::secret::Redacted;
 use crate::style::Palette;
 
 pub struct TerminalReporter<W: Write> {
@@ -49,7 +50,11 @@ impl<W: Write> TerminalReporter<W> {
             }
             Event::Notice(message) => {
                 // On stderr, so it shows even when stdout is captured.
-                eprintln!("{} {message}", self.palette.help.paint("action needed:"));
+                eprintln!(
+                    "{} {}",
+                    self.palette.help.paint("action needed:"),
+                    message.as_str()
+                );
                 Ok(())
             }
             Event::RunFinished(summary) => {
@@ -87,7 +92,7 @@ impl<W: Write> TerminalReporter<W> {
         }
     }
 
-    fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
+    fn scenario(&mut self, report: &Redacted<ScenarioReport>) -> std::io::Result<()> {
         // Another shard's scenarios would drown this shard's lines; the summary counts them.
         if matches!(report.skip_reason, Some(SkipReason::OutsideShard(_))) {
             return Ok(());
@@ -179,7 +184,11 @@ impl<W: Write> TerminalReporter<W> {
         Ok(())
     }
 
-    fn step_failure(&mut self, report: &ScenarioReport, step: &StepReport) -> std::io::Result<()> {
+    fn step_failure(
+        &mut self,
+        report: &Redacted<ScenarioReport>,
+        step: &StepReport,
+    ) -> std::io::Result<()> {
         let context = step_context(report, step);
         if let Some(error) = &step.error {
             let rendered = error.clone().note(context.clone()).render(&self.palette);
@@ -285,7 +294,7 @@ steps:
         text: &str,
         outcome: Outcome,
         steps: Vec<StepReport>,
-    ) -> Arc<ScenarioReport> {
+    ) -> Arc<Redacted<ScenarioReport>> {
         let templates = crate::template::Templates::new();
         let scenario = load_source(
             PathBuf::from(file),
@@ -294,7 +303,7 @@ steps:
             &templates,
         )
         .expect("valid");
-        Arc::new(ScenarioReport {
+        let report = ScenarioReport {
             index: 0,
             name: scenario.name.clone(),
             outcome,
@@ -303,7 +312,8 @@ steps:
             scenario: Arc::new(scenario),
             repetition: None,
             skip_reason: (outcome == Outcome::Skipped).then_some(SkipReason::FailFast),
-        })
+        };
+        Arc::new(Redacted::new(report, &crate::secret::Redactor::new()))
     }
 
     fn step(index: usize, label: &str, outcome: Outcome) -> StepReport {

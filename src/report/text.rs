@@ -2,16 +2,15 @@
 //! step errors) and its transcript, without colour. The terminal reporter keeps its own,
 //! coloured rendering.
 //!
-//! The engine redacts what it records; these functions redact the recorded texts (response
-//! values, messages, exchanges) once more with the run's final set of secrets, which catches
-//! a secret learnt after a text was recorded. Names, labels and paths come from the scenario
-//! files, which hold no secrets, and are left alone, as the terminal leaves them.
+//! Reports arrive redacted (`Redacted`, scrubbed with the scenario's final set of secrets);
+//! the one text rendered here from elsewhere, the scenario file's line under a failed check,
+//! goes through the same redactor.
 
 use std::fmt::Write;
 
 use crate::duration::format_duration;
 use crate::run::{Outcome, ScenarioReport, StepReport};
-use crate::secret::Redactor;
+use crate::secret::{Redact, Redacted};
 use crate::source::Location;
 
 use crate::style::Palette;
@@ -48,17 +47,12 @@ impl Problem<'_> {
 }
 
 /// Every problem of a scenario, in step order: a step's error first, then its failed checks.
-pub(crate) fn problems<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> Vec<Problem<'a>> {
+pub(crate) fn problems(report: &Redacted<ScenarioReport>) -> Vec<Problem<'_>> {
     let plain = Palette::plain();
-    let clean = |text: &str| redactor.redact(text).into_owned();
     let mut out = Vec::new();
     for step in report.steps.iter().filter(|s| s.outcome == Outcome::Failed) {
         let context = step_context(report, step);
         if let Some(error) = &step.error {
-            let mut error = error.clone();
-            error.message = clean(&error.message);
-            error.notes = error.notes.iter().map(|n| clean(n)).collect();
-            error.help = error.help.as_deref().map(clean);
             let mut notes = error.notes.clone();
             if let Some(help) = &error.help {
                 notes.push(format!("help: {help}"));
@@ -69,14 +63,11 @@ pub(crate) fn problems<'a>(report: &'a ScenarioReport, redactor: &Redactor) -> V
                 location: error.location.clone(),
                 headline: error.message.clone(),
                 notes,
-                rendered: error.note(context.clone()).render(&plain),
+                rendered: error.clone().note(context.clone()).render(&plain),
             });
         }
         for failure in &step.failures {
-            let mut failure = failure.clone();
-            failure.expected = clean(&failure.expected);
-            failure.actual = clean(&failure.actual);
-            let d = failure_diagnostic(report, &failure);
+            let d = failure_diagnostic(report, failure);
             out.push(Problem {
                 step,
                 kind: "check",
@@ -105,8 +96,8 @@ pub(crate) fn step_context(report: &ScenarioReport, step: &StepReport) -> String
 }
 
 /// One line per step (`── step token (exchange) ok in 12ms`), each followed by its
-/// exchanges when `exchanges` is set. The exchanges were redacted when recorded.
-pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool, redactor: &Redactor) -> String {
+/// exchanges when `exchanges` is set.
+pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool) -> String {
     let mut out = String::new();
     for step in &report.steps {
         let status = match step.outcome {
@@ -129,10 +120,10 @@ pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool, redactor: &Re
             continue;
         }
         for exchange in &step.exchanges {
-            for line in redactor.redact(&exchange.request).lines() {
+            for line in exchange.request.lines() {
                 let _ = writeln!(out, "  > {line}");
             }
-            for line in redactor.redact(&exchange.response).lines() {
+            for line in exchange.response.lines() {
                 let _ = writeln!(out, "  < {line}");
             }
         }
@@ -140,17 +131,20 @@ pub(crate) fn transcript(report: &ScenarioReport, exchanges: bool, redactor: &Re
     out
 }
 
-/// A failed check as a located diagnostic: the check, expected, actual.
+/// A failed check as a located diagnostic: the check, expected, actual, and the scenario
+/// file's line (redacted like the rest: a literal secret may be written on it).
 pub fn failure_diagnostic(
-    report: &ScenarioReport,
+    report: &Redacted<ScenarioReport>,
     failure: &crate::check::CheckFailure,
 ) -> crate::source::Diagnostic {
-    report
+    let mut d = report
         .source()
         .error_at_location(
             failure.location.clone(),
             format!("check failed: {}", failure.check),
         )
         .note(format!("expected: {}", failure.expected))
-        .note(format!("  actual: {}", failure.actual))
+        .note(format!("  actual: {}", failure.actual));
+    d.source_line.redact(report.redactor());
+    d
 }

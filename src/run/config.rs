@@ -68,12 +68,3 @@ pub struct RunContext {
     pub(super) events: mpsc::UnboundedSender<Event>,
 }
 
-impl RunContext {
-    /// Tells the person running obflow something they must act on (open a link, paste a
-    /// URL); the terminal reporter shows it at once.
-    pub fn notice(&self, message: String) {
-        let _ = self
-            .events
-            .send(Event::Notice(self.redactor.redact(&message).into_owned()));
-    }
-}

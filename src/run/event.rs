@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::CheckFailure;
+use crate::secret::Redacted;
 use crate::scenario::Scenario;
 use crate::source::Diagnostic;
 use crate::source::SourceFile;
@@ -21,9 +22,10 @@ pub enum Event {
         index: usize,
         name: String,
     },
-    ScenarioFinished(Arc<ScenarioReport>),
+    /// A scenario's report, scrubbed with the scenario's final set of secrets.
+    ScenarioFinished(Arc<Redacted<ScenarioReport>>),
     /// Something the person running obflow must act on now (open a link, paste a URL).
-    Notice(String),
+    Notice(Redacted<String>),
     RunFinished(RunSummary),
 }
 

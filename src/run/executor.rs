@@ -54,7 +54,14 @@ pub struct ScenarioState<'a> {
 }
 
 impl<'a> ScenarioState<'a> {
-    pub fn new(run: &'a RunContext, scenario: &'a Arc<Scenario>, index: usize) -> Self {
+    /// `redactor` is the scenario's own (a child of the run's): the caller keeps a handle on
+    /// it, so what the scenario learnt still scrubs its report if the run panics.
+    pub fn new(
+        run: &'a RunContext,
+        scenario: &'a Arc<Scenario>,
+        index: usize,
+        redactor: crate::secret::Redactor,
+    ) -> Self {
         ScenarioState {
             run,
             scenario,
@@ -69,13 +76,21 @@ impl<'a> ScenarioState<'a> {
             step_results: Default::default(),
             session: TokenSession::default(),
             cookies: Default::default(),
-            redactor: run.redactor.child(),
+            redactor,
             transcripts: Vec::new(),
             last_request: None,
         }
     }
 
-    /// Runs every step and reports how the scenario went.
+    /// Tells the person running obflow something they must act on (open a link, paste a
+    /// URL); the terminal reporter shows it at once.
+    pub fn notice(&self, message: String) {
+        let message = crate::secret::Redacted::new(message, &self.redactor);
+        let _ = self.run.events.send(super::Event::Notice(message));
+    }
+
+    /// Runs every step and reports how the scenario went. The report's texts are redacted
+    /// once more by the caller, with everything the scenario learnt by its end.
     pub async fn execute(mut self, index: usize) -> ScenarioReport {
         let started = Instant::now();
         let mut reports = Vec::with_capacity(self.scenario.steps.len());
@@ -147,7 +162,7 @@ impl<'a> ScenarioState<'a> {
         }
         for (name, value) in &self.vars {
             if is_secret_name(name) || self.scenario.secrets.contains(name) {
-                self.redactor.add_json(value);
+                self.redactor.declare_json(value);
             }
         }
         Ok(())
@@ -376,7 +391,7 @@ impl<'a> ScenarioState<'a> {
             Ok(captured) => {
                 for c in captured {
                     if c.secret {
-                        self.redactor.add_json(&c.value);
+                        self.redactor.declare_json(&c.value);
                     }
                     self.captures.insert(c.name, c.value);
                 }

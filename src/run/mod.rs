@@ -9,6 +9,7 @@ pub mod event;
 pub mod executor;
 pub mod http;
 mod plan;
+mod redact;
 pub mod render;
 mod runner;
 mod runtime;

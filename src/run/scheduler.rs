@@ -13,7 +13,7 @@ use super::base_url::BaseUrl;
 use super::plan::{crashed_report, plan, skipped_report, unreadable_report};
 use super::runner::Suite;
 use super::{Event, Outcome, RunConfig, RunContext, RunSummary, SkipReason, executor};
-use crate::secret::Redactor;
+use crate::secret::{Redacted, Redactor};
 
 /// Runs `scenarios`, sending events as they happen; returns the totals. A scenario kept as
 /// a validated file is made again by `reloader` just before it runs and dropped when it is
@@ -56,7 +56,8 @@ pub async fn run(
     // Scenarios another shard runs are reported at once, so reports list every scenario.
     for entry in elsewhere {
         let reason = SkipReason::OutsideShard(config.shard.expect("only a shard leaves some out"));
-        let report = Arc::new(skipped_report(&entry, &reloader, reason));
+        let report = skipped_report(&entry, &reloader, reason);
+        let report = Arc::new(Redacted::new(report, &context.redactor));
         summary.record(report.outcome);
         summary.outside_shard += 1;
         let _ = events.send(Event::ScenarioFinished(report));
@@ -73,7 +74,8 @@ pub async fn run(
             .expect("the semaphore is never closed");
         if stop.load(Ordering::Relaxed) {
             drop(permit);
-            let report = Arc::new(skipped_report(&entry, &reloader, SkipReason::FailFast));
+            let report = skipped_report(&entry, &reloader, SkipReason::FailFast);
+            let report = Arc::new(Redacted::new(report, &context.redactor));
             summary.record(report.outcome);
             let _ = events.send(Event::ScenarioFinished(report));
             continue;
@@ -88,22 +90,24 @@ pub async fn run(
                 index: entry.index,
                 name: entry.name.clone(),
             });
+            // The scenario's secrets: what it declares and learns, and the run's.
+            let redactor = context.redactor.child();
             let mut report = match entry.open(&reloader) {
                 Ok(scenario) => {
+                    let state = executor::ScenarioState::new(
+                        &context,
+                        &scenario,
+                        entry.index,
+                        redactor.clone(),
+                    );
                     // Boxed: a scenario's future is large, and the panic guard around it
                     // would otherwise be moved, whole, at every await of the task.
-                    let run = Box::pin(
-                        executor::ScenarioState::new(&context, &scenario, entry.index)
-                            .execute(entry.index),
-                    );
+                    let run = Box::pin(state.execute(entry.index));
                     // A bug in obflow must fail the scenario it happened in, not lose it:
                     // every report lists every scenario.
                     match unless_it_panics(run).await {
                         Ok(report) => report,
-                        Err(message) => {
-                            let message = context.redactor.redact(&message).into_owned();
-                            crashed_report(&entry, scenario, &message)
-                        }
+                        Err(message) => crashed_report(&entry, scenario, &message),
                     }
                 }
                 Err(problems) => unreadable_report(&entry, problems),
@@ -115,6 +119,7 @@ pub async fn run(
             }
             drop(permit);
             let outcome = report.outcome;
+            let report = Redacted::new(report, &redactor);
             let _ = events.send(Event::ScenarioFinished(Arc::new(report)));
             outcome
         });

@@ -3,9 +3,15 @@
 //! Two mechanisms, both needed. [`Secret`] wraps a value we know is secret from the moment we
 //! read it (a client secret, a token): its `Display` and `Debug` print a placeholder, so it
 //! cannot leak by formatting. [`Redactor`] holds the exact text of every secret seen in a run
-//! (declared `secrets`, variables named like `*secret*`, captured tokens and codes) and scrubs
-//! it from any text before it is printed or written: terminal, `-v` logs, reports, snapshots,
-//! generated docs.
+//! and scrubs it from any text before it is printed or written: terminal, `-v` logs, reports,
+//! snapshots, generated docs. The rules (which values, which forms, which lengths) are
+//! written down once, in `docs/secrets.md`.
+//!
+//! A secret is either *declared* (the client secret, `secrets:`, variables named like
+//! `*secret*`, `secret: true` captures) or *learnt* from what crossed the wire (tokens, codes,
+//! cookies, credentials). Declared secrets are scrubbed whatever their length: the user said
+//! so. Learnt ones need [`MIN_REDACTED_LEN`] characters, so a one-letter form field does not
+//! shred every line.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,9 +20,9 @@ use std::sync::{Arc, RwLock};
 /// What a secret prints as.
 pub const PLACEHOLDER: &str = "***";
 
-/// Secrets shorter than this are not scrubbed from free text: a two-letter "secret" would
-/// shred every log line, and no real credential is that short.
-const MIN_REDACTED_LEN: usize = 3;
+/// Learnt secrets shorter than this are not scrubbed from free text: a two-letter value of a
+/// secret-looking field would shred every log line, and no real credential is that short.
+pub const MIN_REDACTED_LEN: usize = 3;
 
 /// A value that must never be printed.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -123,7 +129,28 @@ pub struct Redactor {
 struct Scope {
     parent: Option<Redactor>,
     /// Longest first, so a secret containing another is not half-redacted.
-    secrets: RwLock<Vec<String>>,
+    secrets: RwLock<Vec<Form>>,
+}
+
+/// One form (raw, encoded) of a secret, and whether the secret was declared.
+struct Form {
+    text: String,
+    declared: bool,
+}
+
+impl Form {
+    /// Whether `redact_with(.., min_chars)` scrubs this form.
+    fn applies(&self, min_chars: usize) -> bool {
+        self.declared || min_chars == 0 || self.text.chars().count() >= min_chars
+    }
+}
+
+/// The set's order: longest first, then by text, so lookups can binary-search.
+fn set_order(set_entry: &str, value: &str) -> std::cmp::Ordering {
+    value
+        .len()
+        .cmp(&set_entry.len())
+        .then_with(|| set_entry.cmp(value))
 }
 
 impl fmt::Debug for Redactor {
@@ -148,79 +175,59 @@ impl Redactor {
         }
     }
 
-    /// Registers a secret value. Values that look URL- or form-encoded in transit are
-    /// registered in that form too, so they are scrubbed from printed URLs and bodies.
+    /// Registers a secret learnt from the wire (a token, a code, a credential). Values that
+    /// look URL- or form-encoded in transit are registered in that form too, so they are
+    /// scrubbed from printed URLs and bodies.
     pub fn add(&self, value: &str) {
+        self.register(value, false);
+    }
+
+    /// Registers a secret the user declared (or obflow holds as one: the client secret),
+    /// scrubbed at any length.
+    pub fn declare(&self, value: &str) {
+        self.register(value, true);
+    }
+
+    fn register(&self, value: &str, declared: bool) {
         // A character is at most 4 bytes: only a short value needs its characters counted.
         let short = value.len() < 4 * MIN_REDACTED_LEN && value.chars().count() < MIN_REDACTED_LEN;
-        if short || self.knows(value) {
+        if value.is_empty() || (short && !declared) || self.knows(value, declared) {
             return;
-        }
-        // Most secrets (tokens, codes) read the same encoded: only build the forms that differ.
-        // One pass over the value tells which do (tokens run to a kilobyte, and every one is
-        // learnt).
-        let classes = value
-            .bytes()
-            .fold(0, |seen, b| seen | BYTE_CLASSES[usize::from(b)]);
-        let mut forms = vec![value.to_owned()];
-        if classes & FORM_ENCODED != 0 {
-            // `+` for a space (forms), and `%20` (URLs, minijinja's `urlencode`).
-            forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
-            forms.push(percent_encoding::utf8_percent_encode(value, URL_COMPONENT).to_string());
-        }
-        // A secret sent base64-encoded (`b64encode`, a Basic credential of its own).
-        {
-            use base64::Engine as _;
-            use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-            forms.push(STANDARD.encode(value));
-            forms.push(URL_SAFE_NO_PAD.encode(value));
-        }
-        if classes & JSON_ESCAPED != 0 {
-            let escaped = serde_json::to_string(value).unwrap_or_default();
-            // Without the string's own quotes; an escaped `\"` at an end keeps its quote.
-            if let Some(inner) = escaped.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
-                forms.push(inner.to_owned());
-            }
         }
         let mut set = self
             .inner
             .secrets
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        forms.sort();
-        forms.dedup();
-        for form in forms {
-            if let Err(at) = set.binary_search_by(|s| {
-                form.len()
-                    .cmp(&s.len())
-                    .then_with(|| s.as_str().cmp(form.as_str()))
-            }) {
-                set.insert(at, form);
+        for text in forms(value) {
+            match set.binary_search_by(|s| set_order(&s.text, &text)) {
+                Ok(at) => set[at].declared |= declared,
+                Err(at) => set.insert(at, Form { text, declared }),
             }
         }
     }
 
-    /// Whether this redactor (or a parent) already scrubs `value`.
-    fn knows(&self, value: &str) -> bool {
+    /// Whether this redactor (or a parent) already scrubs `value` as a secret at least as
+    /// strong as `declared`.
+    fn knows(&self, value: &str, declared: bool) -> bool {
         let set = self.inner.secrets.read().unwrap_or_else(|e| e.into_inner());
-        set.binary_search_by(|s| {
-            value
-                .len()
-                .cmp(&s.len())
-                .then_with(|| s.as_str().cmp(value))
-        })
-        .is_ok()
-            || self.inner.parent.as_ref().is_some_and(|p| p.knows(value))
+        set.binary_search_by(|s| set_order(&s.text, value))
+            .is_ok_and(|at| set[at].declared || !declared)
+            || self
+                .inner
+                .parent
+                .as_ref()
+                .is_some_and(|p| p.knows(value, declared))
     }
 
-    /// Registers every string found inside a JSON value.
+    /// Registers every string found inside a JSON value as learnt.
     pub fn add_json(&self, value: &serde_json::Value) {
-        match value {
-            serde_json::Value::String(s) => self.add(s),
-            serde_json::Value::Array(items) => items.iter().for_each(|v| self.add_json(v)),
-            serde_json::Value::Object(map) => map.values().for_each(|v| self.add_json(v)),
-            _ => {}
-        }
+        for_each_string(value, &mut |s| self.add(s));
+    }
+
+    /// Registers every string found inside a JSON value as declared.
+    pub fn declare_json(&self, value: &serde_json::Value) {
+        for_each_string(value, &mut |s| self.declare(s));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -237,11 +244,11 @@ impl Redactor {
         self.redact_with(text, PLACEHOLDER, 0)
     }
 
-    /// Like [`Redactor::redact`], with another placeholder, and only for secrets of at least
-    /// `min_chars` characters. Snapshots use it: a short secret (a mock user's password such
-    /// as `error` or `accounts`) is an ordinary word that would be scrubbed from unrelated
-    /// text; snapshots catch secrets by field name and leave only the long ones (tokens,
-    /// codes) to this safety net.
+    /// Like [`Redactor::redact`], with another placeholder, and learnt secrets only from
+    /// `min_chars` characters (declared ones always). Snapshots use it: a short learnt secret
+    /// (a mock user's password such as `error` or `accounts`) is an ordinary word that would
+    /// be scrubbed from unrelated text; snapshots catch secrets by field name and leave only
+    /// the long ones (tokens, codes) to this safety net.
     pub fn redact_with<'a>(
         &self,
         text: &'a str,
@@ -251,9 +258,9 @@ impl Redactor {
         let mut out = Cow::Borrowed(text);
         {
             let set = self.inner.secrets.read().unwrap_or_else(|e| e.into_inner());
-            for secret in set.iter().filter(|s| s.chars().count() >= min_chars) {
-                if out.contains(secret.as_str()) {
-                    out = Cow::Owned(out.replace(secret.as_str(), placeholder));
+            for secret in set.iter().filter(|s| s.applies(min_chars)) {
+                if out.contains(secret.text.as_str()) {
+                    out = Cow::Owned(out.replace(secret.text.as_str(), placeholder));
                 }
             }
         }
@@ -280,6 +287,46 @@ impl Redactor {
             ),
             other => other.clone(),
         }
+    }
+}
+
+/// Every form a secret can travel in: raw, form-encoded (`+` for a space), percent-encoded
+/// (`%20`, minijinja's `urlencode`), base64 and base64url (`b64encode`, a Basic credential of
+/// its own), and JSON-escaped. Sorted, without duplicates.
+fn forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    // Most secrets (tokens, codes) read the same encoded: only build the forms that differ.
+    // One pass over the value tells which do (tokens run to a kilobyte, and every one is
+    // learnt).
+    let classes = value
+        .bytes()
+        .fold(0, |seen, b| seen | BYTE_CLASSES[usize::from(b)]);
+    let mut forms = vec![value.to_owned()];
+    if classes & FORM_ENCODED != 0 {
+        forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        forms.push(percent_encoding::utf8_percent_encode(value, URL_COMPONENT).to_string());
+    }
+    forms.push(STANDARD.encode(value));
+    forms.push(URL_SAFE_NO_PAD.encode(value));
+    if classes & JSON_ESCAPED != 0 {
+        let escaped = serde_json::to_string(value).unwrap_or_default();
+        // Without the string's own quotes; an escaped `\"` at an end keeps its quote.
+        if let Some(inner) = escaped.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+            forms.push(inner.to_owned());
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+fn for_each_string(value: &serde_json::Value, f: &mut impl FnMut(&str)) {
+    match value {
+        serde_json::Value::String(s) => f(s),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| for_each_string(v, f)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| for_each_string(v, f)),
+        _ => {}
     }
 }
 

@@ -266,7 +266,7 @@ fn client_id(state: &ScenarioState<'_>, given: Option<String>) -> (String, Strin
 fn client_secret(state: &ScenarioState<'_>, given: Option<String>) -> (String, String) {
     // The target's secret is known to the run's redactor already; a given one is new.
     if let Some(given) = &given {
-        state.redactor.add(given);
+        state.redactor.declare(given);
     }
     let secret = given.unwrap_or_else(|| state.run.target.client_secret.expose().to_owned());
     ("client_secret".to_owned(), secret)

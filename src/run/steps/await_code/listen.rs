@@ -61,7 +61,7 @@ pub async fn run(
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    state.run.notice(format!(
+    state.notice(format!(
         "[{}] waiting on {redirect} — open this link and log in:\n    {link}",
         state.scenario.name
     ));

@@ -24,7 +24,7 @@ pub async fn run(
     }
     // One question at a time, even when scenarios run concurrently.
     let _turn = state.run.prompt_lock.lock().await;
-    state.run.notice(format!(
+    state.notice(format!(
         "[{}] open this link and log in:\n    {link}\n  then paste the URL you were sent back to (or the code) and press Enter:",
         state.scenario.name
     ));

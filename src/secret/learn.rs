@@ -56,6 +56,11 @@ pub fn learn_response_secrets(response: &HttpResponse, redactor: &Redactor) {
 /// Learns the secrets a request carries: credential headers and secret-named fields.
 pub fn learn_request_secrets(request: &HttpRequest, redactor: &Redactor) {
     for (name, value) in &request.headers {
+        // A key header (`x-api-key`, `x-auth-token`) is a credential too, all of its value.
+        if !is_credential_header(name) && is_secret_field(&name.replace('-', "_")) {
+            redactor.add(value.trim());
+            continue;
+        }
         if is_credential_header(name) {
             // The credential is everything after the scheme (`Bearer a b`), and each word of
             // it: a value made of several words must not leak by its last alone.

@@ -74,10 +74,13 @@ pub fn is_secret_field(name: &str) -> bool {
         || name.ends_with("_token")
         || holds(b"secret")
         || holds(b"password")
+        || holds(b"api_key")
+        || holds(b"apikey")
 }
 
 /// Response fields whose captured values are secret whatever the capture is called.
 pub const SECRET_FIELDS: &[&str] = &[
+    "token",
     "access_token",
     "refresh_token",
     "id_token",
@@ -425,6 +428,7 @@ mod tests {
         }
         assert!(is_secret_field("refresh_token"));
         assert!(!is_secret_field("token_type"));
+        assert!(is_secret_field("token") && is_secret_field("x_api_key"));
         assert!(!is_secret_field("expires_in"));
     }
 }

@@ -4,6 +4,7 @@
 mod mock_support;
 mod support;
 
+mod canary;
 mod cli_errors;
 mod cli_reports;
 mod cli_run;

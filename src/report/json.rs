@@ -218,7 +218,6 @@ impl JsonReport {
         out.write_all(b"\n  ]\n}\n").map_err(io_error)?;
         Ok(())
     }
-
 }
 
 fn io_error(source: std::io::Error) -> ReportError {

@@ -92,7 +92,10 @@ impl SpoolReader {
     pub fn read<M>(&mut self, part: &Part<M>) -> io::Result<Vec<u8>> {
         let mut bytes = vec![0; part.len];
         if part.len > 0 {
-            let file = self.file.as_mut().ok_or_else(|| io::Error::other("empty spool"))?;
+            let file = self
+                .file
+                .as_mut()
+                .ok_or_else(|| io::Error::other("empty spool"))?;
             file.seek(SeekFrom::Start(part.offset))?;
             file.read_exact(&mut bytes)?;
         }

@@ -67,4 +67,3 @@ pub struct RunContext {
     pub prompt_lock: tokio::sync::Mutex<()>,
     pub(super) events: mpsc::UnboundedSender<Event>,
 }
-

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::CheckFailure;
-use crate::secret::Redacted;
 use crate::scenario::Scenario;
+use crate::secret::Redacted;
 use crate::source::Diagnostic;
 use crate::source::SourceFile;
 

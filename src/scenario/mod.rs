@@ -9,3 +9,6 @@ pub mod step;
 pub use actions::ActionKind;
 pub use load::{LoadOptions, discover, load_files};
 pub use model::{Action, Scenario, Step};
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -78,7 +78,11 @@ mod tests {
         let redactor = Redactor::new();
         redactor.declare("hunter2");
         let texts = Redacted::new(
-            vec![Some("a hunter2 b".to_owned()), None, Some("clean".to_owned())],
+            vec![
+                Some("a hunter2 b".to_owned()),
+                None,
+                Some("clean".to_owned()),
+            ],
             &redactor,
         );
         assert_eq!(

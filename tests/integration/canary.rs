@@ -37,7 +37,9 @@ fn every_form(secret: &str) -> Vec<String> {
 }
 
 fn assert_clean(what: &str, text: &str) {
-    let canaries = [ENV_TOKEN, PIN, PHRASE, LITERAL, WORDS[0], WORDS[1], COOKIE, CAPTURED];
+    let canaries = [
+        ENV_TOKEN, PIN, PHRASE, LITERAL, WORDS[0], WORDS[1], COOKIE, CAPTURED,
+    ];
     for canary in canaries {
         for form in every_form(canary) {
             assert!(
@@ -98,10 +100,7 @@ fn no_canary_reaches_any_output_in_any_form() {
     project.write("canary.yaml", SCENARIO);
     project.write("literal.yaml", LITERAL_SCENARIO);
     let base = format!("base={}", server.base);
-    let env = [
-        ("CANARY_API_TOKEN", ENV_TOKEN),
-        ("GITHUB_ACTIONS", "true"),
-    ];
+    let env = [("CANARY_API_TOKEN", ENV_TOKEN), ("GITHUB_ACTIONS", "true")];
     let out = project.obflow_env(
         &[
             "run",
@@ -120,12 +119,19 @@ fn no_canary_reaches_any_output_in_any_form() {
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     // The run did send the canaries, and the outputs show where they were.
-    assert!(out.stdout.contains("::error"), "annotations: {}", out.stdout);
+    assert!(
+        out.stdout.contains("::error"),
+        "annotations: {}",
+        out.stdout
+    );
     assert!(out.stdout.contains("***"), "{}", out.stdout);
     assert_clean("stdout (-v and annotations)", &out.stdout);
     assert_clean("stderr", &out.stderr);
     let junit = std::fs::read_to_string(project.path().join("junit.xml")).unwrap();
-    assert!(junit.contains("x-api-key"), "the JUnit report has the exchanges: {junit}");
+    assert!(
+        junit.contains("x-api-key"),
+        "the JUnit report has the exchanges: {junit}"
+    );
     assert_clean("the JUnit report", &junit);
     assert_clean(
         "the JSON report",

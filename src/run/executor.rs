@@ -51,6 +51,31 @@ pub struct ScenarioState<'a> {
     keep_request: bool,
     /// The last request the step being run sent: its snapshot describes it.
     last_request: Option<HttpRequest>,
+    /// Roughly how many bytes `vars`, `captures` and `step_results` hold...
+    held: usize,
+    /// ... of which each of `step_results` holds this many.
+    step_sizes: std::collections::HashMap<String, usize>,
+}
+
+/// What one scenario may hold at once in variables, captures and the results of steps with
+/// an `id`: far more than real API answers need, and a bound on what a scenario file can make
+/// obflow keep (eight variables each ten times the one before would otherwise take gigabytes).
+pub const MAX_HELD_BYTES: usize = 64 << 20;
+
+/// About how much memory a value takes: its text, and a word or three per node.
+fn held_size(value: &Value) -> usize {
+    const NODE: usize = 24;
+    match value {
+        Value::String(s) => NODE + s.len(),
+        Value::Array(items) => NODE + items.iter().map(held_size).sum::<usize>(),
+        Value::Object(map) => {
+            NODE + map
+                .iter()
+                .map(|(k, v)| k.len() + held_size(v))
+                .sum::<usize>()
+        }
+        _ => NODE,
+    }
 }
 
 impl<'a> ScenarioState<'a> {
@@ -79,7 +104,24 @@ impl<'a> ScenarioState<'a> {
             redactor,
             transcripts: Vec::new(),
             last_request: None,
+            held: 0,
+            step_sizes: Default::default(),
         }
+    }
+
+    /// Accounts for `added` bytes coming into the scenario's values and `released` leaving
+    /// them; refuses past [`MAX_HELD_BYTES`].
+    fn hold(&mut self, added: usize, released: usize) -> Result<(), String> {
+        let held = (self.held + added).saturating_sub(released);
+        if held > MAX_HELD_BYTES {
+            return Err(format!(
+                "this scenario would hold {} MiB in variables, captures and step results, more than the {} MiB a scenario may",
+                held >> 20,
+                MAX_HELD_BYTES >> 20
+            ));
+        }
+        self.held = held;
+        Ok(())
     }
 
     /// Tells the person running obflow something they must act on (open a link, paste a
@@ -158,6 +200,13 @@ impl<'a> ScenarioState<'a> {
             }
             let path = YamlPath::root().key("vars").key(name.to_string());
             let rendered = self.render(value, &path, &self.scenario.source, &Map::new())?;
+            let released = self.vars.get(name).map_or(0, held_size);
+            self.hold(held_size(&rendered), released).map_err(|why| {
+                self.scenario
+                    .source
+                    .error_at(&path, why)
+                    .help("keep large data in the responses it comes from, not in variables")
+            })?;
             self.vars.insert(name.clone(), rendered);
         }
         for (name, value) in &self.vars {
@@ -393,6 +442,21 @@ impl<'a> ScenarioState<'a> {
                     if c.secret {
                         self.redactor.declare_json(&c.value);
                     }
+                    let released = self.captures.get(&c.name).map_or(0, held_size);
+                    if let Err(why) = self.hold(held_size(&c.value), released) {
+                        let d = step.source.error_at(&step.action.path, why).help(
+                            "capture the parts you need (a JSONPath to them), not whole lists",
+                        );
+                        return step_report(
+                            step,
+                            item,
+                            Outcome::Failed,
+                            started.elapsed(),
+                            vec![],
+                            Some(d),
+                            transcripts,
+                        );
+                    }
                     self.captures.insert(c.name, c.value);
                 }
             }
@@ -410,6 +474,25 @@ impl<'a> ScenarioState<'a> {
             }
         }
         if let Some(id) = &step.id {
+            // A step's result is its response: the body is most of it.
+            let size = response.body().len() + 1024;
+            let released = self.step_sizes.get(id).copied().unwrap_or(0);
+            if let Err(why) = self.hold(size, released) {
+                let d = step
+                    .source
+                    .error_at(&step.action.path, why)
+                    .help("drop the step's `id` unless later steps read its response");
+                return step_report(
+                    step,
+                    item,
+                    Outcome::Failed,
+                    started.elapsed(),
+                    vec![],
+                    Some(d),
+                    transcripts,
+                );
+            }
+            self.step_sizes.insert(id.clone(), size);
             self.step_results.insert(
                 id.clone(),
                 crate::template::to_template_value(&response.to_template_value()),

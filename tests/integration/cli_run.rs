@@ -462,3 +462,35 @@ fn a_for_each_list_too_long_fails_its_step() {
         out.stdout
     );
 }
+
+#[test]
+fn a_scenario_cannot_hold_unbounded_values() {
+    let project = Project::new();
+    // Each var ten times the one before (1 kB ... 10 GB): stopped by the cap on one value.
+    let mut text = String::from("name: eight times ten\nvars:\n  v0: \"{{ 'x' * 1000 }}\"\n");
+    for i in 1..8 {
+        text.push_str(&format!("  v{i}: \"{{{{ v{} * 10 }}}}\"\n", i - 1));
+    }
+    text.push_str("steps:\n  - wait: 1ms\n");
+    project.write("growing.yaml", &text);
+    // Many values under that cap: stopped by the cap on what a scenario holds.
+    let mut text = String::from("name: many copies\nvars:\n  v0: \"{{ 'x' * 900000 }}\"\n");
+    for i in 1..100 {
+        text.push_str(&format!("  v{i}: \"{{{{ v0 }}}}\"\n"));
+    }
+    text.push_str("steps:\n  - wait: 1ms\n");
+    project.write("copies.yaml", &text);
+    for (file, message) in [
+        ("growing.yaml", "the template renders to more than 1 MiB"),
+        ("copies.yaml", "more than the 64 MiB a scenario may"),
+    ] {
+        let out = project.obflow(&["run", file]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains(message), "{file}: {}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("{file}:")),
+            "located: {}",
+            out.stdout
+        );
+    }
+}

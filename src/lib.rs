@@ -28,6 +28,7 @@ pub mod run;
 pub mod scenario;
 pub mod schema;
 pub mod secret;
+pub mod size;
 pub mod snapshot;
 pub mod source;
 pub mod style;

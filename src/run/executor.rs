@@ -51,6 +51,8 @@ pub struct ScenarioState<'a> {
     keep_request: bool,
     /// The last request the step being run sent: its snapshot describes it.
     last_request: Option<HttpRequest>,
+    /// The most the step being run reads of a response body: its `max_body`, or the run's.
+    body_cap: http::BodyCap,
 }
 
 impl<'a> ScenarioState<'a> {
@@ -72,6 +74,7 @@ impl<'a> ScenarioState<'a> {
             redactor: run.redactor.child(),
             transcripts: Vec::new(),
             last_request: None,
+            body_cap: run_body_cap(run),
         }
     }
 
@@ -258,6 +261,13 @@ impl<'a> ScenarioState<'a> {
         self.transcripts.clear();
         self.last_request = None;
         self.keep_request = step.snapshot.is_some();
+        self.body_cap = match step.max_body {
+            Some(bytes) => http::BodyCap {
+                bytes,
+                set_by: http::CapSetBy::Step,
+            },
+            None => run_body_cap(self.run),
+        };
         let (item_index, item) = match item {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
@@ -472,13 +482,7 @@ impl<'a> ScenarioState<'a> {
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
-        let result = http::send(
-            &self.run.client,
-            &mut self.cookies,
-            &request,
-            self.run.max_body,
-        )
-        .await;
+        let result = http::send(&self.run.client, &mut self.cookies, &request, self.body_cap).await;
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
@@ -511,9 +515,16 @@ impl<'a> ScenarioState<'a> {
                         http::HttpError::Connect(_) => {
                             "is the server running, and is the URL right?"
                         }
-                        http::HttpError::BodyTooLarge(_) => {
-                            "raise `--max-body` if the API really answers this much"
+                        http::HttpError::BodyTooLarge(http::BodyCap {
+                            set_by: http::CapSetBy::Flag,
+                            ..
+                        }) => {
+                            "raise `--max-body`, or set `max_body` on this step, if the API really answers this much"
                         }
+                        http::HttpError::BodyTooLarge(http::BodyCap {
+                            set_by: http::CapSetBy::Step,
+                            ..
+                        }) => "raise the step's `max_body` if the API really answers this much",
                         http::HttpError::Other(_) => "check the request's URL, headers and body",
                     })
                     .into())
@@ -592,5 +603,13 @@ fn step_report(
         exchanges,
         snapshot: None,
         attempts: u32::from(outcome != Outcome::Skipped),
+    }
+}
+
+/// The body cap of a step without `max_body`: the run's `--max-body`.
+fn run_body_cap(run: &RunContext) -> http::BodyCap {
+    http::BodyCap {
+        bytes: run.max_body,
+        set_by: http::CapSetBy::Flag,
     }
 }

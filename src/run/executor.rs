@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::RunContext;
-use super::event::{Outcome, ScenarioReport, StepReport, Transcript};
+use super::event::{Outcome, ScenarioReport, SkipReason, StepReport, Transcript};
 use super::session::TokenSession;
 use super::steps;
 use super::{http, transcript};
@@ -53,6 +53,9 @@ pub struct ScenarioState<'a> {
     last_request: Option<HttpRequest>,
     /// The most the step being run reads of a response body: its `max_body`, or the run's.
     body_cap: http::BodyCap,
+    /// Whether a request found no file descriptor left: the scenario is then cut short by
+    /// the environment, not failed.
+    out_of_files: bool,
 }
 
 impl<'a> ScenarioState<'a> {
@@ -75,6 +78,7 @@ impl<'a> ScenarioState<'a> {
             transcripts: Vec::new(),
             last_request: None,
             body_cap: run_body_cap(run),
+            out_of_files: false,
         }
     }
 
@@ -119,19 +123,20 @@ impl<'a> ScenarioState<'a> {
             stopped = step_reports.iter().any(StepReport::stops_scenario);
             reports.append(&mut step_reports);
         }
+        let (outcome, skip_reason) = match (self.out_of_files, failed) {
+            (true, _) => (Outcome::Skipped, Some(SkipReason::OutOfFiles)),
+            (false, true) => (Outcome::Failed, None),
+            (false, false) => (Outcome::Passed, None),
+        };
         ScenarioReport {
             index,
             name: self.scenario.name.clone(),
-            outcome: if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            },
+            outcome,
             duration: started.elapsed(),
             steps: reports,
             scenario: self.scenario.clone(),
             repetition: None,
-            skip_reason: None,
+            skip_reason,
         }
     }
 
@@ -372,6 +377,15 @@ impl<'a> ScenarioState<'a> {
             };
             crate::snapshot::take(&self.run.snapshots, &taken, &self.redactor)
         });
+        // A snapshot file that could not be read or written for want of a descriptor is the
+        // environment's doing, like a connection that could not be opened.
+        if snapshot
+            .as_ref()
+            .is_some_and(|s| s.status == crate::snapshot::SnapshotStatus::Error)
+            && crate::descriptors::ran_out()
+        {
+            self.out_of_files = true;
+        }
         let snapshot_failure = snapshot.as_ref().and_then(|s| {
             let spec = step.snapshot.as_ref()?;
             s.failure(&spec.spot.location())
@@ -448,6 +462,14 @@ impl<'a> ScenarioState<'a> {
         d
     }
 
+    /// Records `err` when it is running out of file descriptors, for the run and for this
+    /// scenario (which is then cut short, not failed); returns whether it was.
+    pub fn note_out_of_files(&mut self, err: &std::io::Error) -> bool {
+        let ran_out = crate::descriptors::record(err);
+        self.out_of_files |= ran_out;
+        ran_out
+    }
+
     /// Sends one request for the current step: refuses another environment's host, tags
     /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
     pub async fn send(
@@ -496,6 +518,7 @@ impl<'a> ScenarioState<'a> {
                 Ok(response)
             }
             Err(err) => {
+                self.out_of_files |= matches!(err, http::HttpError::OutOfFiles(_));
                 if record {
                     self.transcripts.push(Transcript {
                         request: transcript::request(&request, &self.redactor),
@@ -514,6 +537,9 @@ impl<'a> ScenarioState<'a> {
                         }
                         http::HttpError::Connect(_) => {
                             "is the server running, and is the URL right?"
+                        }
+                        http::HttpError::OutOfFiles(_) => {
+                            "obflow has no file descriptor left: raise `ulimit -n`, or lower `--jobs`"
                         }
                         http::HttpError::BodyTooLarge(http::BodyCap {
                             set_by: http::CapSetBy::Flag,

@@ -24,6 +24,9 @@ pub enum HttpError {
     Timeout(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The process (or the system) has no file descriptor left for the connection.
+    #[error("out of open files: {0}")]
+    OutOfFiles(String),
     #[error("the response body is larger than {}, the most {}", crate::size::display(.0.bytes), .0.set_by.describe())]
     BodyTooLarge(BodyCap),
     #[error("{0}")]
@@ -138,6 +141,14 @@ fn text_of(bytes: impl Into<Vec<u8>>) -> String {
 }
 
 fn classify(err: reqwest::Error, timeout: Duration) -> HttpError {
+    // Once the process has run out of descriptors, a connection that fails or never gets an
+    // answer is its victim too: the embedded mock turns clients away when it cannot accept.
+    if crate::descriptors::record(&err) || crate::descriptors::ran_out() {
+        return HttpError::OutOfFiles(match err.is_timeout() {
+            true => format!("no answer in {timeout:?}"),
+            false => causes(&err),
+        });
+    }
     if err.is_timeout() {
         return HttpError::Timeout(timeout);
     }

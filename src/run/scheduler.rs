@@ -71,10 +71,16 @@ pub async fn run(
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        if stop.load(Ordering::Relaxed) {
+        // Out of open files, every scenario started now would fail for want of a
+        // connection: the run stops starting them and ends as an environment error.
+        let skip = match crate::descriptors::ran_out() {
+            true => Some(SkipReason::OutOfFiles),
+            false => stop.load(Ordering::Relaxed).then_some(SkipReason::FailFast),
+        };
+        if let Some(reason) = skip {
             drop(permit);
-            let report = Arc::new(skipped_report(&entry, &reloader, SkipReason::FailFast));
-            summary.record(report.outcome);
+            let report = Arc::new(skipped_report(&entry, &reloader, reason));
+            summary.record_report(&report);
             let _ = events.send(Event::ScenarioFinished(report));
             continue;
         }
@@ -106,6 +112,11 @@ pub async fn run(
                         }
                     }
                 }
+                // A file that cannot be read again for want of a descriptor is the
+                // environment's failure, not the scenario's.
+                Err(_) if crate::descriptors::ran_out() => {
+                    skipped_report(&entry, &reloader, SkipReason::OutOfFiles)
+                }
                 Err(problems) => unreadable_report(&entry, problems),
             };
             report.name = entry.name;
@@ -114,17 +125,17 @@ pub async fn run(
                 stop.store(true, Ordering::Relaxed);
             }
             drop(permit);
-            let outcome = report.outcome;
+            let counted = (report.outcome, report.skip_reason);
             let _ = events.send(Event::ScenarioFinished(Arc::new(report)));
-            outcome
+            counted
         });
         // Reap finished tasks as we go so a long run holds no more than `jobs` of them.
         while let Some(done) = tasks.try_join_next() {
-            summary.record(done.unwrap_or(Outcome::Failed));
+            summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
         }
     }
     while let Some(done) = tasks.join_next().await {
-        summary.record(done.unwrap_or(Outcome::Failed));
+        summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
     }
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));

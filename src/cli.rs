@@ -176,31 +176,8 @@ pub struct PruneArgs {
     pub snapshot_dir: SnapshotDirArg,
 }
 
-/// `1048576`, `512KiB`, `16MiB`, `1GiB` (KB, MB and GB mean the same binary units).
 fn parse_size_arg(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (write e.g. `16MiB`)"))?;
-    let factor: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" | "KB" | "K" => 1 << 10,
-        "MiB" | "MB" | "M" => 1 << 20,
-        "GiB" | "GB" | "G" => 1 << 30,
-        other => {
-            return Err(format!(
-                "`{other}` is not a size unit (use KiB, MiB or GiB)"
-            ));
-        }
-    };
-    number
-        .checked_mul(factor)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{text}` is not a usable size"))
+    crate::size::parse_size(text)
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

@@ -144,6 +144,13 @@ fn step_schema(actions: &Map<String, Value>, include: Value) -> Value {
                 "type": "string",
                 "pattern": "^[A-Za-z][A-Za-z0-9_]*$"
             }),
+            "max_body" => json!({
+                "description": "The most this step reads of a response body, instead of --max-body: a number of bytes, or e.g. `64KiB`, `4MiB`, `1GiB`.",
+                "anyOf": [
+                    { "type": "integer", "minimum": 1 },
+                    { "type": "string", "pattern": "^\\s*[0-9]+\\s*(B|K|KB|KiB|M|MB|MiB|G|GB|GiB)?\\s*$" }
+                ]
+            }),
             // A key the loader accepts that this schema does not describe yet: allow it
             // rather than flag valid files.
             _ => json!({}),

@@ -24,6 +24,9 @@ pub enum CommandError {
     /// Report files that could not be written (each was attempted).
     #[error("{} report(s) could not be written", .0.len())]
     Reports(Vec<ReportError>),
+    /// The run ran out of file descriptors (exit 3, with what to change).
+    #[error(transparent)]
+    OutOfFiles(#[from] crate::descriptors::OutOfFiles),
     /// Anything else outside the scenarios that stopped the command (a file it could not
     /// write, a terminal it needs).
     #[error("{0}")]
@@ -52,9 +55,10 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Invalid(_) | CommandError::Usage { .. } => exit::INVALID_INPUT,
-            CommandError::Runner(_) | CommandError::Reports(_) | CommandError::Environment(_) => {
-                exit::ENVIRONMENT
-            }
+            CommandError::Runner(_)
+            | CommandError::Reports(_)
+            | CommandError::OutOfFiles(_)
+            | CommandError::Environment(_) => exit::ENVIRONMENT,
         }
     }
 
@@ -94,6 +98,9 @@ impl CommandError {
             }
             CommandError::Environment(message) => {
                 let _ = writeln!(out, "{error}: {message}");
+            }
+            CommandError::OutOfFiles(e) => {
+                let _ = writeln!(out, "{error}: {e}");
             }
         }
         out

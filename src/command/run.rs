@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::CommandError;
 use super::inputs::{Loaded, load_as};
 use crate::cli::RunArgs;
+use crate::descriptors;
 use crate::exit;
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, Reporters};
@@ -35,9 +36,32 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let reporters = build_reporters(&args, stdout, &target)?;
     let (suite, config) = plan(&args, loaded, project, target, templates);
     config.snapshots.store.remove_leftovers();
-    let runner = Runner::new(&config)?;
-    let (summary, mut reporters) = runner.run(suite, config, redactor, reporters)?;
+    let (jobs, limit) = (config.jobs, descriptors::limit().map(|l| l.soft));
+    // Whatever ran out of descriptors, the run could not be carried out: one error that
+    // says what to change, whichever part of the run noticed first.
+    let out_of_files = |cut_short: usize| descriptors::OutOfFiles {
+        limit,
+        jobs,
+        cut_short,
+    };
+    descriptors::reset();
+    if !descriptors::can_open(descriptors::TO_START) {
+        return Err(out_of_files(0).into());
+    }
+    let (summary, mut reporters) = Runner::new(&config)
+        .and_then(|runner| runner.run(suite, config, redactor, reporters))
+        .map_err(|e| match descriptors::caused_by_exhaustion(&e) {
+            true => CommandError::from(out_of_files(0)),
+            false => CommandError::from(e),
+        })?;
     let report_errors = reporters.finish();
+    if descriptors::ran_out()
+        || report_errors
+            .iter()
+            .any(|e| descriptors::caused_by_exhaustion(e))
+    {
+        return Err(out_of_files(summary.out_of_files).into());
+    }
     if !report_errors.is_empty() {
         return Err(CommandError::Reports(report_errors));
     }
@@ -94,10 +118,17 @@ fn plan(
             templates,
         },
     };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Each job holds descriptors: as many as fit under the open-file limit run at once.
+    let fit = descriptors::fit_jobs(jobs);
+    if let Some(note) = fit.note() {
+        let palette = crate::style::ColorChoice::Auto.for_stderr();
+        eprintln!("{}: {note}", palette.help.paint("note"));
+    }
     let config = RunConfig {
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: fit.jobs,
         fail_fast: args.fail_fast,
         // JUnit carries the transcripts of failed scenarios.
         record_transcripts: args.verbose || args.dry_run || args.report_junit.is_some(),

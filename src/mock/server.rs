@@ -93,10 +93,10 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(Accepting::new(listener), app).with_graceful_shutdown(async {
             let _ = rx.await;
         });
-        // Accept errors are retried inside axum; an error here ends the server quietly.
+        // Accept errors are retried by `Accepting`; an error here ends the server quietly.
         let _ = serve.await;
     });
     let weak = Arc::downgrade(&state);
@@ -117,6 +117,70 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         server: Some(server),
         purger,
     })
+}
+
+/// The mock's listener: accepts as axum's own does, but when the process is out of file
+/// descriptors it records that (a run sharing the process then ends as an environment
+/// error) and turns the waiting client away at once, instead of leaving it in the backlog
+/// until it times out: a descriptor kept in reserve is closed, the connection accepted on it
+/// and closed, and the reserve taken again (the way nginx and libuv do it).
+struct Accepting {
+    listener: tokio::net::TcpListener,
+    reserve: Option<std::fs::File>,
+}
+
+impl Accepting {
+    fn new(listener: tokio::net::TcpListener) -> Self {
+        Accepting {
+            listener,
+            reserve: take_reserve(),
+        }
+    }
+}
+
+/// A descriptor to give up when the table is full.
+fn take_reserve() -> Option<std::fs::File> {
+    std::fs::File::open(if cfg!(windows) { "NUL" } else { "/dev/null" }).ok()
+}
+
+impl axum::serve::Listener for Accepting {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.listener.accept().await {
+                Ok(accepted) => return accepted,
+                Err(e) if crate::descriptors::record(&e) => {
+                    match self.reserve.take() {
+                        Some(reserve) => {
+                            drop(reserve);
+                            drop(self.listener.accept().await);
+                            self.reserve = take_reserve();
+                        }
+                        // Nothing to give up: wait for a scenario to finish and free some.
+                        None => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                    if self.reserve.is_none() {
+                        self.reserve = take_reserve();
+                    }
+                }
+                // The client gave up before it was accepted: nothing to wait for.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionRefused
+                            | std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
 }
 
 /// A browsable URL for the bound address (an unspecified address becomes loopback).

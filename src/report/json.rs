@@ -242,6 +242,7 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
         skip_reason: report.skip_reason.map(|r| match r {
             SkipReason::FailFast => "fail_fast",
             SkipReason::OutsideShard(_) => "outside_shard",
+            SkipReason::OutOfFiles => "out_of_files",
         }),
         duration_ms: millis(report.duration),
         steps: report

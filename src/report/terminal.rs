@@ -372,6 +372,7 @@ steps:
                 failed: 1,
                 skipped: 1,
                 outside_shard: 0,
+                out_of_files: 0,
                 duration: Duration::from_millis(1234),
             }),
         ];

@@ -69,6 +69,9 @@ pub enum SkipReason {
     FailFast,
     /// `--shard K/N`: another shard runs it.
     OutsideShard(Shard),
+    /// The run ran out of open files before the scenario could start or finish: not the
+    /// scenario's failure, the environment's (the run ends with exit code 3).
+    OutOfFiles,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -77,6 +80,9 @@ impl std::fmt::Display for SkipReason {
             SkipReason::FailFast => f.write_str("not run: --fail-fast stopped after a failure"),
             SkipReason::OutsideShard(shard) => {
                 write!(f, "not in shard {shard}: another shard runs it")
+            }
+            SkipReason::OutOfFiles => {
+                f.write_str("not run to the end: the run ran out of open files")
             }
         }
     }
@@ -146,6 +152,8 @@ pub struct RunSummary {
     pub skipped: usize,
     /// Of `skipped`, those another shard runs (`--shard`).
     pub outside_shard: usize,
+    /// Of `skipped`, those cut short because the run ran out of open files.
+    pub out_of_files: usize,
     pub duration: Duration,
 }
 
@@ -156,5 +164,17 @@ impl RunSummary {
             Outcome::Failed => self.failed += 1,
             Outcome::Skipped => self.skipped += 1,
         }
+    }
+
+    /// Counts a scenario by its outcome and, when skipped, by why.
+    pub fn record_outcome(&mut self, (outcome, reason): (Outcome, Option<SkipReason>)) {
+        self.record(outcome);
+        if reason == Some(SkipReason::OutOfFiles) {
+            self.out_of_files += 1;
+        }
+    }
+
+    pub fn record_report(&mut self, report: &ScenarioReport) {
+        self.record_outcome((report.outcome, report.skip_reason));
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::RunContext;
-use super::event::{Outcome, ScenarioReport, StepReport, Transcript};
+use super::event::{Outcome, ScenarioReport, SkipReason, StepReport, Transcript};
 use super::session::TokenSession;
 use super::steps;
 use super::{http, transcript};
@@ -55,6 +55,11 @@ pub struct ScenarioState<'a> {
     held: usize,
     /// ... of which each of `step_results` holds this many.
     step_sizes: std::collections::HashMap<String, usize>,
+    /// The most the step being run reads of a response body: its `max_body`, or the run's.
+    body_cap: http::BodyCap,
+    /// Whether a request found no file descriptor left: the scenario is then cut short by
+    /// the environment, not failed.
+    out_of_files: bool,
 }
 
 /// What one scenario may hold at once in variables, captures and the results of steps with
@@ -106,6 +111,8 @@ impl<'a> ScenarioState<'a> {
             last_request: None,
             held: 0,
             step_sizes: Default::default(),
+            body_cap: run_body_cap(run),
+            out_of_files: false,
         }
     }
 
@@ -173,19 +180,20 @@ impl<'a> ScenarioState<'a> {
             stopped = step_reports.iter().any(StepReport::stops_scenario);
             reports.append(&mut step_reports);
         }
+        let (outcome, skip_reason) = match (self.out_of_files, failed) {
+            (true, _) => (Outcome::Skipped, Some(SkipReason::OutOfFiles)),
+            (false, true) => (Outcome::Failed, None),
+            (false, false) => (Outcome::Passed, None),
+        };
         ScenarioReport {
             index,
             name: self.scenario.name.clone(),
-            outcome: if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            },
+            outcome,
             duration: started.elapsed(),
             steps: reports,
             scenario: self.scenario.clone(),
             repetition: None,
-            skip_reason: None,
+            skip_reason,
         }
     }
 
@@ -322,6 +330,13 @@ impl<'a> ScenarioState<'a> {
         self.transcripts.clear();
         self.last_request = None;
         self.keep_request = step.snapshot.is_some();
+        self.body_cap = match step.max_body {
+            Some(bytes) => http::BodyCap {
+                bytes,
+                set_by: http::CapSetBy::Step,
+            },
+            None => run_body_cap(self.run),
+        };
         let (item_index, item) = match item {
             Some((i, label)) => (Some(i), Some(label)),
             None => (None, None),
@@ -426,6 +441,15 @@ impl<'a> ScenarioState<'a> {
             };
             crate::snapshot::take(&self.run.snapshots, &taken, &self.redactor)
         });
+        // A snapshot file that could not be read or written for want of a descriptor is the
+        // environment's doing, like a connection that could not be opened.
+        if snapshot
+            .as_ref()
+            .is_some_and(|s| s.status == crate::snapshot::SnapshotStatus::Error)
+            && crate::descriptors::ran_out()
+        {
+            self.out_of_files = true;
+        }
         let snapshot_failure = snapshot.as_ref().and_then(|s| {
             let spec = step.snapshot.as_ref()?;
             s.failure(&spec.spot.location())
@@ -536,6 +560,14 @@ impl<'a> ScenarioState<'a> {
         d
     }
 
+    /// Records `err` when it is running out of file descriptors, for the run and for this
+    /// scenario (which is then cut short, not failed); returns whether it was.
+    pub fn note_out_of_files(&mut self, err: &std::io::Error) -> bool {
+        let ran_out = crate::descriptors::record(err);
+        self.out_of_files |= ran_out;
+        ran_out
+    }
+
     /// Sends one request for the current step: refuses another environment's host, tags
     /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
     pub async fn send(
@@ -570,13 +602,7 @@ impl<'a> ScenarioState<'a> {
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
-        let result = http::send(
-            &self.run.client,
-            &mut self.cookies,
-            &request,
-            self.run.max_body,
-        )
-        .await;
+        let result = http::send(&self.run.client, &mut self.cookies, &request, self.body_cap).await;
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
@@ -590,6 +616,7 @@ impl<'a> ScenarioState<'a> {
                 Ok(response)
             }
             Err(err) => {
+                self.out_of_files |= matches!(err, http::HttpError::OutOfFiles(_));
                 if record {
                     self.transcripts.push(Transcript {
                         request: transcript::request(&request, &self.redactor),
@@ -609,9 +636,19 @@ impl<'a> ScenarioState<'a> {
                         http::HttpError::Connect(_) => {
                             "is the server running, and is the URL right?"
                         }
-                        http::HttpError::BodyTooLarge(_) => {
-                            "raise `--max-body` if the API really answers this much"
+                        http::HttpError::OutOfFiles(_) => {
+                            "obflow has no file descriptor left: raise `ulimit -n`, or lower `--jobs`"
                         }
+                        http::HttpError::BodyTooLarge(http::BodyCap {
+                            set_by: http::CapSetBy::Flag,
+                            ..
+                        }) => {
+                            "raise `--max-body`, or set `max_body` on this step, if the API really answers this much"
+                        }
+                        http::HttpError::BodyTooLarge(http::BodyCap {
+                            set_by: http::CapSetBy::Step,
+                            ..
+                        }) => "raise the step's `max_body` if the API really answers this much",
                         http::HttpError::Other(_) => "check the request's URL, headers and body",
                     })
                     .into())
@@ -690,5 +727,13 @@ fn step_report(
         exchanges,
         snapshot: None,
         attempts: u32::from(outcome != Outcome::Skipped),
+    }
+}
+
+/// The body cap of a step without `max_body`: the run's `--max-body`.
+fn run_body_cap(run: &RunContext) -> http::BodyCap {
+    http::BodyCap {
+        bytes: run.max_body,
+        set_by: http::CapSetBy::Flag,
     }
 }

@@ -24,20 +24,48 @@ pub enum HttpError {
     Timeout(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
-    #[error("the response body is larger than {} bytes, the most a step reads (`--max-body`)", .0)]
-    BodyTooLarge(u64),
+    /// The process (or the system) has no file descriptor left for the connection.
+    #[error("out of open files: {0}")]
+    OutOfFiles(String),
+    #[error("the response body is larger than {}, the most {}", crate::size::display(.0.bytes), .0.set_by.describe())]
+    BodyTooLarge(BodyCap),
     #[error("{0}")]
     Other(String),
 }
 
+/// The most a step reads of a response body, and who said so (for the failure's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyCap {
+    pub bytes: u64,
+    pub set_by: CapSetBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapSetBy {
+    /// `--max-body`, or its default.
+    Flag,
+    /// The step's own `max_body`.
+    Step,
+}
+
+impl CapSetBy {
+    fn describe(self) -> &'static str {
+        match self {
+            CapSetBy::Flag => "a step reads (`--max-body`)",
+            CapSetBy::Step => "this step reads (its `max_body`)",
+        }
+    }
+}
+
 /// Sends a request with the scenario's cookies, and records the response, reading at most
-/// `max_body` bytes of its body (checked as it streams, not after).
+/// `cap` bytes of its body (checked as it streams, not after).
 pub async fn send(
     client: &reqwest::Client,
     cookies: &mut CookieJar,
     request: &HttpRequest,
-    max_body: u64,
+    cap: BodyCap,
 ) -> Result<HttpResponse, HttpError> {
+    let max_body = cap.bytes;
     let mut headers = HeaderMap::new();
     for (name, value) in &request.headers {
         let name = HeaderName::from_bytes(name.as_bytes())
@@ -85,7 +113,7 @@ pub async fn send(
         })
         .collect();
     if response.content_length().is_some_and(|n| n > max_body) {
-        return Err(HttpError::BodyTooLarge(max_body));
+        return Err(HttpError::BodyTooLarge(cap));
     }
     let mut response = response;
     let mut bytes = Vec::new();
@@ -95,7 +123,7 @@ pub async fn send(
         .map_err(|e| classify(e, request.timeout))?
     {
         if (bytes.len() + chunk.len()) as u64 > max_body {
-            return Err(HttpError::BodyTooLarge(max_body));
+            return Err(HttpError::BodyTooLarge(cap));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -113,6 +141,14 @@ fn text_of(bytes: impl Into<Vec<u8>>) -> String {
 }
 
 fn classify(err: reqwest::Error, timeout: Duration) -> HttpError {
+    // Once the process has run out of descriptors, a connection that fails or never gets an
+    // answer is its victim too: the embedded mock turns clients away when it cannot accept.
+    if crate::descriptors::record(&err) || crate::descriptors::ran_out() {
+        return HttpError::OutOfFiles(match err.is_timeout() {
+            true => format!("no answer in {timeout:?}"),
+            false => causes(&err),
+        });
+    }
     if err.is_timeout() {
         return HttpError::Timeout(timeout);
     }

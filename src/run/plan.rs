@@ -152,7 +152,16 @@ pub(super) fn skipped_report(
     // Reports list a skipped scenario's steps too.
     let scenario = match entry.open(reloader) {
         Ok(scenario) => scenario,
-        Err(problems) => return unreadable_report(entry, problems),
+        Err(problems) => {
+            let mut report = unreadable_report(entry, problems);
+            // Its file could not be read again for want of a descriptor: that is why it is
+            // not run, not something wrong with it.
+            if reason == SkipReason::OutOfFiles {
+                report.outcome = Outcome::Skipped;
+                report.skip_reason = Some(reason);
+            }
+            return report;
+        }
     };
     let scenario = &scenario;
     ScenarioReport {

@@ -26,11 +26,11 @@ pub struct Suite {
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
     #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
+    Runtime(#[source] std::io::Error),
     #[error("cannot set up HTTP: {0}")]
-    Http(reqwest::Error),
+    Http(#[source] reqwest::Error),
     #[error("cannot start the embedded mock: {0}")]
-    Mock(MockError),
+    Mock(#[source] MockError),
     #[error("the engine stopped: {0}")]
     Engine(tokio::task::JoinError),
     #[error("the reporters stopped: {0}")]

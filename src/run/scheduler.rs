@@ -72,11 +72,17 @@ pub async fn run(
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        if stop.load(Ordering::Relaxed) {
+        // Out of open files, every scenario started now would fail for want of a
+        // connection: the run stops starting them and ends as an environment error.
+        let skip = match crate::descriptors::ran_out() {
+            true => Some(SkipReason::OutOfFiles),
+            false => stop.load(Ordering::Relaxed).then_some(SkipReason::FailFast),
+        };
+        if let Some(reason) = skip {
             drop(permit);
-            let report = skipped_report(&entry, &reloader, SkipReason::FailFast);
+            let report = skipped_report(&entry, &reloader, reason);
             let report = Arc::new(Redacted::new(report, &context.redactor));
-            summary.record(report.outcome);
+            summary.record_report(&report);
             let _ = events.send(Event::ScenarioFinished(report));
             continue;
         }
@@ -110,6 +116,11 @@ pub async fn run(
                         Err(message) => crashed_report(&entry, scenario, &message),
                     }
                 }
+                // A file that cannot be read again for want of a descriptor is the
+                // environment's failure, not the scenario's.
+                Err(_) if crate::descriptors::ran_out() => {
+                    skipped_report(&entry, &reloader, SkipReason::OutOfFiles)
+                }
                 Err(problems) => unreadable_report(&entry, problems),
             };
             report.name = entry.name;
@@ -118,18 +129,18 @@ pub async fn run(
                 stop.store(true, Ordering::Relaxed);
             }
             drop(permit);
-            let outcome = report.outcome;
+            let counted = (report.outcome, report.skip_reason);
             let report = Redacted::new(report, &redactor);
             let _ = events.send(Event::ScenarioFinished(Arc::new(report)));
-            outcome
+            counted
         });
         // Reap finished tasks as we go so a long run holds no more than `jobs` of them.
         while let Some(done) = tasks.try_join_next() {
-            summary.record(done.unwrap_or(Outcome::Failed));
+            summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
         }
     }
     while let Some(done) = tasks.join_next().await {
-        summary.record(done.unwrap_or(Outcome::Failed));
+        summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
     }
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));

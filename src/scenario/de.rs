@@ -1,5 +1,5 @@
 //! From a scenario file's text to its document, and the checks every template in it gets:
-//! syntax, and variables that nobody defined.
+//! syntax, variables that nobody defined, and filters, tests and functions that do not exist.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::source::{Diagnostic, SourceFile, YamlPath, closest};
-use crate::template::Templates;
+use crate::template::{NameKind, Templates, UnknownName};
 
 pub use crate::source::deserialize;
 
@@ -47,8 +47,15 @@ pub fn check_templates(
 ) {
     match value {
         Value::String(s) if Templates::is_template(s) => match templates.validate(s) {
-            Ok(names) => {
-                for name in names.iter().filter(|n| !known.contains(n.as_str())) {
+            Ok(found) => {
+                for unknown in &found.unknown {
+                    errors.push(unknown_name(unknown, path, source, templates, known));
+                }
+                for name in found
+                    .variables
+                    .iter()
+                    .filter(|n| !known.contains(n.as_str()))
+                {
                     let range = s.find(name.as_str()).map(|byte| {
                         let start = s[..byte].chars().count();
                         (start, start + name.chars().count())
@@ -86,5 +93,47 @@ pub fn check_templates(
             }
         }
         _ => {}
+    }
+}
+
+/// The error for a filter, test or function the environment does not define, at the name.
+fn unknown_name(
+    unknown: &UnknownName,
+    path: &YamlPath,
+    source: &SourceFile,
+    templates: &Templates,
+    known: &BTreeSet<String>,
+) -> Diagnostic {
+    let UnknownName { kind, name, .. } = unknown;
+    let range = Some(unknown.char_range);
+    if *kind == NameKind::Function && known.contains(name) {
+        return source
+            .error_in_scalar(
+                path,
+                range,
+                format!("`{name}` is a variable, not a function"),
+            )
+            .help(format!("write `{name}` without the parentheses"));
+    }
+    let d = source.error_in_scalar(path, range, format!("unknown {} `{name}`", kind.as_str()));
+    match unknown.suggestion {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(match kind {
+            NameKind::Filter => format!(
+                "obflow's filters are {}; minijinja's built-ins are listed at \
+                 https://docs.rs/minijinja/latest/minijinja/filters/",
+                templates.names_for_help(NameKind::Filter).join(", ")
+            ),
+            NameKind::Test => "the tests are minijinja's built-ins, listed at \
+                 https://docs.rs/minijinja/latest/minijinja/tests/"
+                .to_owned(),
+            NameKind::Function => format!(
+                "the functions are {}",
+                (templates.names_for_help(NameKind::Function).iter())
+                    .map(|name| format!("{name}()"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
     }
 }

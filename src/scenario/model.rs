@@ -96,6 +96,8 @@ pub struct Step {
     pub for_each: Option<Box<ForEach>>,
     /// Run the step again while it fails (`retry:`).
     pub retry: Option<Box<Retry>>,
+    /// `max_body:`: the most this step reads of a response body, instead of `--max-body`.
+    pub max_body: Option<u64>,
     /// Variables set by the `include` this step came from, rendered before it runs.
     pub scope: Vec<ScopedVar>,
     /// Whether the action or `for_each` holds templates (else no context is built for it).
@@ -176,7 +178,7 @@ pub struct Action {
 
 /// Keys a step may have besides its action.
 pub const STEP_KEYS: &[&str] = &[
-    "id", "name", "expect", "capture", "snapshot", "for_each", "as", "retry",
+    "id", "name", "expect", "capture", "snapshot", "for_each", "as", "retry", "max_body",
 ];
 
 impl Action {

@@ -135,6 +135,9 @@ pub fn load_step(
     let retry = map
         .get("retry")
         .and_then(|raw| read_retry(raw, &path.key("retry"), source, &mut errors));
+    let max_body = map
+        .get("max_body")
+        .and_then(|raw| read_max_body(raw, kind, &path.key("max_body"), source, &mut errors));
     let capture = match map.get("capture") {
         Some(raw) => CaptureSet::parse(raw, source, &path.key("capture"))
             .map_err(|mut e| errors.append(&mut e))
@@ -193,11 +196,47 @@ pub fn load_step(
             snapshot: snapshot.map(Box::new),
             for_each: for_each.map(Box::new),
             retry: retry.map(Box::new),
+            max_body,
             scope: Vec::new(),
             source: source.clone(),
             path: path.clone(),
         }),
         _ => Err(errors),
+    }
+}
+
+/// `max_body: 64KiB` (or a number of bytes) on a step that reads responses.
+fn read_max_body(
+    raw: &Value,
+    kind: Option<ActionKind>,
+    path: &YamlPath,
+    source: &SourceFile,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<u64> {
+    if let Some(kind @ (ActionKind::AuthLink | ActionKind::Wait)) = kind {
+        errors.push(
+            source
+                .error_at_key(
+                    path,
+                    format!(
+                        "`max_body` does nothing on `{}`: it reads no response",
+                        kind.keyword()
+                    ),
+                )
+                .help("put `max_body` on the step whose response may be large"),
+        );
+        return None;
+    }
+    match crate::size::from_value(raw) {
+        Ok(bytes) => Some(bytes),
+        Err(why) => {
+            errors.push(
+                source
+                    .error_at(path, format!("invalid `max_body`: {why}"))
+                    .help("the most the step reads of a response body, e.g. `max_body: 64KiB` or `max_body: 4MiB`"),
+            );
+            None
+        }
     }
 }
 

@@ -56,7 +56,10 @@ pub fn take(settings: &SnapshotSettings, taken: &Taken<'_>, secrets: &Redactor) 
     };
     let stored = match store.read(&name) {
         Ok(stored) => stored,
-        Err(e) => return report(SnapshotStatus::Error, None, Some(e.to_string())),
+        Err(e) => {
+            crate::descriptors::record(&e);
+            return report(SnapshotStatus::Error, None, Some(e.to_string()));
+        }
     };
     let result = match (stored, settings.mode) {
         (Some(old), mode) if old.contents_match(&snap) => {
@@ -92,7 +95,11 @@ pub fn take(settings: &SnapshotSettings, taken: &Taken<'_>, secrets: &Redactor) 
     };
     match result {
         Ok((status, diff)) => report(status, diff, None),
-        Err(e) => report(SnapshotStatus::Error, None, Some(e.to_string())),
+        Err(e) => {
+            // Out of descriptors, the run ends as an environment error (see descriptors.rs).
+            crate::descriptors::record(&e);
+            report(SnapshotStatus::Error, None, Some(e.to_string()))
+        }
     }
 }
 

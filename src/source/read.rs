@@ -49,9 +49,13 @@ impl ReadError {
 /// Reads `path` as text: a regular file (symbolic links followed), at most [`MAX_BYTES`],
 /// UTF-8. Checked before it is opened, so a FIFO or a device never blocks or floods.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    let io = |e: std::io::Error| ReadError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    let io = |e: std::io::Error| {
+        // A run reading a scenario file again when its turn comes must learn of it.
+        crate::descriptors::record(&e);
+        ReadError::Io {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {

@@ -12,8 +12,10 @@ use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
 use super::convert::value_to_json;
 use super::error::convert_error;
+use super::names::{NameKind, called_names};
 use super::shape::is_single_expression;
 use super::{Context, TemplateError, functions};
+use crate::source::closest;
 
 /// Template names are this prefix plus the source. The loader only answers for names with a
 /// prefix, so a stray `{% include "x" %}` fails instead of rendering the text "x".
@@ -43,9 +45,36 @@ pub struct Templates {
     /// Names that look like variables to minijinja's static analysis but are functions or
     /// globals (`uuid`, `range`, ...), left out of [`Templates::validate`]'s answer.
     globals: BTreeSet<String>,
+    /// The filters and tests a misspelt name is compared with: minijinja's and obflow's
+    /// that this environment defines.
+    filters: Vec<&'static str>,
+    tests: Vec<&'static str>,
     /// [`Templates::validate`]'s answers, by source: a suite repeats the same few templates
     /// across thousands of files. At most [`MAX_CACHED`].
-    validated: Mutex<HashMap<String, BTreeSet<String>>>,
+    validated: Mutex<HashMap<String, Validation>>,
+}
+
+/// What load-time validation found in a template that compiles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    /// The root variable names the template reads that it does not define itself and that
+    /// are not functions or globals (`"{{ steps.token.json.access_token }}"` reads
+    /// `{"steps"}`).
+    pub variables: BTreeSet<String>,
+    /// The filters, tests and functions it calls that the environment does not define, in
+    /// source order.
+    pub unknown: Vec<UnknownName>,
+}
+
+/// A filter, test or function a template calls that the environment does not define.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    pub kind: NameKind,
+    pub name: String,
+    /// Char offsets (start, end) of the name within the template source.
+    pub char_range: (usize, usize),
+    /// The closest name of that kind the environment does define.
+    pub suggestion: Option<&'static str>,
 }
 
 impl Templates {
@@ -84,10 +113,72 @@ impl Templates {
         });
         functions::register(&mut env);
         let globals = env.globals().map(|(name, _)| name.to_owned()).collect();
-        Templates {
+        let mut templates = Templates {
             env,
             globals,
+            filters: Vec::new(),
+            tests: Vec::new(),
             validated: Mutex::default(),
+        };
+        templates.filters = (functions::BUILTIN_FILTERS.iter())
+            .chain(functions::FILTERS)
+            .copied()
+            .filter(|name| templates.defines(NameKind::Filter, name))
+            .collect();
+        templates.tests = (functions::BUILTIN_TESTS.iter())
+            .copied()
+            .filter(|name| templates.defines(NameKind::Test, name))
+            .collect();
+        templates
+    }
+
+    /// Whether the environment defines `name` as a filter, test or function. minijinja can
+    /// enumerate globals (functions are globals) but not filters or tests; those are asked
+    /// for by calling them without arguments: a filter or test refuses that (a missing
+    /// argument) before its body runs, and a name the environment lacks is `UnknownFilter` or
+    /// `UnknownTest`.
+    pub fn defines(&self, kind: NameKind, name: &str) -> bool {
+        let mut state = self.env.empty_state();
+        match kind {
+            NameKind::Function => self.globals.contains(name),
+            NameKind::Filter => !matches!(
+                state.apply_filter(name, &[]),
+                Err(e) if e.kind() == ErrorKind::UnknownFilter
+            ),
+            NameKind::Test => !matches!(
+                state.perform_test(name, &[]),
+                Err(e) if e.kind() == ErrorKind::UnknownTest
+            ),
+        }
+    }
+
+    /// The names of `kind` worth listing in help: obflow's filters (minijinja's are too many
+    /// to list), every function (obflow's and minijinja's), no test.
+    pub fn names_for_help(&self, kind: NameKind) -> Vec<&'static str> {
+        match kind {
+            NameKind::Filter => functions::FILTERS.to_vec(),
+            NameKind::Test => Vec::new(),
+            NameKind::Function => (functions::FUNCTIONS.iter())
+                .chain(functions::BUILTIN_FUNCTIONS)
+                .copied()
+                .filter(|name| self.globals.contains(*name))
+                .collect(),
+        }
+    }
+
+    /// The closest defined name of `kind` to a name the environment does not define.
+    fn suggest(&self, kind: NameKind, name: &str) -> Option<&'static str> {
+        match kind {
+            NameKind::Filter => closest(name, self.filters.iter().copied()),
+            NameKind::Test => closest(name, self.tests.iter().copied()),
+            NameKind::Function => closest(
+                name,
+                functions::FUNCTIONS
+                    .iter()
+                    .chain(functions::BUILTIN_FUNCTIONS)
+                    .copied(),
+            )
+            .filter(|found| self.globals.contains(*found)),
         }
     }
 
@@ -105,25 +196,43 @@ impl Templates {
         false
     }
 
-    /// Load-time validation without any context: syntax errors, and the set of root variable
-    /// names the template reads that it does not define itself and that are not functions or
-    /// globals (`"{{ steps.token.json.access_token }}"` reads `{"steps"}`).
-    pub fn validate(&self, source: &str) -> Result<BTreeSet<String>, TemplateError> {
+    /// Load-time validation without any context: syntax errors, the root variable names the
+    /// template reads, and the filters, tests and functions it calls that do not exist.
+    pub fn validate(&self, source: &str) -> Result<Validation, TemplateError> {
         let cache = || self.validated.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(names) = cache().get(source) {
-            return Ok(names.clone());
+        if let Some(found) = cache().get(source) {
+            return Ok(found.clone());
         }
         let template = self.compile(source, TEXT_PREFIX)?;
-        let names: BTreeSet<String> = template
+        let unknown: Vec<UnknownName> = called_names(source, self.env.syntax().clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|used| !self.defines(used.kind, &used.name))
+            .map(|used| UnknownName {
+                kind: used.kind,
+                char_range: char_range(source, used.span),
+                suggestion: self.suggest(used.kind, &used.name),
+                name: used.name,
+            })
+            .collect();
+        // A name called as an unknown function is reported as that, not also as an
+        // undefined variable.
+        let variables = template
             .undeclared_variables(false)
             .into_iter()
             .filter(|name| !self.globals.contains(name))
+            .filter(|name| {
+                !unknown
+                    .iter()
+                    .any(|u| u.kind == NameKind::Function && &u.name == name)
+            })
             .collect();
+        let found = Validation { variables, unknown };
         let mut cache = cache();
         if cache.len() < MAX_CACHED {
-            cache.insert(source.to_owned(), names.clone());
+            cache.insert(source.to_owned(), found.clone());
         }
-        Ok(names)
+        Ok(found)
     }
 
     /// Renders one template string to text.
@@ -225,6 +334,12 @@ impl fmt::Debug for Templates {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Templates").finish_non_exhaustive()
     }
+}
+
+/// A byte range of `source` as char offsets (what [`TemplateError`] and the loader use).
+fn char_range(source: &str, bytes: std::ops::Range<usize>) -> (usize, usize) {
+    let count = |end: usize| source.get(..end).map_or(0, |text| text.chars().count());
+    (count(bytes.start), count(bytes.end).max(count(bytes.start)))
 }
 
 /// Refuses a render whose output passed [`MAX_RENDERED_BYTES`].

@@ -1,8 +1,8 @@
 //! Templates: the minijinja environment a run renders scenario values with.
 //!
 //! This module owns how a scalar becomes a value: whether it is a template at all
-//! ([`Templates::is_template`]), load-time validation (syntax and the root names a template
-//! reads), rendering with strict undefined, the rule that a scalar made of one expression keeps
+//! ([`Templates::is_template`]), load-time validation (syntax, the root names a template
+//! reads, and filters, tests and functions that do not exist), rendering with strict undefined, the rule that a scalar made of one expression keeps
 //! the expression's type, the template [`Context`], and obflow's functions and filters
 //! (see `functions.rs`). It does not know files or lines: a [`TemplateError`] carries a char
 //! range within the template source and the caller maps it onto the scenario file.
@@ -16,18 +16,21 @@
 //! - `shape.rs`: single expressions and plain variables, told apart without compiling.
 //! - `error.rs`: [`TemplateError`], located within the template source.
 //! - `functions.rs`: obflow's functions and filters.
+//! - `names.rs`: the filters, tests and functions a template calls, for load-time checks.
 
 mod context;
 mod convert;
 mod environment;
 mod error;
 mod functions;
+mod names;
 mod shape;
 #[cfg(test)]
 mod tests;
 
 pub use context::Context;
 pub use convert::{map_to_template_value, to_template_value};
-pub use environment::Templates;
+pub use environment::{Templates, UnknownName, Validation};
 pub use error::TemplateError;
+pub use names::NameKind;
 pub use shape::plain_variable;

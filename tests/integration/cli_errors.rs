@@ -69,3 +69,46 @@ fn valid_files_pass_check() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "1 scenario in 1 file: all valid");
 }
+
+/// Filters, tests and functions that do not exist stop `run` before any request, like
+/// `check`; the names a template binds itself (set, macros, loop variables) and every
+/// builtin and obflow function and filter do not.
+#[test]
+fn unknown_filters_and_functions_stop_run_and_bound_names_pass() {
+    let server = support::TestServer::start();
+    let project = Project::new();
+    project.write(
+        "bad.yaml",
+        &format!(
+            "name: bad\nsteps:\n  - request: {{ url: \"{}/echo?x={{{{ 1 | nosuch_filter }}}}\" }}\n",
+            server.base
+        ),
+    );
+    let out = project.obflow(&["run", "bad.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("unknown filter `nosuch_filter`")
+            && out.stderr.contains("--> bad.yaml:3:"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "nothing ran: {}", out.stdout);
+
+    project.write(
+        "good.yaml",
+        &format!(
+            concat!(
+                "name: good\nvars:\n  verifier: abc\nsteps:\n",
+                "  - request:\n      url: \"{}/echo\"\n      json:\n",
+                "        a: \"{{% set f = 'x' | upper %}}{{% macro m(v) %}}{{{{ v | b64encode }}}}",
+                "{{% endmacro %}}{{{{ m(f) }}}}\"\n",
+                "        b: \"{{% for x in range(2) | select('odd') %}}{{{{ loop.index }}}}{{% endfor %}}\"\n",
+                "        c: \"{{{{ verifier | pkce_challenge }}}}{{{{ uuid() is string }}}}\"\n",
+                "    expect:\n      status: 200\n",
+            ),
+            server.base
+        ),
+    );
+    let out = project.obflow(&["run", "good.yaml"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

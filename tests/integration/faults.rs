@@ -116,7 +116,8 @@ fn a_body_over_the_cap_fails_the_step_while_it_streams() {
         let out = run_against(&base, &["--max-body", "1KiB"]);
         assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
         assert!(
-            out.stdout.contains("larger than 1024 bytes"),
+            out.stdout
+                .contains("larger than 1KiB, the most a step reads (`--max-body`)"),
             "{}",
             out.stdout
         );
@@ -126,5 +127,52 @@ fn a_body_over_the_cap_fails_the_step_while_it_streams() {
         &faulty_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
         &["--max-body", "1KiB"],
     );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+/// A 4 KiB body, streamed without a length, to every connection.
+fn four_kib_server() -> String {
+    let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..4 {
+        answer.extend_from_slice(b"400\r\n");
+        answer.extend_from_slice(&[b'z'; 0x400]);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    faulty_server(Box::leak(answer.into_boxed_slice()), false)
+}
+
+#[test]
+fn a_step_max_body_overrides_the_run_cap_either_way() {
+    let base = four_kib_server();
+    let project = Project::new();
+    project.write(
+        "small.yaml",
+        "name: a step capped below the body\nsteps:\n  - request: { url: \"{{ base }}/x\" }\n    max_body: 1KiB\n",
+    );
+    project.write(
+        "large.yaml",
+        "name: a step allowed more than --max-body\nsteps:\n  - request: { url: \"{{ base }}/x\" }\n    max_body: 8192\n",
+    );
+    let var = format!("base={base}");
+
+    // The run's cap is the default 16 MiB: the step's 1 KiB fails it, named, at the step.
+    let out = project.obflow(&["run", "small.yaml", "--var", &var]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("larger than 1KiB, the most this step reads (its `max_body`)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("small.yaml:3:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("raise the step's `max_body`"),
+        "{}",
+        out.stdout
+    );
+
+    // The run's cap is 1 KiB, the step's 8 KiB: the 4 KiB body is read.
+    let out = project.obflow(&["run", "large.yaml", "--var", &var, "--max-body", "1KiB"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }

@@ -15,6 +15,7 @@ mod mock_data;
 mod mock_dialog;
 mod mock_token;
 mod oauth_steps;
+mod open_files;
 mod project_files;
 mod schema;
 mod snapshots_cli;

@@ -41,11 +41,25 @@ pub async fn run(
             .error_at(at, format!("cannot listen for `{redirect}`: {why}"))
             .help("`via: listen` needs a loopback redirect URI such as http://localhost:3000/callback, registered with your client")
     })?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        step.source
-            .error_at(at, format!("cannot listen on {addr}: {e}"))
-            .help("is another program using that port? stop it, or register another redirect URI")
-    })?;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) if state.note_out_of_files(&e) => {
+            return Err(step
+                .source
+                .error_at(at, format!("cannot listen on {addr}: {e}"))
+                .help("obflow has no file descriptor left: raise `ulimit -n`, or lower `--jobs`")
+                .into());
+        }
+        Err(e) => {
+            return Err(step
+                .source
+                .error_at(at, format!("cannot listen on {addr}: {e}"))
+                .help(
+                    "is another program using that port? stop it, or register another redirect URI",
+                )
+                .into());
+        }
+    };
     let path = url::Url::parse(&redirect)
         .map(|u| u.path().to_owned())
         .unwrap_or_else(|_| "/".into());

@@ -12,6 +12,7 @@ mod faults;
 mod mock_connections;
 mod mock_data;
 mod mock_dialog;
+mod mock_memory;
 mod mock_token;
 mod oauth_steps;
 mod project_files;

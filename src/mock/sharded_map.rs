@@ -36,7 +36,9 @@ struct Shard<V> {
 }
 
 struct Slot<V> {
-    value: V,
+    // Boxed: a hash table keeps many buckets spare (and grows once removals have left enough
+    // tombstones), and a spare bucket then costs a pointer rather than a whole connection.
+    value: Box<V>,
     tick: u64,
     /// Real unix seconds of the last use.
     used_at: i64,
@@ -76,17 +78,22 @@ impl<V> ShardedMap<V> {
     pub fn new(cap: usize, real: RealClock) -> Self {
         let cap = cap.max(1);
         let shards = cap.min(MAX_SHARDS);
+        let per_shard = cap.div_ceil(shards);
         ShardedMap {
             shards: (0..shards)
                 .map(|_| {
                     Mutex::new(Shard {
-                        entries: HashMap::new(),
+                        // Room for twice the shard's share: when removals have used up the
+                        // spare buckets, a table at most half full is rehashed in place,
+                        // whereas a fuller one doubles — a step in memory after minutes of
+                        // churn at the cap. Untouched buckets cost no resident memory.
+                        entries: HashMap::with_capacity(2 * per_shard),
                         tick: 0,
                     })
                 })
                 .collect(),
             hasher: RandomState::new(),
-            per_shard: cap.div_ceil(shards),
+            per_shard,
             real,
             evicted: AtomicU64::new(0),
         }
@@ -114,7 +121,7 @@ impl<V> ShardedMap<V> {
         shard.entries.insert(
             key,
             Slot {
-                value,
+                value: Box::new(value),
                 tick,
                 used_at: now,
             },
@@ -139,7 +146,7 @@ impl<V> ShardedMap<V> {
     }
 
     pub fn remove(&self, key: &str) -> Option<V> {
-        self.shard(key).entries.remove(key).map(|s| s.value)
+        self.shard(key).entries.remove(key).map(|s| *s.value)
     }
 
     /// Runs `f` on the entry under its shard's lock, and marks it used.
@@ -185,7 +192,7 @@ impl<V> ShardedMap<V> {
             let snapshot: Vec<(String, V)> = lock(shard)
                 .entries
                 .iter()
-                .map(|(k, s)| (k.clone(), s.value.clone()))
+                .map(|(k, s)| (k.clone(), V::clone(&s.value)))
                 .collect();
             let dead: Vec<String> = snapshot
                 .into_iter()
@@ -208,7 +215,7 @@ impl<V> ShardedMap<V> {
     {
         let mut out = Vec::new();
         for shard in &self.shards {
-            out.extend(lock(shard).entries.values().map(|s| s.value.clone()));
+            out.extend(lock(shard).entries.values().map(|s| V::clone(&s.value)));
         }
         out
     }
@@ -277,7 +284,7 @@ mod tests {
             shard.entries.insert(
                 format!("k{i}"),
                 Slot {
-                    value: i,
+                    value: Box::new(i),
                     tick,
                     used_at: 0,
                 },

@@ -202,6 +202,20 @@ pub struct MockArgs {
     /// hs256 (far cheaper, for load tests and benchmarks only).
     #[arg(long, value_enum, default_value_t = TokenSigning::Rs256)]
     pub signing: TokenSigning,
+
+    /// Forget a connection (and its refresh token) unused this long, in real time.
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub connection_idle: std::time::Duration,
+
+    /// Forget a named clock that nothing lives on and no request has named this long.
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub clock_idle: std::time::Duration,
+
+    /// The most entries each kind of state holds (dialogs, codes, refresh tokens,
+    /// connections, verified tokens, named clocks); past it the least recently used go.
+    #[arg(long, default_value_t = 10_000, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub max_entries: u32,
 }
 
 /// `obflow mock --signing`.

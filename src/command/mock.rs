@@ -3,7 +3,7 @@
 use super::CommandError;
 use crate::cli::{MockArgs, TokenSigning};
 use crate::exit;
-use crate::mock::{Signing, StandaloneOptions};
+use crate::mock::{Retention, Signing, StandaloneOptions};
 use crate::source::Diagnostic;
 
 pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
@@ -14,6 +14,11 @@ pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
         signing: match args.signing {
             TokenSigning::Rs256 => Signing::Rs256,
             TokenSigning::Hs256 => Signing::Hs256,
+        },
+        retention: Retention {
+            connection_idle: args.connection_idle,
+            clock_idle: args.clock_idle,
+            max_entries: args.max_entries as usize,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

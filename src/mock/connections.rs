@@ -90,6 +90,11 @@ fn answer(state: &MockState, headers: &HeaderMap, req: ExtendRequest) -> Result<
         .connections
         .get_cloned(&grant.connection_id)
         .ok_or_else(|| OAuthError::invalid_grant("the connection behind this token is gone"))?;
+    if connection.is_forgotten_at(state.clock.now(&connection.clock)) {
+        return Err(OAuthError::invalid_grant(
+            "the connection behind this token is gone (inactive for over 30 days)",
+        ));
+    }
     let (user_index, username) = connection
         .user
         .clone()

@@ -148,10 +148,7 @@ fn open_session(
     }
     let clock =
         ClockName::from_request(headers, None).map_err(|e| ("invalid_request", e.to_string()))?;
-    state
-        .clock
-        .ensure(&clock)
-        .map_err(|e| ("invalid_request", e.to_string()))?;
+    let clock = state.clock.get_or_create(&clock);
     let single = (providers.len() == 1).then(|| providers[0].clone());
     Ok(DialogSession {
         id: new_id("dlg-"),

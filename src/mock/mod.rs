@@ -7,6 +7,10 @@
 //! Data flows: fixtures (who exists) → dialog (consent, login → code) → token (code → tokens)
 //! → bearer (token → connection) → data / signup_plus; clock times every expiry rule.
 //!
+//! All state is in memory and bounded: `state.rs` says what is forgotten when, each map is a
+//! capped `sharded_map::ShardedMap`, and a purger started with the server applies the rules
+//! every 30 seconds ([`Retention`] sets the real-time ones and the cap).
+//!
 //! - `server.rs`: [`start`], [`MockOptions`] and [`RunningMock`]: starting and stopping.
 //! - `routes.rs`: the routing table and the JSON errors for unknown routes.
 //! - `discovery.rs`: the JWKS and the OpenID configuration.
@@ -26,11 +30,13 @@ mod jwt;
 mod pages;
 mod routes;
 mod server;
+mod sharded_map;
 mod signup_plus;
 mod standalone;
 mod state;
 mod token;
 
+pub use clock::{ManualTime, RealClock};
 pub use error::MockError;
 pub use fixtures::Fixtures;
 pub use jwt::Signing;
@@ -38,3 +44,4 @@ pub use jwt::Signing;
 pub use jwt::time_rs256_signatures;
 pub use server::{MockOptions, RunningMock, start};
 pub use standalone::{StandaloneOptions, serve_forever};
+pub use state::Retention;

@@ -45,6 +45,7 @@ pub(super) fn router(state: Arc<MockState>) -> Router {
         .route("/__mock/clock/advance", post(admin::advance_clock))
         .route("/__mock/connections", get(admin::list_connections))
         .route("/__mock/reset", post(admin::reset))
+        .route("/__mock/stats", get(admin::stats))
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

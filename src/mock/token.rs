@@ -201,6 +201,11 @@ fn refresh(state: &MockState, client: &Client, params: &Params) -> Result<Value,
         .get_cloned(&grant.connection_id)
         .ok_or_else(|| OAuthError::invalid_grant("the connection behind this token is gone"))?;
     let now = state.clock.now(&connection.clock);
+    if connection.is_forgotten_at(now) {
+        return Err(OAuthError::invalid_grant(
+            "the connection behind this token is gone (inactive for over 30 days)",
+        ));
+    }
     if now >= connection.expires_at {
         return Err(OAuthError::invalid_grant(
             "the connection's 90-day consent has expired; extend it or ask the user again",

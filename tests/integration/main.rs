@@ -13,6 +13,7 @@ mod faults;
 mod mock_connections;
 mod mock_data;
 mod mock_dialog;
+mod mock_memory;
 mod mock_token;
 mod oauth_steps;
 mod open_files;

@@ -150,7 +150,7 @@ impl JsonReport {
         JsonReport {
             path,
             run,
-            scenarios: Spool::default(),
+            scenarios: Spool::open(),
             summary: RunSummary::default(),
         }
     }

@@ -62,7 +62,7 @@ impl JunitReport {
     pub fn new(path: PathBuf) -> Self {
         JunitReport {
             path,
-            cases: Spool::default(),
+            cases: Spool::open(),
             summary: None,
         }
     }

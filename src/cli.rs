@@ -129,6 +129,17 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub snapshot_dir: SnapshotDirArg,
+
+    /// The browser `await_code: { via: browser }` drives: a path, or a name on PATH.
+    /// Default: `browser:` in the project file, else the first of chromium,
+    /// chromium-browser, google-chrome... on PATH.
+    #[arg(long, value_name = "PATH", env = "OBFLOW_BROWSER")]
+    pub browser: Option<PathBuf>,
+
+    /// Where a failed browser step saves its screenshot and page text (default:
+    /// `obflow-artifacts/` beside the JUnit or JSON report, else in the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
 }
 
 /// Where snapshots are stored.
@@ -197,6 +208,12 @@ pub struct MockArgs {
     /// Replace the built-in fixtures (clients, users, accounts) with this YAML file.
     #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
+
+    /// How the auth dialog is served: forms (server-rendered HTML forms) or js (one page
+    /// that builds them with script, as TrueLayer's does). Default: the fixtures' option,
+    /// else forms.
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub dialog: Option<crate::mock::DialogStyle>,
 
     /// How access tokens are signed: rs256 (as TrueLayer; verifiable with the JWKS) or
     /// hs256 (far cheaper, for load tests and benchmarks only).

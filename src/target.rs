@@ -36,6 +36,9 @@ pub struct Target {
     pub redirect_uri: String,
     /// The providers auth links offer unless a step names them.
     pub providers: Vec<String>,
+    /// What `await_code: { via: browser }` clicks and types in this target's dialog, when
+    /// the project file says (else the built-in plan for a mock or the sandbox).
+    pub browser_plan: Option<std::sync::Arc<crate::browser::Plan>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +120,11 @@ pub struct TargetConfig {
     pub client_secret: Option<String>,
     pub redirect_uri: Option<String>,
     pub providers: Option<Vec<String>>,
+    /// `via: browser`'s plan for this target: a built-in plan's name or a list of actions.
+    pub browser_plan: Option<serde_json::Value>,
+    /// The plan, read (and located) when the project file is.
+    #[serde(skip)]
+    pub parsed_plan: Option<std::sync::Arc<crate::browser::Plan>>,
 }
 
 /// The project file, `obflow.yaml`.
@@ -131,6 +139,21 @@ pub struct ProjectConfig {
         deserialize_with = "crate::snapshot::redact::deserialize_paths"
     )]
     pub snapshot_redact: Vec<crate::check::JsonPathQuery>,
+    /// The browser `via: browser` drives (a path, or a name on PATH); `--browser` wins.
+    pub browser: Option<PathBuf>,
+    /// Settings of the mock a run starts for the `mock` target.
+    #[serde(default)]
+    pub embedded_mock: EmbeddedMockConfig,
+}
+
+/// `embedded_mock:` in the project file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddedMockConfig {
+    /// `forms` (the default: server-rendered HTML forms) or `js` (a page that builds the
+    /// dialog with script, as TrueLayer's does).
+    #[serde(default)]
+    pub dialog: crate::mock::DialogStyle,
 }
 
 impl ProjectConfig {
@@ -151,8 +174,22 @@ impl ProjectConfig {
         if value.is_null() {
             return Ok(ProjectConfig::default());
         }
-        crate::source::deserialize(&value, &source, &crate::source::YamlPath::root())
-            .map_err(|mut d| d.remove(0))
+        let mut config: ProjectConfig =
+            crate::source::deserialize(&value, &source, &crate::source::YamlPath::root())
+                .map_err(|mut d| d.remove(0))?;
+        let source = std::sync::Arc::new(source);
+        for (name, target) in config.targets.iter_mut() {
+            if let Some(plan) = &target.browser_plan {
+                let at = crate::source::YamlPath::root()
+                    .key("targets")
+                    .key(name.clone())
+                    .key("browser_plan");
+                let parsed =
+                    crate::browser::Plan::parse(plan, &source, &at).map_err(|mut d| d.remove(0))?;
+                target.parsed_plan = Some(parsed);
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -193,6 +230,7 @@ pub fn resolve(
             client_secret,
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
+            browser_plan: None,
         })
     };
     if let Some(custom) = config.targets.get(name) {
@@ -224,6 +262,7 @@ pub fn resolve(
                 .providers
                 .clone()
                 .unwrap_or_else(|| vec!["uk-cs-mock".to_owned()]),
+            browser_plan: custom.parsed_plan.clone(),
         };
         if let Some(env_name) = [&target.auth_url, &target.api_url]
             .iter()
@@ -246,6 +285,7 @@ pub fn resolve(
             client_secret: Secret::new(crate::protocol::DEMO_CLIENT_SECRET),
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
+            browser_plan: None,
         }),
         "sandbox" => remote(
             "sandbox",

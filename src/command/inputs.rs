@@ -16,6 +16,8 @@ pub(super) struct Summary {
     pub(super) file: PathBuf,
     pub(super) name: String,
     pub(super) tags: Vec<String>,
+    /// Whether the scenario drives a real browser (`via: browser`).
+    pub(super) needs_browser: bool,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -69,6 +71,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
+            needs_browser: s.needs_browser(),
         };
         (summary, uses, keep(s))
     })?;

@@ -440,6 +440,16 @@ fn validate_action(
                         .help("use `accept` or `decline`"),
                 ]);
             }
+            if let Some(plan) = &params.plan {
+                if params.via != CodeSource::Browser {
+                    return Err(vec![
+                        source
+                            .error_at_key(&path.key("plan"), "`plan` is for `via: browser`")
+                            .help("add `via: browser`, or remove `plan`"),
+                    ]);
+                }
+                crate::browser::Plan::check(plan, source, &path.key("plan"))?;
+            }
             check_duration(params.timeout.as_ref(), &path.key("timeout"), source)
         }
         ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),

@@ -64,7 +64,9 @@ impl BrowserHost {
                     Some(path) => path.clone(),
                     None => locate(None)?,
                 };
-                Browser::launch(&executable).await.map(Arc::new)
+                let browser = Arc::new(Browser::launch(&executable).await?);
+                watch_signals(Arc::clone(&browser));
+                Ok(browser)
             })
             .await
             .clone()
@@ -76,4 +78,34 @@ impl BrowserHost {
             browser.close().await;
         }
     }
+}
+
+/// Ctrl-C (SIGINT) or a CI runner's SIGTERM ends obflow as it would without a browser, by
+/// the signal's exit status, but kills the browser first: a signal sent to obflow alone
+/// (not its process group) would otherwise leave Chromium running, and `kill_on_drop` does
+/// not run in a process that a signal ends.
+fn watch_signals(browser: Arc<Browser>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let status = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            }
+        };
+        #[cfg(not(unix))]
+        let status = match tokio::signal::ctrl_c().await {
+            Ok(()) => 130,
+            Err(_) => return,
+        };
+        browser.kill_now().await;
+        std::process::exit(status);
+    });
 }

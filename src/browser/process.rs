@@ -93,8 +93,8 @@ fn on_path(name: &str) -> Option<PathBuf> {
 pub struct Browser {
     cdp: Cdp,
     child: tokio::sync::Mutex<Option<Child>>,
-    // Removed after the process is gone; dropping it deletes the profile.
-    _profile: tempfile::TempDir,
+    // Dropping it deletes the profile (after the process, which is dropped first).
+    profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -151,7 +151,7 @@ impl Browser {
         Ok(Browser {
             cdp,
             child: tokio::sync::Mutex::new(Some(child)),
-            _profile: profile,
+            profile,
         })
     }
 
@@ -189,6 +189,18 @@ impl Browser {
         Ok(Page::new(self.cdp.clone(), context_id, session_id, events))
     }
 
+    /// Kills the browser and removes its profile, for a process about to exit (where no
+    /// destructor runs). At most a second: the exit must not hang on it.
+    pub async fn kill_now(&self) {
+        let killed = async {
+            if let Some(mut process) = self.child.lock().await.take() {
+                let _ = process.kill().await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), killed).await;
+        let _ = std::fs::remove_dir_all(self.profile.path());
+    }
+
     /// Closes the browser: asks it to, then makes sure.
     pub async fn close(&self) {
         let mut child = self.child.lock().await;
@@ -202,6 +214,9 @@ impl Browser {
                 let _ = process.kill().await;
             }
         }
+        // The signal watcher keeps a handle to the browser, so the profile's destructor may
+        // never run: it goes with the process.
+        let _ = std::fs::remove_dir_all(self.profile.path());
     }
 }
 

@@ -1,6 +1,7 @@
 //! Plays a [`Plan`] in a [`Page`]: each action's strings rendered when it starts, its element
-//! looked for until its timeout (a page between documents counts as "not yet"), then acted
-//! on. Values typed go through the browser's keyboard input, never into a script.
+//! waited for in the page (find.js watches the document change) until its timeout — a page
+//! between documents counts as "not yet" — then acted on. Values typed go through the
+//! browser's keyboard input, never into a script.
 
 use std::time::Duration;
 
@@ -14,8 +15,12 @@ use crate::source::{Diagnostic, YamlPath};
 
 const FIND: &str = include_str!("find.js");
 
-/// How often an action looks again for an element that is not there yet.
-const POLL: Duration = Duration::from_millis(40);
+/// How soon an action looks again when the page did not answer (between documents).
+const RETRY: Duration = Duration::from_millis(40);
+
+/// The longest one look waits in the page: a navigation in that time ends the look (the
+/// document goes), and the next look starts in the new document.
+const LOOK: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 pub enum PlanError {
@@ -106,14 +111,20 @@ async fn perform(
         }
         None => None,
     };
-    let script = format!(
-        "({FIND})({}, {})",
-        locator_json(&locator),
-        Value::String(action.verb.keyword().to_owned())
-    );
     let deadline = Instant::now() + action.timeout;
     let mut why;
     loop {
+        // Optional: not there now means not there; the page was waited for before.
+        let wait = match action.optional {
+            true => Duration::ZERO,
+            false => deadline.saturating_duration_since(Instant::now()).min(LOOK),
+        };
+        let script = format!(
+            "({FIND})({}, {}, {})",
+            locator_json(&locator),
+            Value::String(action.verb.keyword().to_owned()),
+            wait.as_millis()
+        );
         match page.evaluate(&script).await {
             Ok(answer) if answer["found"] == Value::Bool(true) => {
                 if let Some(value) = &value {
@@ -131,18 +142,22 @@ async fn perform(
                     (_, Some(n)) if n > 0 => format!("{n} matched, none of them shown"),
                     _ => "no element matched".to_owned(),
                 };
-                // Optional: not there now means not there; the page was waited for before.
                 if action.optional {
                     return Ok(());
                 }
+                if Instant::now() >= deadline {
+                    break;
+                }
             }
-            // Between documents (a form just submitted): look again.
-            Err(e) => why = format!("the page did not answer ({e})"),
+            // Between documents (a form just submitted): look again, soon.
+            Err(e) => {
+                why = format!("the page did not answer ({e})");
+                if Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(RETRY).await;
+            }
         }
-        if Instant::now() >= deadline {
-            break;
-        }
-        tokio::time::sleep(POLL).await;
     }
     Err(PlanError::Missing {
         index,

@@ -1,7 +1,7 @@
 //! One scenario's page: a tab in a browser context of its own, and what a plan does with it
 //! (navigate, run a script, type, take a screenshot). [`Page::catch_redirect`] holds back the
 //! browser's request to the redirect URI — a 302 or a `form_post` submission — and hands
-//! over its URL and body: nothing listens on the redirect URI's port.
+//! over its URL and body, then aborts it: nothing listens on the redirect URI's port.
 
 use std::time::Duration;
 
@@ -19,9 +19,6 @@ pub struct Arrival {
     /// The form body of a `response_mode=form_post` POST.
     pub body: Option<String>,
 }
-
-/// What the tab shows in place of the application once the redirect is caught.
-const CAUGHT_PAGE: &str = "<!DOCTYPE html><title>obflow</title><p>obflow took the redirect.</p>";
 
 pub struct Page {
     cdp: Cdp,
@@ -52,7 +49,7 @@ impl Page {
     }
 
     /// Holds back every request to `redirect_uri` (any query): the first one is handed over,
-    /// and the tab shows a short page instead of sending it.
+    /// and none is sent.
     pub async fn catch_redirect(
         &mut self,
         redirect_uri: &str,
@@ -96,17 +93,13 @@ impl Page {
                     url: url.to_owned(),
                     body: post_body(&params["request"]),
                 };
-                let page = base64::engine::general_purpose::STANDARD.encode(CAUGHT_PAGE);
+                // Aborted, the navigation stops where it is: no page for the redirect URI's
+                // origin, whose renderer process would cost more than the whole consent.
                 let _ = cdp
                     .call(
                         Some(&session),
-                        "Fetch.fulfillRequest",
-                        json!({
-                            "requestId": id,
-                            "responseCode": 200,
-                            "responseHeaders": [{ "name": "Content-Type", "value": "text/html" }],
-                            "body": page,
-                        }),
+                        "Fetch.failRequest",
+                        json!({ "requestId": id, "errorReason": "Aborted" }),
                     )
                     .await;
                 if let Some(tx) = tx.take() {

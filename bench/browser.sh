@@ -4,6 +4,7 @@
 # 16 browser scenarios with --jobs 4, and the peak memory of obflow plus Chromium.
 #
 #   bench/browser.sh [CONSENTS=20] [SCENARIOS=16] [JOBS=4]
+#   ROUNDS=5 bench/browser.sh                  # rounds of the suite (default 3)
 #   OBFLOW_PROFILE=dist bench/browser.sh       # profile to build (default release)
 #   OBFLOW_BIN=path/to/obflow bench/browser.sh # measure a given binary, build nothing
 #   DIALOG=js bench/browser.sh                 # the mock's script-built dialog
@@ -14,11 +15,12 @@
 # - warm consent: one `obflow run --jobs 1` of CONSENTS+1 scenarios; the `await_code` step
 #   durations from the JSON report, leaving out the first (it starts the browser): median,
 #   fastest and slowest.
-# - suite: `obflow run --jobs JOBS` of SCENARIOS scenarios, wall time of the whole process
-#   (browser start and close included).
-# - memory: during the suite, every 50 ms, the sum over obflow and all its descendants
-#   (Chromium's browser, GPU, network and renderer processes) of VmRSS, and of Pss
-#   (/proc/PID/smaps_rollup: shared pages counted once in all); the peak of each.
+# - suite: `obflow run --jobs JOBS` of SCENARIOS scenarios, ROUNDS times (default 3): the
+#   median wall time of the whole process (browser start and close included) and its CPU.
+# - memory: one more run of the suite, every 100 ms the sum over obflow and all its
+#   descendants (Chromium's browser, GPU, network and renderer processes) of VmRSS, and of
+#   Pss (/proc/PID/smaps_rollup: shared pages shared out, so the sum is the real footprint);
+#   the peak of each, and obflow's own peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONSENTS="${1:-20}"
@@ -72,6 +74,22 @@ print(f"warm consent: median {statistics.median(durations)/1000:.3f}s  "
       f"({len(durations)} consents; the first, with the browser start, {cold/1000:.3f}s)")
 PY
 
+# The suite's wall time: ROUNDS runs with nothing watching them, the median reported.
+for r in $(seq 1 "${ROUNDS:-3}"); do
+  /usr/bin/time -f "%e %U %S" -o "time_$r" "$OBFLOW" run suite --jobs "$JOBS" >"suite_$r.out" \
+    || { cat "suite_$r.out"; exit 1; }
+done
+python3 - "$SCENARIOS" "$JOBS" <<'PY'
+import glob, statistics, sys
+rounds = [tuple(map(float, open(f).read().split())) for f in sorted(glob.glob("time_*"))]
+walls = sorted(r[0] for r in rounds)
+cpu = statistics.median(r[1] + r[2] for r in rounds)
+print(f"suite: {sys.argv[1]} browser scenarios, --jobs {sys.argv[2]}: wall median {statistics.median(walls):.2f}s "
+      f"(rounds {' '.join(f'{w:.2f}' for w in walls)}), CPU (user+sys, obflow and Chromium) {cpu:.2f}s")
+PY
+
+# Memory: one more run of the suite, sampled every 100 ms (reading smaps_rollup costs CPU,
+# so this run's time is not the figure above).
 python3 - "$OBFLOW" "$JOBS" <<'PY'
 import os, subprocess, sys, time
 obflow, jobs = sys.argv[1], sys.argv[2]
@@ -103,23 +121,17 @@ def field(path, name):
         pass
     return 0
 
-start = time.monotonic()
-proc = subprocess.Popen([obflow, "run", "suite", "--jobs", jobs], stdout=subprocess.PIPE, text=True)
-peak_rss = peak_pss = 0
-peak_procs = 0
+proc = subprocess.Popen([obflow, "run", "suite", "--jobs", jobs], stdout=subprocess.DEVNULL)
+peak_rss = peak_pss = peak_obflow = peak_procs = 0
 while proc.poll() is None:
     pids = tree(proc.pid)
-    rss = sum(field(f"/proc/{p}/status", "VmRSS") for p in pids)
-    pss = sum(field(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
-    peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+    peak_obflow = max(peak_obflow, field(f"/proc/{proc.pid}/status", "VmRSS"))
+    peak_rss = max(peak_rss, sum(field(f"/proc/{p}/status", "VmRSS") for p in pids))
+    peak_pss = max(peak_pss, sum(field(f"/proc/{p}/smaps_rollup", "Pss") for p in pids))
     peak_procs = max(peak_procs, len(pids))
-    time.sleep(0.05)
-wall = time.monotonic() - start
-out = proc.stdout.read()
+    time.sleep(0.1)
 if proc.returncode != 0:
-    sys.exit(f"the suite failed:\n{out}")
-summary = [l for l in out.splitlines() if "passed" in l][-1]
-print(f"suite: {summary} with --jobs {jobs} in {wall:.2f}s wall")
-print(f"peak memory, obflow + Chromium ({peak_procs} processes): "
-      f"RSS sum {peak_rss/1024:.0f} MB, PSS sum {peak_pss/1024:.0f} MB")
+    sys.exit("the sampled suite failed")
+print(f"peak memory: obflow {peak_obflow/1024:.0f} MB RSS; obflow + Chromium ({peak_procs} processes) "
+      f"PSS sum {peak_pss/1024:.0f} MB, RSS sum {peak_rss/1024:.0f} MB (shared pages counted in each)")
 PY

@@ -72,6 +72,14 @@ impl Target {
         })
     }
 
+    /// The TrueLayer environment (`sandbox`, `live`) the target's auth server belongs to.
+    pub fn truelayer_environment(&self) -> Option<&'static str> {
+        url::Url::parse(&self.auth_url)
+            .ok()?
+            .host_str()
+            .and_then(truelayer_environment)
+    }
+
     /// Refuses a URL on a TrueLayer environment other than this target's.
     pub fn guard(&self, url: &url::Url) -> Result<(), String> {
         let Some(host) = url.host_str() else {
@@ -342,6 +350,7 @@ mod tests {
         ]);
         let t = resolve("sandbox", &config, &creds, false).unwrap();
         assert_eq!(t.auth_url, "https://auth.truelayer-sandbox.com");
+        assert_eq!(t.truelayer_environment(), Some("sandbox"));
         assert_eq!(format!("{:?}", t.client_secret), "***");
         assert!(resolve("live", &config, &creds, false).is_err());
         assert!(resolve("live", &config, &creds, true).is_ok());

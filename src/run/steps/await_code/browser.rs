@@ -157,9 +157,9 @@ fn choose_plan(
     if let Some(plan) = &target.browser_plan {
         return Ok(Arc::clone(plan));
     }
-    let builtin = match (&target.kind, target.name.as_str()) {
+    let builtin = match (&target.kind, target.truelayer_environment()) {
         (TargetKind::EmbeddedMock | TargetKind::ExternalMock, _) => Some("obflow-mock"),
-        (TargetKind::Remote, "sandbox") => Some("truelayer-sandbox"),
+        (TargetKind::Remote, Some("sandbox")) => Some("truelayer-sandbox"),
         _ => None,
     };
     builtin.and_then(Plan::builtin).ok_or_else(|| {

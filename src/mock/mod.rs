@@ -22,6 +22,7 @@ mod body;
 pub mod clock;
 mod connections;
 mod data;
+mod dates;
 mod dialog;
 mod discovery;
 mod error;

@@ -262,6 +262,11 @@ pub struct Connection {
     /// Set at bank login: index into the fixtures' users and the login name used.
     pub user: Option<(usize, String)>,
     pub auth_time: i64,
+    /// When the consent last changed: given, re-authenticated or extended (`/me`).
+    pub consent_status_updated_at: i64,
+    /// Data API calls a throttled user's connection has been refused so far (fixtures'
+    /// `throttle`).
+    pub throttled_calls: u32,
     /// Once a refresh token of this connection has been used, the 30-day first-use window no
     /// longer applies (only the consent's 90 days do).
     pub refreshed_once: bool,
@@ -324,6 +329,8 @@ mod tests {
             status,
             user: None,
             auth_time: 0,
+            consent_status_updated_at: 0,
+            throttled_calls: 0,
             refreshed_once: false,
             refresh_token: refresh_token.map(str::to_owned),
         }

@@ -12,6 +12,7 @@ mod doc_guides;
 mod faults;
 mod mock_connections;
 mod mock_data;
+mod mock_data_v1;
 mod mock_dialog;
 mod mock_memory;
 mod mock_token;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::actions::{
-    ActionKind, ApiParams, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams,
+    ActionKind, ApiParams, ApiTarget, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams,
     ExtendParams, RefreshParams, WaitParams, empty_is_default,
 };
 use super::de::{check_templates, deserialize};
@@ -445,19 +445,22 @@ fn validate_action(
         ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),
         ActionKind::Refresh => deserialize::<RefreshParams>(raw, source, path).map(drop),
         ActionKind::Extend => deserialize::<ExtendParams>(raw, source, path).map(drop),
-        ActionKind::SignupAccounts | ActionKind::Me | ActionKind::Accounts => {
-            deserialize::<ApiParams>(raw, source, path).map(drop)
-        }
-        ActionKind::Account | ActionKind::Balance | ActionKind::Transactions => {
+        ActionKind::SignupAccounts
+        | ActionKind::Me
+        | ActionKind::Info
+        | ActionKind::Accounts
+        | ActionKind::Account
+        | ActionKind::Balance
+        | ActionKind::Transactions
+        | ActionKind::PendingTransactions
+        | ActionKind::StandingOrders
+        | ActionKind::DirectDebits
+        | ActionKind::Cards
+        | ActionKind::Card
+        | ActionKind::CardBalance
+        | ActionKind::CardTransactions => {
             let params: ApiParams = deserialize(raw, source, path)?;
-            if params.account_id.is_none() {
-                return Err(vec![
-                    source
-                        .error_at(path, format!("`{}` needs an `account_id`", kind.keyword()))
-                        .help("e.g. `account_id: \"{{ account_id }}\"`"),
-                ]);
-            }
-            Ok(())
+            check_api_ids(kind, &params, source, path)
         }
         ActionKind::Wait => {
             let params: WaitParams = deserialize(raw, source, path)?;
@@ -467,6 +470,64 @@ fn validate_action(
             };
             check_duration(Some(params.duration()), &at, source)
         }
+    }
+}
+
+/// A Data API step names the id its route needs ([`ApiTarget`]), and not the other kind: a
+/// `card_id` on `balance` would be silently ignored, so it is refused with the step that
+/// takes it.
+fn check_api_ids(
+    kind: ActionKind,
+    params: &ApiParams,
+    source: &SourceFile,
+    path: &YamlPath,
+) -> Result<(), Vec<Diagnostic>> {
+    let word = kind.keyword();
+    let (account, card) = (params.account_id.is_some(), params.card_id.is_some());
+    let refuse_card = |instead: &str| {
+        vec![
+            source
+                .error_at(&path.key("card_id"), format!("`{word}` takes no `card_id`"))
+                .help(instead.to_owned()),
+        ]
+    };
+    match kind.api_target() {
+        Some(ApiTarget::Nothing | ApiTarget::OptionalAccount) if card => Err(refuse_card(
+            "for cards use `cards`, `card`, `card_balance` or `card_transactions`",
+        )),
+        Some(ApiTarget::Account) if card => Err(refuse_card(match kind {
+            ActionKind::Account => "use `card` for a card",
+            ActionKind::Balance => "use `card_balance` for a card",
+            ActionKind::Transactions => "use `card_transactions` for a card",
+            _ => "cards have no standing orders or direct debits in the Data API",
+        })),
+        Some(ApiTarget::Account) if !account => Err(vec![
+            source
+                .error_at(path, format!("`{word}` needs an `account_id`"))
+                .help("e.g. `account_id: \"{{ account_id }}\"`"),
+        ]),
+        Some(ApiTarget::Card) if account => Err(vec![
+            source
+                .error_at(
+                    &path.key("account_id"),
+                    format!("`{word}` takes a `card_id`, not an `account_id`"),
+                )
+                .help("a card's id is the `account_id` of an item of `cards`: capture it as `card_id`"),
+        ]),
+        Some(ApiTarget::Card) if !card => Err(vec![
+            source
+                .error_at(path, format!("`{word}` needs a `card_id`"))
+                .help("e.g. `card_id: \"{{ card_id }}\"`, captured from `cards` with `$.results[0].account_id`"),
+        ]),
+        Some(ApiTarget::AccountOrCard) if account == card => Err(vec![
+            source
+                .error_at(
+                    path,
+                    format!("`{word}` needs either an `account_id` or a `card_id`, not {}", if account { "both" } else { "neither" }),
+                )
+                .help("`account_id` for an account's pending transactions, `card_id` for a card's"),
+        ]),
+        _ => Ok(()),
     }
 }
 

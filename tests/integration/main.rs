@@ -4,6 +4,7 @@
 mod mock_support;
 mod support;
 
+mod api_steps;
 mod canary;
 mod cli_errors;
 mod cli_reports;

@@ -137,3 +137,36 @@ fn the_loader_refuses_a_step_without_the_id_its_route_needs() {
         assert!(all.contains(line_col), "{step}: {all}");
     }
 }
+
+/// The seed scenario for the throttled user: the 429 is seen, and `retry` gets through on
+/// the second attempt (the connection's second refusal, then a success).
+#[test]
+fn retry_gets_through_the_throttled_users_429() {
+    let project = Project::new();
+    let report = project.path().join("report.json");
+    // From the repository, so the scenario finds its committed snapshot.
+    let run = crate::support::obflow_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "run",
+            "scenarios/provider_too_many_requests_retry.yaml",
+            "--report-json",
+            report.to_str().unwrap(),
+            "--snapshots",
+            "check",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let steps = report["scenarios"][0]["steps"].as_array().unwrap();
+    let attempts = |label: &str| {
+        steps
+            .iter()
+            .find(|s| s["label"] == label)
+            .map(|s| s["attempts"].as_u64().unwrap())
+    };
+    assert_eq!(attempts("too_many_requests"), Some(1));
+    assert_eq!(attempts("accounts"), Some(2));
+}

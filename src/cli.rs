@@ -216,6 +216,11 @@ pub struct MockArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_entries: u32,
+
+    /// Print one line per request on stderr: time, method, path, status, duration and the
+    /// client, with codes, tokens and secrets in the query redacted.
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// `obflow mock --signing`.

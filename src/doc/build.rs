@@ -134,7 +134,11 @@ pub fn build(scenario: &Scenario, options: &GuideOptions<'_>) -> Guide {
         // A reader copying the curl command needs to know the scenario tries again (a 429
         // from a rate-limiting bank is the usual reason).
         if let Some(retry) = &step.retry {
-            let times = if retry.count == 1 { "once more" } else { "again" };
+            let times = if retry.count == 1 {
+                "once more"
+            } else {
+                "again"
+            };
             let upto = if retry.count == 1 {
                 String::new()
             } else {

@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::state::MockState;
-use super::{admin, body, connections, data, dialog, discovery, signup_plus, token};
+use super::{
+    admin, body, connections, data, dialog, discovery, faults, journal, observe, signup_plus, token,
+};
 use crate::protocol::CORRELATION_HEADER;
 
 pub(super) fn router(state: Arc<MockState>) -> Router {
@@ -70,10 +72,24 @@ pub(super) fn router(state: Arc<MockState>) -> Router {
         .route("/__mock/connections", get(admin::list_connections))
         .route("/__mock/reset", post(admin::reset))
         .route("/__mock/stats", get(admin::stats))
+        .route(
+            "/__mock/requests",
+            get(journal::list).delete(journal::clear),
+        )
+        .route(
+            "/__mock/faults",
+            post(faults::add).get(faults::list).delete(faults::clear),
+        )
+        .route("/__mock/faults/{id}", axum::routing::delete(faults::remove))
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
+        // Outermost: faults, the journal and the access log see every request as sent.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }
 

@@ -29,6 +29,8 @@ pub struct MockOptions {
     pub retention: Retention,
     /// Real time, which every clock runs on: the system's, or a hand-moved one in tests.
     pub real_clock: RealClock,
+    /// One access-log line per request on stderr (`obflow mock --log`).
+    pub access_log: bool,
 }
 
 impl MockOptions {
@@ -42,6 +44,7 @@ impl MockOptions {
             signing: Signing::Rs256,
             retention: Retention::default(),
             real_clock: RealClock::system(),
+            access_log: false,
         }
     }
 }
@@ -115,6 +118,7 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         base_url.clone(),
         opts.retention,
         opts.real_clock,
+        opts.access_log,
     ));
 
     let (tx, rx) = oneshot::channel::<()>();

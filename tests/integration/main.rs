@@ -16,6 +16,7 @@ mod mock_data;
 mod mock_data_v1;
 mod mock_dialog;
 mod mock_memory;
+mod mock_observe;
 mod mock_token;
 mod oauth_steps;
 mod open_files;

@@ -307,6 +307,25 @@ impl<'a> ScenarioState<'a> {
             return self.run_once(step, scope, item).await;
         };
         let started = Instant::now();
+        // Retries wait in real time on every target: all of a step's waiting is bounded by
+        // --max-wait, like a real `wait`, and refused before the first attempt.
+        let waits = retry.interval.saturating_mul(retry.count);
+        if waits > self.run.max_wait && !self.run.dry_run {
+            let d = step
+                .source
+                .error_at_key(
+                    &step.path.key("retry"),
+                    format!(
+                        "`retry` could wait {} in all ({} × {}), more than --max-wait {}",
+                        crate::duration::format_duration(waits),
+                        retry.count,
+                        crate::duration::format_duration(retry.interval),
+                        crate::duration::format_duration(self.run.max_wait)
+                    ),
+                )
+                .help("raise --max-wait for long polls, or retry fewer times");
+            return failed_step(step, started, d);
+        }
         let mut attempts = 1;
         loop {
             let mut report = self.run_once(step, scope, item.clone()).await;

@@ -307,6 +307,9 @@ const DEFAULT_RETRY_COUNT: u32 = 3;
 /// The pause between attempts when `interval` is not given.
 const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Retries a step may ask for: enough to poll for minutes, not enough to spin for days.
+pub const MAX_RETRIES: u32 = 1000;
+
 /// `retry: 5`, or `retry: { count: 5, interval: 200ms, until: { json: {...} } }`.
 fn read_retry(
     raw: &Value,
@@ -318,6 +321,7 @@ fn read_retry(
     let read_count = |value: &Value, at: &YamlPath, errors: &mut Vec<Diagnostic>| match value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= MAX_RETRIES)
     {
         Some(n) => Some(n),
         None => {
@@ -326,7 +330,7 @@ fn read_retry(
                     .error_at(
                         at,
                         format!(
-                            "retry count must be a whole number, got `{}`",
+                            "retry count must be a whole number from 0 to {MAX_RETRIES}, got `{}`",
                             value_to_text(value)
                         ),
                     )

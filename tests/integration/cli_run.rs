@@ -518,3 +518,32 @@ fn control_characters_from_files_never_reach_the_terminal_raw() {
         out.stdout
     );
 }
+
+#[test]
+fn retries_are_bounded_in_number_and_in_real_waiting() {
+    let project = Project::new();
+    project.write(
+        "many.yaml",
+        "name: many\nsteps:\n  - wait: 1ms\n    retry: { count: 100000, interval: 0s }\n",
+    );
+    let out = project.obflow(&["check", "many.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("from 0 to 1000") && out.stderr.contains("many.yaml:4:21"),
+        "{}",
+        out.stderr
+    );
+
+    project.write(
+        "slow.yaml",
+        "name: slow\nsteps:\n  - request: { url: \"http://127.0.0.1:1/\" }\n    retry: { count: 10, interval: 1h }\n",
+    );
+    let out = project.obflow(&["run", "slow.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("`retry` could wait 10h in all")
+            && out.stdout.contains("slow.yaml:4:5"),
+        "{}",
+        out.stdout
+    );
+}

@@ -520,14 +520,24 @@ fn validate_request(
     {
         errors.push(d);
     }
-    if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
-        errors.append(&mut e);
+    if let Some(timeout) = fields.timeout.as_ref().filter(|t| !is_templated(t))
+        && let Err(msg) = crate::duration::request_timeout(timeout)
+    {
+        errors.push(
+            source
+                .error_at(&path.key("timeout"), msg)
+                .help("write e.g. `30s` or `2m`"),
+        );
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+fn is_templated(value: &Value) -> bool {
+    value.as_str().is_some_and(Templates::is_template)
 }
 
 /// Step ids are used as template names (`steps.<id>`), so they must be identifiers.

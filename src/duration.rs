@@ -40,6 +40,22 @@ pub fn request_timeout(value: &Value) -> Result<Duration, String> {
     Ok(timeout)
 }
 
+/// The longest `await_code` waits for a person to log in (`listen`, `prompt`).
+pub const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// An `await_code` `timeout`, at most [`MAX_LOGIN_TIMEOUT`].
+pub fn login_timeout(value: &Value) -> Result<Duration, String> {
+    let timeout = from_value(value)?;
+    if timeout > MAX_LOGIN_TIMEOUT {
+        return Err(format!(
+            "a login timeout of {} is longer than the {} obflow waits for a person",
+            format_duration(timeout),
+            format_duration(MAX_LOGIN_TIMEOUT)
+        ));
+    }
+    Ok(timeout)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {

@@ -444,7 +444,16 @@ fn validate_action(
                         .help("use `accept` or `decline`"),
                 ]);
             }
-            check_duration(params.timeout.as_ref(), &path.key("timeout"), source)
+            match params.timeout.as_ref().filter(|t| !is_templated(t)) {
+                Some(t) => crate::duration::login_timeout(t).map(drop).map_err(|msg| {
+                    vec![
+                        source
+                            .error_at(&path.key("timeout"), msg)
+                            .help("write e.g. `5m`"),
+                    ]
+                }),
+                None => Ok(()),
+            }
         }
         ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),
         ActionKind::Refresh => deserialize::<RefreshParams>(raw, source, path).map(drop),

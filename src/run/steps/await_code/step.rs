@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<HttpResponse, StepError> {
     let link = params.link.clone().or_else(|| state.session.link.clone());
     let timeout = match &params.timeout {
-        Some(t) => crate::duration::from_value(t)
+        Some(t) => crate::duration::login_timeout(t)
             .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
         None => DEFAULT_HUMAN_TIMEOUT,
     };

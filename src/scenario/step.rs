@@ -307,6 +307,9 @@ const DEFAULT_RETRY_COUNT: u32 = 3;
 /// The pause between attempts when `interval` is not given.
 const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Retries a step may ask for: enough to poll for minutes, not enough to spin for days.
+pub const MAX_RETRIES: u32 = 1000;
+
 /// `retry: 5`, or `retry: { count: 5, interval: 200ms, until: { json: {...} } }`.
 fn read_retry(
     raw: &Value,
@@ -318,6 +321,7 @@ fn read_retry(
     let read_count = |value: &Value, at: &YamlPath, errors: &mut Vec<Diagnostic>| match value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= MAX_RETRIES)
     {
         Some(n) => Some(n),
         None => {
@@ -326,7 +330,7 @@ fn read_retry(
                     .error_at(
                         at,
                         format!(
-                            "retry count must be a whole number, got `{}`",
+                            "retry count must be a whole number from 0 to {MAX_RETRIES}, got `{}`",
                             value_to_text(value)
                         ),
                     )
@@ -440,7 +444,16 @@ fn validate_action(
                         .help("use `accept` or `decline`"),
                 ]);
             }
-            check_duration(params.timeout.as_ref(), &path.key("timeout"), source)
+            match params.timeout.as_ref().filter(|t| !is_templated(t)) {
+                Some(t) => crate::duration::login_timeout(t).map(drop).map_err(|msg| {
+                    vec![
+                        source
+                            .error_at(&path.key("timeout"), msg)
+                            .help("write e.g. `5m`"),
+                    ]
+                }),
+                None => Ok(()),
+            }
         }
         ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),
         ActionKind::Refresh => deserialize::<RefreshParams>(raw, source, path).map(drop),
@@ -577,14 +590,24 @@ fn validate_request(
     {
         errors.push(d);
     }
-    if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
-        errors.append(&mut e);
+    if let Some(timeout) = fields.timeout.as_ref().filter(|t| !is_templated(t))
+        && let Err(msg) = crate::duration::request_timeout(timeout)
+    {
+        errors.push(
+            source
+                .error_at(&path.key("timeout"), msg)
+                .help("write e.g. `30s` or `2m`"),
+        );
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+fn is_templated(value: &Value) -> bool {
+    value.as_str().is_some_and(Templates::is_template)
 }
 
 /// Step ids are used as template names (`steps.<id>`), so they must be identifiers.

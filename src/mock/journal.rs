@@ -376,38 +376,54 @@ fn redact_text(text: &str) -> String {
     out
 }
 
-/// The JSON document of an entry.
-#[allow(clippy::too_many_arguments)]
-pub fn document(
-    seq: u64,
-    at: i64,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    client_id: Option<&str>,
-    headers: Value,
-    body: (Value, bool),
-    response: Value,
-    fault: Option<&str>,
-) -> Value {
-    let mut doc = json!({
-        "seq": seq,
-        "at": rfc3339(at),
-        "method": method.as_str(),
-        "path": path,
-        "query": query.map_or(Value::Object(Map::new()), redact_pairs),
-        "client_id": client_id,
-        "headers": headers,
-        "body": body.0,
-        "response": response,
-    });
-    if body.1 {
-        doc["body_truncated"] = Value::Bool(true);
+/// What is known of a request as it arrives, before its answer.
+pub struct Arrival {
+    /// 0 for a request the journal does not keep (`/__mock/`).
+    pub seq: u64,
+    /// Real Unix seconds.
+    pub at: i64,
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub client_id: Option<String>,
+}
+
+impl Arrival {
+    /// The journal entry for this request: its redacted `headers` and `body` (with whether
+    /// it was cut), the answer's record, and the fault that answered, if one did.
+    pub fn entry(
+        &self,
+        headers: Value,
+        body: (Value, bool),
+        response: Value,
+        fault: Option<&str>,
+    ) -> JournalEntry {
+        let mut doc = json!({
+            "seq": self.seq,
+            "at": rfc3339(self.at),
+            "method": self.method.as_str(),
+            "path": self.path,
+            "query": self.query.as_deref().map_or(Value::Object(Map::new()), redact_pairs),
+            "client_id": self.client_id,
+            "headers": headers,
+            "body": body.0,
+            "response": response,
+        });
+        if body.1 {
+            doc["body_truncated"] = Value::Bool(true);
+        }
+        if let Some(id) = fault {
+            doc["fault"] = Value::String(id.to_owned());
+        }
+        JournalEntry {
+            seq: self.seq,
+            at: self.at,
+            method: self.method.as_str().to_owned(),
+            path: self.path.clone(),
+            client_id: self.client_id.clone(),
+            document: doc,
+        }
     }
-    if let Some(id) = fault {
-        doc["fault"] = Value::String(id.to_owned());
-    }
-    doc
 }
 
 #[cfg(test)]

@@ -23,30 +23,26 @@ use serde_json::{Value, json};
 use super::body::{BODY_LIMIT, Params};
 use super::clock::rfc3339;
 use super::faults::{FaultAction, fault_response};
-use super::journal::{self, JournalEntry};
+use super::journal::{self, Arrival};
 use super::state::MockState;
 
 pub async fn observe(State(state): State<Arc<MockState>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let at = state.clock.real().now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(str::to_owned);
-    if path.starts_with("/__mock/") {
+    let mut arrival = Arrival {
+        seq: 0,
+        at: state.clock.real().now(),
+        method: req.method().clone(),
+        path: req.uri().path().to_owned(),
+        query: req.uri().query().map(str::to_owned),
+        client_id: None,
+    };
+    if arrival.path.starts_with("/__mock/") {
         let resp = next.run(req).await;
-        log_line(
-            &state,
-            at,
-            &method,
-            &path,
-            query.as_deref(),
-            Some(resp.status()),
-            started,
-            None,
-        );
+        log_line(&state, &arrival, Some(resp.status()), started);
         return resp;
     }
-    let seq = state.journal.next_seq();
+    arrival.seq = state.journal.next_seq();
+    let (method, path) = (arrival.method.clone(), arrival.path.clone());
     let (parts, body) = req.into_parts();
     let (body, kept) = match read_body(&parts.headers, body).await {
         Ok(read) => read,
@@ -65,9 +61,9 @@ pub async fn observe(State(state): State<Arc<MockState>>, req: Request, next: Ne
         .filter(|_| content_type.starts_with("application/x-www-form-urlencoded"))
         .map(|b| Params::from_query(std::str::from_utf8(b).ok()))
         .unwrap_or_default();
-    let client_id = journal::client_of(
+    arrival.client_id = journal::client_of(
         &parts.headers,
-        &Params::from_query(query.as_deref()),
+        &Params::from_query(arrival.query.as_deref()),
         &body_params,
     )
     .or_else(|| json_client_id(&content_type, kept.as_ref()));
@@ -92,35 +88,13 @@ pub async fn observe(State(state): State<Arc<MockState>>, req: Request, next: Ne
         Some(FaultAction::Reset) => None,
         _ => Some(resp.status()),
     };
-    state.journal.record(JournalEntry {
-        seq,
-        at,
-        method: method.as_str().to_owned(),
-        path: path.clone(),
-        client_id: client_id.clone(),
-        document: journal::document(
-            seq,
-            at,
-            &method,
-            &path,
-            query.as_deref(),
-            client_id.as_deref(),
-            headers,
-            request_body,
-            response_json,
-            fault.as_ref().map(|f| f.id.as_str()),
-        ),
-    });
-    log_line(
-        &state,
-        at,
-        &method,
-        &path,
-        query.as_deref(),
-        status,
-        started,
-        client_id.as_deref(),
-    );
+    state.journal.record(arrival.entry(
+        headers,
+        request_body,
+        response_json,
+        fault.as_ref().map(|f| f.id.as_str()),
+    ));
+    log_line(&state, &arrival, status, started);
     resp
 }
 
@@ -227,33 +201,29 @@ fn millis(d: Duration) -> u64 {
 
 /// `obflow mock --log`: `TIME METHOD PATH?QUERY STATUS DURATIONms [client=ID]`, the query's
 /// secrets redacted; `reset` for a dropped connection.
-#[allow(clippy::too_many_arguments)]
-fn log_line(
-    state: &MockState,
-    at: i64,
-    method: &axum::http::Method,
-    path: &str,
-    query: Option<&str>,
-    status: Option<StatusCode>,
-    started: Instant,
-    client_id: Option<&str>,
-) {
+fn log_line(state: &MockState, arrival: &Arrival, status: Option<StatusCode>, started: Instant) {
     if !state.access_log {
         return;
     }
     use std::io::Write as _;
-    let query = query
+    let query = arrival
+        .query
+        .as_deref()
         .filter(|q| !q.is_empty())
         .map(|q| format!("?{}", journal::redact_query(q)))
         .unwrap_or_default();
     let status = status.map_or_else(|| "reset".to_owned(), |s| s.as_u16().to_string());
-    let client = client_id
+    let client = arrival
+        .client_id
+        .as_deref()
         .map(|c| format!(" client={c}"))
         .unwrap_or_default();
     // Paths and client ids come from the client: keep control characters off the terminal.
     let line: String = format!(
-        "{} {method} {path}{query} {status} {}ms{client}",
-        rfc3339(at),
+        "{} {} {}{query} {status} {}ms{client}",
+        rfc3339(arrival.at),
+        arrival.method,
+        arrival.path,
         millis(started.elapsed())
     )
     .chars()

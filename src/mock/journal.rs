@@ -311,8 +311,9 @@ pub fn redact_headers(headers: &HeaderMap) -> Value {
     Value::Object(map)
 }
 
-/// A body as the journal keeps it: JSON or a form as a redacted object, other text as text,
-/// cut to [`BODY_PREVIEW`] bytes (then a string with `…`), with whether it was cut.
+/// A body as the journal keeps it: JSON or a form as a redacted object, an HTML page as its
+/// size only, other text as redacted text; cut to [`BODY_PREVIEW`] bytes (then a string with
+/// `…`), with whether it was cut.
 pub fn body_preview(content_type: &str, bytes: &[u8]) -> (Value, bool) {
     if bytes.is_empty() {
         return (Value::Null, false);
@@ -323,6 +324,14 @@ pub fn body_preview(content_type: &str, bytes: &[u8]) -> (Value, bool) {
             false,
         );
     };
+    // A page can carry a secret in markup (form_post's hidden `code` field), which word by
+    // word redaction would miss: pages are described, not kept.
+    if content_type.starts_with("text/html") {
+        return (
+            Value::String(format!("[HTML page, {} bytes]", bytes.len())),
+            false,
+        );
+    }
     let value = if content_type.contains("json") {
         match serde_json::from_str::<Value>(text) {
             Ok(mut v) => {
@@ -465,6 +474,14 @@ mod tests {
             text,
             format!("see https://x/cb?code={REDACTED}&state=1 and {REDACTED} done")
         );
+    }
+
+    #[test]
+    fn html_pages_are_described_not_kept() {
+        let page = br#"<form method="post"><input type="hidden" name="code" value="c0de"></form>"#;
+        let (v, cut) = body_preview("text/html; charset=utf-8", page);
+        assert_eq!(v, json!(format!("[HTML page, {} bytes]", page.len())));
+        assert!(!cut);
     }
 
     #[test]

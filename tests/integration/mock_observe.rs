@@ -115,6 +115,37 @@ async fn the_journal_lists_requests_in_order_filtered_and_without_secrets() {
 }
 
 #[tokio::test]
+async fn a_form_post_page_does_not_bring_its_code_into_the_journal() {
+    let mock = start().await;
+    let http = client();
+    let base = mock.base_url();
+    let first = get_page(
+        &http,
+        &auth_link(base, "info", &[("response_mode", "form_post")]),
+        None,
+    )
+    .await;
+    let done = finish_dialog(&http, base, first, "john", "doe").await;
+    let code = done
+        .html
+        .split(r#"name="code" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the code in the page")
+        .to_owned();
+    let all = journal(&mock, "").await;
+    assert!(!all.to_string().contains(&code), "{all}");
+    let last = all["requests"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["response"]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("[HTML page, "),
+        "{last}"
+    );
+}
+
+#[tokio::test]
 async fn the_journal_keeps_the_last_thousand_requests_and_cuts_long_bodies() {
     let mock = start().await;
     let http = client();

@@ -69,6 +69,8 @@ pub struct JournalEntry {
 
 /// The journal: a capped ring of entries.
 pub struct Journal {
+    /// Whether requests are recorded at all (`GET /__mock/requests` answers empty if not).
+    enabled: bool,
     entries: Mutex<VecDeque<JournalEntry>>,
     next_seq: AtomicU64,
     /// How many entries the cap or the age rule has dropped (not those cleared by DELETE).
@@ -77,15 +79,24 @@ pub struct Journal {
 
 impl Default for Journal {
     fn default() -> Self {
+        Journal::new(true)
+    }
+}
+
+impl Journal {
+    pub fn new(enabled: bool) -> Self {
         Journal {
+            enabled,
             entries: Mutex::new(VecDeque::new()),
             next_seq: AtomicU64::new(1),
             dropped: AtomicU64::new(0),
         }
     }
-}
 
-impl Journal {
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     pub fn next_seq(&self) -> u64 {
         self.next_seq.fetch_add(1, Ordering::Relaxed)
     }

@@ -41,6 +41,9 @@ pub async fn observe(State(state): State<Arc<MockState>>, req: Request, next: Ne
         log_line(&state, &arrival, Some(resp.status()), started);
         return resp;
     }
+    if !state.journal.enabled() {
+        return unrecorded(&state, &arrival, req, next, started).await;
+    }
     arrival.seq = state.journal.next_seq();
     let (method, path) = (arrival.method.clone(), arrival.path.clone());
     let (parts, body) = req.into_parts();
@@ -95,6 +98,31 @@ pub async fn observe(State(state): State<Arc<MockState>>, req: Request, next: Ne
         fault.as_ref().map(|f| f.id.as_str()),
     ));
     log_line(&state, &arrival, status, started);
+    resp
+}
+
+/// A request served without a journal entry: faults still apply, and the access log.
+async fn unrecorded(
+    state: &MockState,
+    arrival: &Arrival,
+    req: Request,
+    next: Next,
+    started: Instant,
+) -> Response {
+    let fault = state.faults.take(&arrival.method, &arrival.path);
+    if let Some(delay) = fault.as_ref().and_then(|f| f.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    let resp = match fault.as_ref().map(|f| &f.action) {
+        Some(FaultAction::Reset) => reset_response(),
+        Some(action @ FaultAction::Status { .. }) => fault_response(&arrival.path, action),
+        Some(FaultAction::PassThrough) | None => next.run(req).await,
+    };
+    let status = match fault.as_ref().map(|f| &f.action) {
+        Some(FaultAction::Reset) => None,
+        _ => Some(resp.status()),
+    };
+    log_line(state, arrival, status, started);
     resp
 }
 

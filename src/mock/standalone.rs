@@ -43,6 +43,7 @@ impl StandaloneOptions {
             retention: self.retention.clone(),
             real_clock: RealClock::system(),
             access_log: self.access_log,
+            journal: true,
         })
     }
 }

@@ -63,6 +63,7 @@ pub const BUILTIN_LOGINS: &[BuiltinLogin] = &[
         password: "doe",
         numbered: 100,
     },
+    login("throttled", "throttled"),
     login("error.account_permanently_locked", "error"),
     login("error.account_temporarily_locked", "error"),
     login("error.internal_error", "error"),

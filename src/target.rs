@@ -80,6 +80,14 @@ impl Target {
             .and_then(truelayer_environment)
     }
 
+    /// Whether `via: browser` has a plan here without the step's: the target's own, or the
+    /// built-in one for a mock (`obflow-mock`) or TrueLayer's sandbox (`truelayer-sandbox`).
+    pub fn has_browser_plan(&self) -> bool {
+        self.browser_plan.is_some()
+            || self.is_mock()
+            || self.truelayer_environment() == Some("sandbox")
+    }
+
     /// Refuses a URL on a TrueLayer environment other than this target's.
     pub fn guard(&self, url: &url::Url) -> Result<(), String> {
         let Some(host) = url.host_str() else {

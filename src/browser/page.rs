@@ -110,6 +110,17 @@ impl Page {
         Ok(rx)
     }
 
+    /// Sends `name: value` with every request of the page.
+    pub async fn set_header(&self, name: &str, value: &str) -> Result<(), BrowserError> {
+        self.call("Network.enable", json!({})).await?;
+        self.call(
+            "Network.setExtraHTTPHeaders",
+            json!({ "headers": { name: value } }),
+        )
+        .await
+        .map(drop)
+    }
+
     pub async fn navigate(&self, url: &str) -> Result<(), BrowserError> {
         let reply = self.call("Page.navigate", json!({ "url": url })).await?;
         match reply.get("errorText").and_then(Value::as_str) {

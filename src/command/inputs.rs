@@ -16,8 +16,10 @@ pub(super) struct Summary {
     pub(super) file: PathBuf,
     pub(super) name: String,
     pub(super) tags: Vec<String>,
-    /// Whether the scenario drives a real browser (`via: browser`).
+    /// Whether the scenario drives a real browser: as written (`via: browser`), and under
+    /// `--await browser`.
     pub(super) needs_browser: bool,
+    pub(super) needs_browser_if_asked: bool,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -71,9 +73,26 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
-            needs_browser: s.needs_browser(),
+            needs_browser: crate::run::needs::needs_browser(&s, None),
+            needs_browser_if_asked: crate::run::needs::needs_browser(
+                &s,
+                Some(crate::scenario::actions::CodeSource::Browser),
+            ),
         };
         (summary, uses, keep(s))
+    })
+    .map_err(|problems| {
+        // A file that could not be opened for want of a descriptor is not invalid: the
+        // environment failed (exit 3), and the fix is the limit, not the file.
+        if crate::descriptors::ran_out() {
+            let limit = crate::descriptors::limit()
+                .map_or_else(String::new, |l| format!(" (the limit is {})", l.soft));
+            CommandError::Environment(format!(
+                "ran out of open files while reading the scenario files{limit}: raise it with `ulimit -n`"
+            ))
+        } else {
+            CommandError::Invalid(problems)
+        }
     })?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
     let uses: Vec<_> = loaded

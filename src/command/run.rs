@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::CommandError;
 use super::inputs::{Loaded, load_as};
-use crate::cli::RunArgs;
+use crate::cli::{AwaitMode, RunArgs};
 use crate::descriptors;
 use crate::exit;
 use crate::report::terminal::TerminalReporter;
@@ -35,7 +35,12 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let redactor = redactor_for(&target, &loaded);
     let reporters = build_reporters(&args, stdout, &target)?;
     // A run that needs a browser and has none stops here, before anything is sent.
-    let needs_browser = loaded.scenarios.iter().any(|(s, _)| s.needs_browser) && !args.dry_run;
+    let asked = args.await_code == Some(crate::cli::AwaitMode::Browser);
+    let needs_browser = !args.dry_run
+        && loaded.scenarios.iter().any(|(s, _)| match asked {
+            true => s.needs_browser_if_asked,
+            false => s.needs_browser,
+        });
     let browser = match needs_browser {
         true => Some(crate::browser::locate(
             args.browser.as_deref().or(project.browser.as_deref()),
@@ -146,6 +151,7 @@ fn plan(
         env: Value::Object(loaded.env),
         target,
         max_wait: args.max_wait,
+        await_override: args.await_code.map(AwaitMode::code_source),
         max_body: args.max_body,
         dry_run: args.dry_run,
         snapshots: SnapshotSettings {

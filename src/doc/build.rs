@@ -131,6 +131,24 @@ pub fn build(scenario: &Scenario, options: &GuideOptions<'_>) -> Guide {
                 items: checks,
             });
         }
+        // A reader copying the curl command needs to know the scenario tries again (a 429
+        // from a rate-limiting bank is the usual reason).
+        if let Some(retry) = &step.retry {
+            let times = if retry.count == 1 {
+                "once more"
+            } else {
+                "again"
+            };
+            let upto = if retry.count == 1 {
+                String::new()
+            } else {
+                format!(" up to {} more times", retry.count)
+            };
+            blocks.push(Block::Text(format!(
+                "While it fails, try {times}{upto}, {} apart.",
+                steps::human_duration(retry.interval)
+            )));
+        }
         let captures: Vec<String> = step
             .capture
             .names()

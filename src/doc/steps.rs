@@ -42,10 +42,18 @@ pub fn describe(kind: ActionKind, params: &Value, flow: &mut Flow<'_>) -> (Strin
         ActionKind::Request => request(params),
         ActionKind::SignupAccounts
         | ActionKind::Me
+        | ActionKind::Info
         | ActionKind::Accounts
         | ActionKind::Account
         | ActionKind::Balance
-        | ActionKind::Transactions => api(kind, read(params), flow),
+        | ActionKind::Transactions
+        | ActionKind::PendingTransactions
+        | ActionKind::StandingOrders
+        | ActionKind::DirectDebits
+        | ActionKind::Cards
+        | ActionKind::Card
+        | ActionKind::CardBalance
+        | ActionKind::CardTransactions => api(kind, read(params), flow),
     }
 }
 
@@ -292,31 +300,46 @@ fn extend(p: ExtendParams, flow: &mut Flow<'_>) -> (String, Vec<Block>) {
 }
 
 fn api(kind: ActionKind, p: ApiParams, flow: &mut Flow<'_>) -> (String, Vec<Block>) {
-    let id = p.account_id.as_deref().map(super::curl::encode_component);
-    let id = id.unwrap_or_else(|| placeholder("account_id"));
-    let (path, title) = match kind {
-        ActionKind::SignupAccounts if p.account_id.is_some() => (
-            "/signup-plus/accounts".to_owned(),
-            "Ask the Signup+ accounts endpoint for one account",
-        ),
-        ActionKind::SignupAccounts => (
-            "/signup-plus/accounts".to_owned(),
-            "Call the Signup+ accounts endpoint",
-        ),
-        ActionKind::Me => (
-            "/data/v1/me".to_owned(),
-            "Get the connection's details from /data/v1/me",
-        ),
-        ActionKind::Accounts => ("/data/v1/accounts".to_owned(), "List the user's accounts"),
-        ActionKind::Balance => (
-            format!("/data/v1/accounts/{id}/balance"),
-            "Get the account's balance",
-        ),
-        ActionKind::Transactions => (
-            format!("/data/v1/accounts/{id}/transactions"),
-            "Get the account's transactions",
-        ),
-        _ => (format!("/data/v1/accounts/{id}"), "Get one account"),
+    let encode = |id: &Option<String>, name: &str| {
+        id.as_deref()
+            .map(super::curl::encode_component)
+            .unwrap_or_else(|| placeholder(name))
+    };
+    let account = encode(&p.account_id, "account_id");
+    let card = encode(&p.card_id, "card_id");
+    // `pending_transactions` names an account or a card; the loader made sure of one.
+    let (account, card) = match kind {
+        ActionKind::PendingTransactions if p.card_id.is_some() => (None, Some(card.as_str())),
+        _ => (Some(account.as_str()), Some(card.as_str())),
+    };
+    let path = kind.api_path(account, card).unwrap_or_default();
+    let title = match kind {
+        ActionKind::SignupAccounts if p.account_id.is_some() => {
+            "Ask the Signup+ accounts endpoint for one account"
+        }
+        ActionKind::SignupAccounts => "Call the Signup+ accounts endpoint",
+        ActionKind::Me => "Get the connection's details from /data/v1/me",
+        ActionKind::Info => "Get the user's identity from /data/v1/info",
+        ActionKind::Accounts => "List the user's accounts",
+        ActionKind::Balance => "Get the account's balance",
+        ActionKind::Transactions if p.from.is_some() || p.to.is_some() => {
+            "Get the account's transactions in a date range"
+        }
+        ActionKind::Transactions => "Get the account's transactions",
+        ActionKind::PendingTransactions if p.card_id.is_some() => {
+            "Get the card's pending transactions"
+        }
+        ActionKind::PendingTransactions => "Get the account's pending transactions",
+        ActionKind::StandingOrders => "Get the account's standing orders",
+        ActionKind::DirectDebits => "Get the account's direct debits",
+        ActionKind::Cards => "List the user's cards",
+        ActionKind::Card => "Get one card",
+        ActionKind::CardBalance => "Get the card's balance",
+        ActionKind::CardTransactions if p.from.is_some() || p.to.is_some() => {
+            "Get the card's transactions in a date range"
+        }
+        ActionKind::CardTransactions => "Get the card's transactions",
+        _ => "Get one account",
     };
     let mut query = Vec::new();
     if kind == ActionKind::SignupAccounts

@@ -26,6 +26,8 @@ pub struct StandaloneOptions {
     pub retention: Retention,
     /// Overrides the fixture file's `options.dialog`.
     pub dialog: Option<super::DialogStyle>,
+    /// One access-log line per request on stderr.
+    pub access_log: bool,
 }
 
 impl StandaloneOptions {
@@ -46,6 +48,8 @@ impl StandaloneOptions {
             signing: self.signing,
             retention: self.retention.clone(),
             real_clock: RealClock::system(),
+            access_log: self.access_log,
+            journal: true,
         })
     }
 }

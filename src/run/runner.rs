@@ -78,6 +78,7 @@ impl Runner {
                 true => Some(
                     crate::mock::start(MockOptions {
                         fixtures: crate::mock::Fixtures::default().with_dialog(config.mock_dialog),
+                        journal: false,
                         ..MockOptions::loopback()
                     })
                     .await

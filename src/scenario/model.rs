@@ -72,15 +72,6 @@ impl Scenario {
         &self.source.path
     }
 
-    /// Whether a step goes through the dialog in a real browser (`await_code` with
-    /// `via: browser`): the run then needs one, found before it starts.
-    pub fn needs_browser(&self) -> bool {
-        self.steps.iter().any(|step| {
-            step.action.kind == ActionKind::AwaitCode
-                && step.action.raw.get("via").and_then(Value::as_str) == Some("browser")
-        })
-    }
-
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
     }

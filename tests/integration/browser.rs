@@ -115,9 +115,8 @@ impl Drop for Standalone {
     }
 }
 
-#[test]
-fn the_browser_goes_through_a_standalone_mock_serving_the_script_dialog() {
-    require_browser();
+/// `obflow mock --port 0 --dialog js`, its base URL, and the guard that stops it.
+fn standalone_script_mock() -> (String, Standalone) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_obflow"))
         .args(["mock", "--port", "0", "--dialog", "js"])
         .stdout(Stdio::piped())
@@ -125,10 +124,51 @@ fn the_browser_goes_through_a_standalone_mock_serving_the_script_dialog() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let _guard = Standalone(child);
+    let guard = Standalone(child);
     let mut first = String::new();
     BufReader::new(stdout).read_line(&mut first).unwrap();
-    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
+    (first.trim().rsplit(' ').next().unwrap().to_owned(), guard)
+}
+
+#[test]
+fn the_seed_scenarios_pass_with_await_browser_on_a_standalone_script_dialog() {
+    require_browser();
+    let (base, _guard) = standalone_script_mock();
+    let config = Project::new();
+    let config_file = config.write(
+        "obflow.yaml",
+        &format!("targets:\n  js-mock:\n    auth_url: {base}\n    mock: true\n"),
+    );
+    // From the repository, with its snapshots checked (CI), never written.
+    let output = Command::new(env!("CARGO_BIN_EXE_obflow"))
+        .args([
+            "run",
+            "scenarios",
+            "--await",
+            "browser",
+            "--target",
+            "js-mock",
+        ])
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--artifacts")
+        .arg(config.path().join("shots"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = crate::support::Run::from(output);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains(" 0 failed"), "{}", out.stdout);
+}
+
+#[test]
+fn the_browser_goes_through_a_standalone_mock_serving_the_script_dialog() {
+    require_browser();
+    let (base, _guard) = standalone_script_mock();
 
     // The dialog is a script page: no form in what the server sends.
     let link = format!(

@@ -217,7 +217,7 @@ fn exchange(p: ExchangeParams, flow: &mut Flow<'_>) -> (String, Vec<Block>) {
     if flow.pkce || p.code_verifier.is_some() {
         form.push((
             "code_verifier".to_owned(),
-            secret("code_verifier", p.code_verifier),
+            secret("code_verifier", p.code_verifier.and_then(|v| v.value().map(str::to_owned))),
         ));
     }
     let blocks = vec![

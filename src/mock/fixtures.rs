@@ -365,17 +365,13 @@ mod tests {
     #[test]
     fn protocol_lists_the_built_in_logins() {
         let f = Fixtures::default();
-        let mut firsts: Vec<&User> = Vec::new();
-        for user in &f.file.users {
-            if !firsts.iter().any(|u| u.username == user.username) {
-                firsts.push(user);
-            }
-        }
         let listed: Vec<_> = crate::protocol::BUILTIN_LOGINS
             .iter()
             .map(|l| (l.username, l.password, l.numbered))
             .collect();
-        let defined: Vec<_> = firsts
+        let defined: Vec<_> = f
+            .file
+            .users
             .iter()
             .map(|u| {
                 let numbered = u.numbered.unwrap_or(0);

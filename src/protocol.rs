@@ -83,6 +83,49 @@ pub fn builtin_password(username: &str) -> Option<String> {
     })
 }
 
+/// A bank of the mock's built-in fixtures and the `providers` selectors that offer it (its
+/// id is a selector too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltinProvider {
+    pub provider_id: &'static str,
+    pub selectors: &'static [&'static str],
+}
+
+/// The built-in banks, in the fixture file's order (the order the dialog offers them).
+pub const BUILTIN_PROVIDERS: &[BuiltinProvider] = &[
+    BuiltinProvider {
+        provider_id: "mock",
+        selectors: &["uk-cs-mock"],
+    },
+    BuiltinProvider {
+        provider_id: "ob-monzo",
+        selectors: &["uk-ob-all"],
+    },
+    BuiltinProvider {
+        provider_id: "ob-barclays",
+        selectors: &["uk-ob-all"],
+    },
+    BuiltinProvider {
+        provider_id: "oauth-starling",
+        selectors: &["uk-oauth-all"],
+    },
+];
+
+/// The built-in banks an auth link with these `providers` offers, in the dialog's order (no
+/// selectors: every bank), as the mock's dialog chooses them.
+pub fn builtin_banks_offered(selectors: &[String]) -> Vec<&'static str> {
+    BUILTIN_PROVIDERS
+        .iter()
+        .filter(|p| {
+            selectors.is_empty()
+                || selectors
+                    .iter()
+                    .any(|s| s == p.provider_id || p.selectors.contains(&s.as_str()))
+        })
+        .map(|p| p.provider_id)
+        .collect()
+}
+
 /// Whether `username` / `password` is a login of the built-in fixtures: published demo
 /// data (docs/mock.md), which guides for a mock target may show.
 pub fn is_builtin_login(username: &str, password: &str) -> bool {

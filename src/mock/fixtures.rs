@@ -384,6 +384,43 @@ mod tests {
         }
     }
 
+    /// `crate::protocol` lists the built-in banks for guides; they must be this file's.
+    #[test]
+    fn protocol_lists_the_built_in_banks() {
+        let f = Fixtures::default();
+        let listed: Vec<(&str, Vec<&str>)> = crate::protocol::BUILTIN_PROVIDERS
+            .iter()
+            .map(|p| (p.provider_id, p.selectors.to_vec()))
+            .collect();
+        let defined: Vec<(&str, Vec<&str>)> = f
+            .file
+            .providers
+            .iter()
+            .map(|p| {
+                let selectors = p.selectors.iter().map(String::as_str).collect();
+                (p.provider_id.as_str(), selectors)
+            })
+            .collect();
+        assert_eq!(listed, defined);
+        for selectors in [
+            vec![],
+            vec!["uk-ob-all".to_owned()],
+            vec!["mock".to_owned()],
+        ] {
+            let words: Vec<&str> = selectors.iter().map(String::as_str).collect();
+            let offered: Vec<&str> = f
+                .providers_matching(&words, false)
+                .iter()
+                .map(|p| p.provider_id.as_str())
+                .collect();
+            assert_eq!(
+                crate::protocol::builtin_banks_offered(&selectors),
+                offered,
+                "{selectors:?}"
+            );
+        }
+    }
+
     #[test]
     fn unknown_field_is_located() {
         let err = Fixtures::from_yaml(

@@ -181,8 +181,7 @@ pub struct Action {
 
 /// Keys a step may have besides its action.
 pub const STEP_KEYS: &[&str] = &[
-    "id", "name", "note", "expect", "capture", "snapshot", "for_each", "as", "retry",
-    "max_body",
+    "id", "name", "note", "expect", "capture", "snapshot", "for_each", "as", "retry", "max_body",
 ];
 
 impl Action {

@@ -342,7 +342,7 @@ fn local_read(kind: ActionKind, var: &str, path: &str) -> String {
 
 /// `steps.<id>.json...`, `.status` and `.headers.<name>` used by later steps: the steps
 /// they name keep those values in the variables the later steps' placeholders are named
-/// after (the last name read: `steps.extend.json.user_input_link` is `$USER_INPUT_LINK`).
+/// after (`steps.extend.json.user_input_link` is `$EXTEND_USER_INPUT_LINK`).
 fn implicit_reads(scenario: &Scenario) -> BTreeMap<String, Vec<StepRead>> {
     static REFERENCE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let reference = REFERENCE.get_or_init(|| {
@@ -372,7 +372,8 @@ fn implicit_reads(scenario: &Scenario) -> BTreeMap<String, Vec<StepRead>> {
             let Some(kind) = kinds.get(id) else { continue };
             let rest = c.get(3).map_or("", |m| m.as_str());
             let last = last_name(rest).unwrap_or(&c[2]);
-            let var = unmarked_name(last);
+            // As `values::fallback` names the placeholder.
+            let var = unmarked_name(&format!("{id}_{last}"));
             let read = match (&c[2], *kind) {
                 ("json", ActionKind::AuthLink | ActionKind::AwaitCode) => {
                     StepRead::Redirect(local_read(*kind, &var, &format!("${rest}")))
@@ -388,7 +389,13 @@ fn implicit_reads(scenario: &Scenario) -> BTreeMap<String, Vec<StepRead>> {
                 ("status", _) => StepRead::Answer(Read::Status { var }),
                 _ => StepRead::Answer(Read::Header {
                     var,
-                    name: last.to_owned(),
+                    // The header's name is the first member read: `.name` or `["x-name"]`.
+                    name: rest
+                        .trim_start_matches(['.', '[', '"', '\''])
+                        .split(['.', '"', '\'', ']', '['])
+                        .next()
+                        .unwrap_or(last)
+                        .to_owned(),
                 }),
             };
             let reads = out.entry(id.to_owned()).or_default();

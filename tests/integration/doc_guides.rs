@@ -23,6 +23,9 @@ fn obflow_in_repo(args: &[&str]) -> Run {
 
 const SIGNUP_PLUS: &str = "scenarios/signup_plus_single_account.yaml";
 
+/// Wrong values that refused steps of scenarios/ send, which their guides show as written.
+const DELIBERATELY_WRONG: &[&str] = &["not-the-verifier-of-this-auth-link-0000000000"];
+
 /// Anything that would be a leaked credential in a guide.
 fn assert_no_secret(text: &str, what: &str) {
     for needle in [
@@ -38,8 +41,18 @@ fn assert_no_secret(text: &str, what: &str) {
         r#"\b(client_secret|code|refresh_token|access_token|code_verifier|password)(=|": ")([^$"'&\s*\[][^"'&\s]*)"#,
     )
     .unwrap();
-    if let Some(m) = field.find(text) {
-        panic!("{what} shows a credential: `{}`", m.as_str());
+    for m in field.captures_iter(text) {
+        let value = &m[3];
+        // Shown on purpose (docs/guides.md): the mock's published demo logins in guides for
+        // the mock, and a wrong value a refused step of scenarios/ is about.
+        let demo_login = &m[1] == "password"
+            && obflow::protocol::BUILTIN_LOGINS
+                .iter()
+                .any(|l| value.starts_with(l.password));
+        if demo_login || DELIBERATELY_WRONG.contains(&value) {
+            continue;
+        }
+        panic!("{what} shows a credential: `{}`", &m[0]);
     }
     let bearer = regex::Regex::new(r"Bearer [^$\s]").unwrap();
     assert!(!bearer.is_match(text), "{what} shows a bearer token");
@@ -204,6 +217,8 @@ fn the_committed_guides_are_up_to_date() {
     assert_eq!(names(out.path()), names(&committed), "{refresh}");
     for name in names(out.path()) {
         let fresh = std::fs::read_to_string(out.path().join(&name)).expect("fresh guide");
+        // The index names the command that wrote it: here, with this test's folder.
+        let fresh = fresh.replace(dir, "docs/guides");
         let old = std::fs::read_to_string(committed.join(&name)).unwrap_or_default();
         assert!(fresh == old, "{refresh} ({name} differs)");
     }

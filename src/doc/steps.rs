@@ -335,10 +335,14 @@ fn await_code(p: AwaitCodeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) ->
     let mut script = Vec::new();
     if p.via == CodeSource::Value {
         let value = p.value.as_ref().map(value_to_text).unwrap_or_default();
-        before.push(text(
-            "The code comes from elsewhere (the scenario is given it):",
-        ));
-        script.push(format!("CODE={}", shell_word(&value)));
+        if has_placeholder(&value) {
+            before.push(text("The code comes from elsewhere:"));
+            script.push(format!("CODE={}", shell_word(&value)));
+        } else {
+            // A code written in the scenario is a credential: the reader brings their own.
+            before.push(text("The code comes from elsewhere: export it as `CODE`."));
+            script.push("CODE=\"${CODE:?export the code from the redirect first}\"".to_owned());
+        }
     } else if flow.target.is_mock {
         let password = input
             .demo_password

@@ -10,6 +10,7 @@ mod cli_reports;
 mod cli_run;
 mod doc_guides;
 mod faults;
+mod guides_browser;
 mod guides_run;
 mod mock_connections;
 mod mock_data;

@@ -380,7 +380,9 @@ fn await_code(p: AwaitCodeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) ->
             );
         }
     }
-    if p.via != CodeSource::Value && !(form_post && !flow.target.is_mock) {
+    // Against TrueLayer, a `form_post` code is pasted as it is: there is no URL to read.
+    let redirect_read = flow.target.is_mock || !form_post;
+    if p.via != CodeSource::Value && redirect_read {
         flow.reads_redirect = true;
         if declines {
             script.push("query_param \"$REDIRECT_URL\" error   # access_denied".to_owned());
@@ -619,11 +621,8 @@ fn exchange(p: ExchangeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> De
         ("code".to_owned(), secret("code", p.code, refusal)),
     ];
     match &p.code_verifier {
-        Some(v) if v.is_omitted() => {
-            if flow.pkce {
-                differences.push("no `code_verifier`".to_owned());
-            }
-        }
+        Some(v) if v.is_omitted() && flow.pkce => differences.push("no `code_verifier`".to_owned()),
+        Some(v) if v.is_omitted() => {}
         Some(CodeVerifier::Value(v)) => {
             if refusal && !has_placeholder(v) {
                 differences.push(format!("the code verifier `{v}`, not the auth link's"));

@@ -469,7 +469,7 @@ fn each_guide_opens_with_a_sequence_diagram_of_its_steps() {
             "{name}: the diagram comes first"
         );
         // Who takes part follows from the steps.
-        let calls = |path: &str| guide.contains(&format!("{path}"));
+        let calls = |path: &str| guide.contains(path);
         assert_eq!(
             diagram.contains("participant Signup as Signup+ API"),
             calls("/signup-plus/accounts"),
@@ -516,6 +516,7 @@ fn html_diagrams_are_well_formed_svg_with_no_script() {
         !page.contains("http://www.w3.org/1999/xlink"),
         "no links out"
     );
+    let view_box = regex::Regex::new(r#"viewBox="0 0 (\d+) (\d+)""#).unwrap();
     let mut svgs = 0;
     let mut rest = page.as_str();
     while let Some(start) = rest.find("<svg ") {
@@ -542,7 +543,6 @@ fn html_diagrams_are_well_formed_svg_with_no_script() {
         assert_eq!(depth, 0, "balanced:\n{svg}");
         assert_eq!(titles, 1, "an accessible title:\n{svg}");
         assert!(texts >= 4, "labelled:\n{svg}");
-        let view_box = regex::Regex::new(r#"viewBox="0 0 (\d+) (\d+)""#).unwrap();
         let size = view_box.captures(svg).expect("a viewBox");
         assert!(size[1].parse::<u32>().unwrap() > 200 && size[2].parse::<u32>().unwrap() > 60);
         svgs += 1;

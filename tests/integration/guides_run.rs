@@ -4,8 +4,8 @@
 //! guide itself plays the user in the mock's dialog, with curl through its HTML forms — what
 //! a reader of a mock guide does in a terminal — so nothing but the guide's commands runs.
 //! A guide whose commands fail, or whose refused step answers another status than the one
-//! it says to expect, fails the test. A scenario written here, of the kind a user writes,
-//! runs green with `obflow run` and its guide runs too.
+//! it says to expect, fails the test. Scenarios written here, of the kind a user writes,
+//! run green with `obflow run` and their guides run too.
 
 use std::io::{BufRead, BufReader, Read as _};
 use std::path::Path;
@@ -371,25 +371,51 @@ steps:
         $.error: access_denied
 "#;
 
+/// A second one: a link offering several banks (the dialog's bank choice), PKCE, answers by
+/// `form_post`, and a later request reading the token step's answer.
+const OWN_FORM_POST: &str = r#"name: My integration — form_post, a bank choice and PKCE
+steps:
+  - auth_link:
+      providers: [uk-ob-all]
+      response_mode: form_post
+      pkce: true
+  - await_code: { user: joe }
+  - id: token
+    exchange: {}
+  - name: The connection, with the token's scope in a header
+    request:
+      url: "{{ target.api_url }}/data/v1/me"
+      headers:
+        Authorization: "Bearer {{ session.access_token }}"
+        X-Scope: "{{ steps.token.json.scope }}"
+    expect:
+      json:
+        $.results[0].provider.provider_id: ob-monzo
+  - auth_link: { providers: [uk-ob-all], response_mode: form_post }
+  - await_code: { decision: decline }
+    expect: { json: { $.error: access_denied } }
+"#;
+
 #[test]
-fn a_guide_of_a_scenario_of_ones_own_runs_against_the_mock() {
+fn guides_of_scenarios_of_ones_own_run_against_the_mock() {
     require_tools();
     let project = Project::new();
     project.write("flows/own.yaml", OWN_SCENARIO);
+    project.write("flows/own_form_post.yaml", OWN_FORM_POST);
     let run = project.obflow(&["run", "flows"]);
     assert_eq!(
         run.code, 0,
-        "the scenario itself runs: {}{}",
+        "the scenarios themselves run: {}{}",
         run.stdout, run.stderr
     );
     let mock = Mock::start();
     let config = mock_target(&project, &mock);
     let out = project.path().join("guides");
     let guides = mock_guides(project.path(), &["flows"], &config, &out);
-    let [(name, markdown)] = guides.as_slice() else {
-        panic!("one guide expected, got {guides:?}");
+    let [(own, markdown), (form_post, post_markdown)] = guides.as_slice() else {
+        panic!("two guides expected, got {guides:?}");
     };
-    // The shell the scenario's captures and loops become.
+    // The shell the scenarios' captures, loops and dialogs become.
     for expected in [
         "FIRST=$(jq -r '.results[0].account_id' <<<\"$RESPONSE\")",
         "IDS=$(jq -r '.results[].account_id' <<<\"$RESPONSE\")",
@@ -403,10 +429,23 @@ fn a_guide_of_a_scenario_of_ones_own_runs_against_the_mock() {
             "missing {expected:?} in:\n{markdown}"
         );
     }
+    for expected in [
+        "--data-urlencode 'provider_id=ob-monzo'",
+        "CODE=$(printf '%s' \"$PAGE\" | sed -n",
+        "TOKEN_SCOPE=$(jq -r '.scope' <<<\"$RESPONSE\")",
+        "--header \"X-Scope: $TOKEN_SCOPE\"",
+    ] {
+        assert!(
+            post_markdown.contains(expected),
+            "missing {expected:?} in:\n{post_markdown}"
+        );
+    }
     let work = project.path().join("work");
     std::fs::create_dir_all(&work).expect("work dir");
-    if let Err(why) = run_guide(name.trim_end_matches(".md"), markdown, &work) {
-        panic!("{why}");
+    for (name, markdown) in [(own, markdown), (form_post, post_markdown)] {
+        if let Err(why) = run_guide(name.trim_end_matches(".md"), markdown, &work) {
+            panic!("{why}");
+        }
     }
 }
 

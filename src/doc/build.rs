@@ -128,6 +128,7 @@ pub fn build(scenario: &Scenario, options: &GuideOptions<'_>) -> Guide {
         let refusal = step.expect.expects_refusal();
         let input = StepInput {
             kind: step.action.kind,
+            id: step.id.as_deref(),
             params: &params,
             demo_password: demo_password(step, &step_logins, templates, target),
             refusal,

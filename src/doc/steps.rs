@@ -36,6 +36,9 @@ pub struct Flow<'a> {
     pub pkce: bool,
     /// Whether the last link to open came from an `extend` answer.
     pub link_from_extend: bool,
+    /// The variable that holds that link: `USER_INPUT_LINK`, or `<ID>_USER_INPUT_LINK` for
+    /// an extend step with an id (as a later `steps.<id>.json.user_input_link` names it).
+    pub extend_link_var: String,
     /// Whether the last auth link asked for `offline_access` (`None`: a template decides).
     pub offline: Option<bool>,
     /// The last auth link's `response_mode`.
@@ -58,6 +61,7 @@ impl<'a> Flow<'a> {
             redirect_uri: target.redirect_uri.clone(),
             pkce: false,
             link_from_extend: false,
+            extend_link_var: "user_input_link".to_owned(),
             offline: None,
             response_mode: None,
             providers: target.providers.clone(),
@@ -72,6 +76,8 @@ impl<'a> Flow<'a> {
 /// One step as the builder hands it over.
 pub struct StepInput<'s> {
     pub kind: ActionKind,
+    /// The step's id, which names what later steps read of its answer.
+    pub id: Option<&'s str>,
     /// The parameters, rendered: secrets as placeholders.
     pub params: &'s Value,
     /// The bank login's password when the mock publishes it (`await_code` on a mock target).
@@ -310,7 +316,7 @@ fn await_code(p: AwaitCodeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) ->
         (Some(link), _) if has_placeholder(link) => (link.clone(), format!("`{link}`")),
         (Some(link), _) => (link.clone(), format!("`{link}`")),
         (None, true) => (
-            placeholder("user_input_link"),
+            placeholder(&flow.extend_link_var),
             "the `user_input_link` of the extend answer".to_owned(),
         ),
         (None, false) => (placeholder("auth_link"), "the auth link".to_owned()),
@@ -328,8 +334,13 @@ fn await_code(p: AwaitCodeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) ->
         )));
     } else {
         title = "The user authorises access at their bank";
+        let journey = if again {
+            "consents again and logs in at the same bank"
+        } else {
+            "selects their bank (skipped when the link offers a single provider), consents to sharing their data and logs in at the bank"
+        };
         before.push(text(format!(
-            "The user opens {opens}, selects their bank (skipped when the link offers a single provider), consents to sharing their data and logs in at the bank. TrueLayer then redirects them to the redirect URI with a `code` and the `state`. The code is valid for 5 minutes, for one exchange."
+            "The user opens {opens}, {journey}. TrueLayer then redirects them to the redirect URI with a `code` and the `state`. The code is valid for 5 minutes, for one exchange."
         )));
     }
     let mut script = Vec::new();
@@ -839,6 +850,13 @@ fn extend(p: ExtendParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> Descri
         .iter()
         .find(|(path, _)| path == "$.action_needed")
         .and_then(|(_, v)| v.as_str().map(str::to_owned));
+    let link_var = match input.id {
+        Some(id) => format!("{id}_user_input_link"),
+        None => "user_input_link".to_owned(),
+    };
+    let link_var_name = super::values::unmark(&placeholder(&link_var))
+        .trim_start_matches('$')
+        .to_owned();
     let tokens = "  ACCESS_TOKEN=$(jq -r '.access_token' <<<\"$RESPONSE\")\n  REFRESH_TOKEN=$(jq -r '.refresh_token' <<<\"$RESPONSE\")";
     let (reads, after, answer) = match (refusal, expected.as_deref()) {
         (true, _) => (Vec::new(), Vec::new(), refusal_label(input)),
@@ -851,17 +869,17 @@ fn extend(p: ExtendParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> Descri
         ),
         (false, Some("authentication_needed")) => (
             vec![Read::Json {
-                var: "USER_INPUT_LINK".into(),
+                var: link_var_name.clone(),
                 jq: ".user_input_link".into(),
             }],
-            vec![text(
-                "The answer is `authentication_needed` with a `user_input_link` (kept as `$USER_INPUT_LINK`): the user goes through the dialog again.",
-            )],
+            vec![text(format!(
+                "The answer is `authentication_needed` with a `user_input_link` (kept as `${link_var_name}`): the user goes through the dialog again."
+            ))],
             "authentication_needed: user_input_link".to_owned(),
         ),
         (false, _) => (
             vec![Read::Line(format!(
-                "case \"$(jq -r '.action_needed' <<<\"$RESPONSE\")\" in\nno_action_needed)\n{tokens}\n  ;;\nauthentication_needed)\n  USER_INPUT_LINK=$(jq -r '.user_input_link' <<<\"$RESPONSE\")\n  ;;\nesac"
+                "case \"$(jq -r '.action_needed' <<<\"$RESPONSE\")\" in\nno_action_needed)\n{tokens}\n  ;;\nauthentication_needed)\n  {link_var_name}=$(jq -r '.user_input_link' <<<\"$RESPONSE\")\n  ;;\nesac"
             ))],
             vec![text(
                 "The answer is either `no_action_needed` with new tokens, or `authentication_needed` with a `user_input_link` to send the user to; the command keeps what comes.",
@@ -885,6 +903,7 @@ fn extend(p: ExtendParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> Descri
     ];
     if !refusal {
         flow.link_from_extend = expected.as_deref() != Some("no_action_needed");
+        flow.extend_link_var = link_var;
         d.effect = match expected.as_deref() {
             Some("no_action_needed") => Effect::Extended,
             Some("authentication_needed") => Effect::ExtensionNeedsTheUser,

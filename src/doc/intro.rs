@@ -35,8 +35,12 @@ pub(super) fn intro(target: &DocTarget, flow: &Flow<'_>, env: &[String]) -> Vec<
             });
         }
         None => needs.push(format!(
-            "A client in TrueLayer Console, for the {} environment: its `client_id` and `client_secret`, with `{}` among its allowed redirect URIs.",
-            if target.name == "live" { "live" } else { "sandbox" },
+            "A client in TrueLayer Console, for {}: its `client_id` and `client_secret`, with `{}` among its allowed redirect URIs.",
+            match target.name.as_str() {
+                "live" => "the live environment",
+                "sandbox" => "the sandbox environment",
+                _ => "the environment this target stands for",
+            },
             target.redirect_uri
         )),
     }

@@ -93,6 +93,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// How every `await_code` of the run gets its code, whatever the scenarios say
+    /// (`value` steps keep their code): `auto` plays the user in the mock's dialog, `listen`
+    /// and `prompt` wait for a person.
+    #[arg(long = "await", value_name = "MODE")]
+    pub await_code: Option<AwaitMode>,
+
     /// The longest `wait` that may really sleep on a target without a virtual clock.
     #[arg(long, default_value = "1m", value_name = "DURATION", value_parser = parse_duration_arg)]
     pub max_wait: std::time::Duration,
@@ -216,6 +222,11 @@ pub struct MockArgs {
     #[arg(long, default_value_t = 10_000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_entries: u32,
+
+    /// Print one line per request on stderr: time, method, path, status, duration and the
+    /// client, with codes, tokens and secrets in the query redacted.
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// `obflow mock --signing`.
@@ -265,4 +276,23 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `--await MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AwaitMode {
+    Auto,
+    Listen,
+    Prompt,
+}
+
+impl AwaitMode {
+    pub fn code_source(self) -> crate::scenario::actions::CodeSource {
+        use crate::scenario::actions::CodeSource;
+        match self {
+            AwaitMode::Auto => CodeSource::Auto,
+            AwaitMode::Listen => CodeSource::Listen,
+            AwaitMode::Prompt => CodeSource::Prompt,
+        }
+    }
 }

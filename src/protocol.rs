@@ -64,6 +64,7 @@ pub const BUILTIN_LOGINS: &[BuiltinLogin] = &[
         numbered: 100,
     },
     login("john", "eternal"),
+    login("throttled", "throttled"),
     login("error.account_permanently_locked", "error"),
     login("error.account_temporarily_locked", "error"),
     login("error.internal_error", "error"),

@@ -20,6 +20,7 @@ pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
             clock_idle: args.clock_idle,
             max_entries: args.max_entries as usize,
         },
+        access_log: args.log,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

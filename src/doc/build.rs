@@ -158,6 +158,16 @@ pub fn build(scenario: &Scenario, options: &GuideOptions<'_>) -> Guide {
                         StepRead::Answer(read) => Some(read.clone()),
                         StepRead::Redirect(..) => None,
                     }));
+                    if let Some(retry) = step.retry.as_ref().filter(|_| !refusal) {
+                        // `--retry-all-errors`: any refusal, as the engine retries any
+                        // failure (and `--fail-with-body` makes a 4xx one).
+                        let delay = retry.interval.as_secs_f64().ceil().max(1.0);
+                        curl.options.push(format!(
+                            "--retry {} --retry-delay {delay} --retry-all-errors",
+                            retry.count
+                        ));
+                        curl.report = Report::FailQuietly;
+                    }
                     let display = if refusal && action_reads.is_empty() {
                         // The status line and headers come first: the answer to expect
                         // below starts with its status.
@@ -245,6 +255,29 @@ pub fn build(scenario: &Scenario, options: &GuideOptions<'_>) -> Guide {
                 title: "Checks:".to_owned(),
                 items: checks,
             });
+        }
+        // A reader copying the curl command needs to know the scenario tries again (a 429
+        // from a rate-limiting bank is the usual reason); the command does so itself.
+        if let Some(retry) = &step.retry {
+            let times = if retry.count == 1 {
+                "once more"
+            } else {
+                "again"
+            };
+            let upto = if retry.count == 1 {
+                String::new()
+            } else {
+                format!(" up to {} more times", retry.count)
+            };
+            let how = if refusal {
+                ""
+            } else {
+                " (curl's `--retry` does it)"
+            };
+            blocks.push(Block::Text(format!(
+                "While it fails, try {times}{upto}, {} apart{how}.",
+                steps::human_duration(retry.interval)
+            )));
         }
         if !keeps.is_empty() {
             blocks.push(Block::List {

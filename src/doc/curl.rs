@@ -39,6 +39,10 @@ pub enum Report {
     /// `--silent --show-error --fail-with-body`: a 4xx or 5xx answer makes the command fail
     /// (and a script run with `set -e` stop) after printing the body that says why.
     Fail,
+    /// `--silent --show-error --fail`: as [`Report::Fail`], without the body of a refusal,
+    /// for a command that retries: curl cannot take back what an attempt printed, and the
+    /// answer kept must be the last attempt's alone.
+    FailQuietly,
     /// `--silent --show-error --include`: the status line and headers before the body, for
     /// a request expected to be refused.
     Include,
@@ -118,6 +122,7 @@ impl Curl {
         lines.push(
             match self.report {
                 Report::Fail => "--silent --show-error --fail-with-body",
+                Report::FailQuietly => "--silent --show-error --fail",
                 Report::Include => "--silent --show-error --include",
                 Report::Plain => "--silent --show-error",
             }

@@ -141,10 +141,18 @@ pub fn describe(input: &StepInput<'_>, flow: &mut Flow<'_>) -> Described {
         ActionKind::Request => request(params, input, flow),
         ActionKind::SignupAccounts
         | ActionKind::Me
+        | ActionKind::Info
         | ActionKind::Accounts
         | ActionKind::Account
         | ActionKind::Balance
-        | ActionKind::Transactions => api(input.kind, read(params), input, flow),
+        | ActionKind::Transactions
+        | ActionKind::PendingTransactions
+        | ActionKind::StandingOrders
+        | ActionKind::DirectDebits
+        | ActionKind::Cards
+        | ActionKind::Card
+        | ActionKind::CardBalance
+        | ActionKind::CardTransactions => api(input.kind, read(params), input, flow),
     }
 }
 
@@ -915,44 +923,46 @@ fn extend(p: ExtendParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> Descri
 
 fn api(kind: ActionKind, p: ApiParams, input: &StepInput<'_>, flow: &mut Flow<'_>) -> Described {
     let refusal = input.refusal;
-    let id = p.account_id.as_deref().map(super::curl::encode_component);
-    let id = id.unwrap_or_else(|| placeholder("account_id"));
-    let (path, title, noun) = match kind {
-        ActionKind::SignupAccounts if p.account_id.is_some() => (
-            "/signup-plus/accounts".to_owned(),
-            "Ask the Signup+ accounts endpoint for one account",
-            "that account's identity",
-        ),
-        ActionKind::SignupAccounts => (
-            "/signup-plus/accounts".to_owned(),
-            "Call the Signup+ accounts endpoint",
-            "identity data",
-        ),
-        ActionKind::Me => (
-            "/data/v1/me".to_owned(),
-            "Get the connection's details from /data/v1/me",
-            "the connection's details",
-        ),
-        ActionKind::Accounts => (
-            "/data/v1/accounts".to_owned(),
-            "List the user's accounts",
-            "the accounts",
-        ),
-        ActionKind::Balance => (
-            format!("/data/v1/accounts/{id}/balance"),
-            "Get the account's balance",
-            "the balance",
-        ),
-        ActionKind::Transactions => (
-            format!("/data/v1/accounts/{id}/transactions"),
-            "Get the account's transactions",
-            "the transactions",
-        ),
-        _ => (
-            format!("/data/v1/accounts/{id}"),
-            "Get one account",
-            "the account",
-        ),
+    let encode = |id: &Option<String>, name: &str| {
+        id.as_deref()
+            .map(super::curl::encode_component)
+            .unwrap_or_else(|| placeholder(name))
+    };
+    let account = encode(&p.account_id, "account_id");
+    let card = encode(&p.card_id, "card_id");
+    // `pending_transactions` names an account or a card; the loader made sure of one.
+    let (account, card) = match kind {
+        ActionKind::PendingTransactions if p.card_id.is_some() => (None, Some(card.as_str())),
+        _ => (Some(account.as_str()), Some(card.as_str())),
+    };
+    let path = kind.api_path(account, card).unwrap_or_default();
+    let title = match kind {
+        ActionKind::SignupAccounts if p.account_id.is_some() => {
+            "Ask the Signup+ accounts endpoint for one account"
+        }
+        ActionKind::SignupAccounts => "Call the Signup+ accounts endpoint",
+        ActionKind::Me => "Get the connection's details from /data/v1/me",
+        ActionKind::Info => "Get the user's identity from /data/v1/info",
+        ActionKind::Accounts => "List the user's accounts",
+        ActionKind::Balance => "Get the account's balance",
+        ActionKind::Transactions if p.from.is_some() || p.to.is_some() => {
+            "Get the account's transactions in a date range"
+        }
+        ActionKind::Transactions => "Get the account's transactions",
+        ActionKind::PendingTransactions if p.card_id.is_some() => {
+            "Get the card's pending transactions"
+        }
+        ActionKind::PendingTransactions => "Get the account's pending transactions",
+        ActionKind::StandingOrders => "Get the account's standing orders",
+        ActionKind::DirectDebits => "Get the account's direct debits",
+        ActionKind::Cards => "List the user's cards",
+        ActionKind::Card => "Get one card",
+        ActionKind::CardBalance => "Get the card's balance",
+        ActionKind::CardTransactions if p.from.is_some() || p.to.is_some() => {
+            "Get the card's transactions in a date range"
+        }
+        ActionKind::CardTransactions => "Get the card's transactions",
+        _ => "Get one account",
     };
     let mut query = Vec::new();
     if kind == ActionKind::SignupAccounts
@@ -1019,7 +1029,7 @@ fn api(kind: ActionKind, p: ApiParams, input: &StepInput<'_>, flow: &mut Flow<'_
     } else {
         match input.equalities.iter().find(|(path, _)| path == "$.result") {
             Some((_, v)) => value_to_text(v),
-            None => noun.to_owned(),
+            None => answer_noun(kind, p.account_id.is_some()).to_owned(),
         }
     };
     d.diagram = vec![
@@ -1031,6 +1041,25 @@ fn api(kind: ActionKind, p: ApiParams, input: &StepInput<'_>, flow: &mut Flow<'_
         Item::answer(party, Party::App, answer),
     ];
     d
+}
+
+/// What a successful API answer holds, for the diagram.
+fn answer_noun(kind: ActionKind, one_account: bool) -> &'static str {
+    match kind {
+        ActionKind::SignupAccounts if one_account => "that account's identity",
+        ActionKind::SignupAccounts => "identity data",
+        ActionKind::Me => "the connection's details",
+        ActionKind::Info => "the user's identity",
+        ActionKind::Accounts => "the accounts",
+        ActionKind::Balance | ActionKind::CardBalance => "the balance",
+        ActionKind::Transactions | ActionKind::CardTransactions => "the transactions",
+        ActionKind::PendingTransactions => "the pending transactions",
+        ActionKind::StandingOrders => "the standing orders",
+        ActionKind::DirectDebits => "the direct debits",
+        ActionKind::Cards => "the cards",
+        ActionKind::Card => "the card",
+        _ => "the account",
+    }
 }
 
 /// An account path as a diagram shows it: `/data/v1/accounts/{id}/balance`.

@@ -88,7 +88,7 @@ pub enum ClockError {
     #[error("invalid clock name: {0}")]
     BadName(String),
     #[error(
-        "invalid duration {0:?}: expected seconds, or a number with a unit s, m, h or d (e.g. \"6m\"), at most 100 years"
+        "invalid duration '{0}': expected seconds, or a number with a unit s, m, h or d (e.g. 6m), at most 100 years"
     )]
     BadDuration(String),
     #[error("the clock only moves forward: {0} seconds is negative")]

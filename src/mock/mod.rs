@@ -15,6 +15,8 @@
 //! - `routes.rs`: the routing table and the JSON errors for unknown routes.
 //! - `discovery.rs`: the JWKS and the OpenID configuration.
 //! - `standalone.rs`: `obflow mock`, serving until interrupted.
+//! - `observe.rs`, `journal.rs`, `faults.rs`: for QA teams pointing their own application at
+//!   the mock: the request journal, faults on demand and the access log.
 
 mod admin;
 mod bearer;
@@ -22,11 +24,15 @@ mod body;
 pub mod clock;
 mod connections;
 mod data;
+mod dates;
 mod dialog;
 mod discovery;
 mod error;
+mod faults;
 mod fixtures;
+mod journal;
 mod jwt;
+mod observe;
 mod pages;
 mod routes;
 mod server;

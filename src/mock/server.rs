@@ -29,6 +29,11 @@ pub struct MockOptions {
     pub retention: Retention,
     /// Real time, which every clock runs on: the system's, or a hand-moved one in tests.
     pub real_clock: RealClock,
+    /// One access-log line per request on stderr (`obflow mock --log`).
+    pub access_log: bool,
+    /// Whether requests are kept in the journal (`GET /__mock/requests`). The mock embedded
+    /// in `obflow run` keeps none: recording every request of a suite is work nobody reads.
+    pub journal: bool,
 }
 
 impl MockOptions {
@@ -42,6 +47,8 @@ impl MockOptions {
             signing: Signing::Rs256,
             retention: Retention::default(),
             real_clock: RealClock::system(),
+            access_log: false,
+            journal: true,
         }
     }
 }
@@ -109,13 +116,16 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         .local_addr()
         .map_err(|source| MockError::Bind { addr, source })?;
     let base_url = base_url_for(local);
-    let state = Arc::new(MockState::new(
+    let mut state = MockState::new(
         opts.fixtures,
         signer,
         base_url.clone(),
         opts.retention,
         opts.real_clock,
-    ));
+        opts.access_log,
+    );
+    state.journal = super::journal::Journal::new(opts.journal);
+    let state = Arc::new(state);
 
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());

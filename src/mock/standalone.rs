@@ -24,6 +24,8 @@ pub struct StandaloneOptions {
     pub fixtures: Option<PathBuf>,
     pub signing: Signing,
     pub retention: Retention,
+    /// One access-log line per request on stderr.
+    pub access_log: bool,
 }
 
 impl StandaloneOptions {
@@ -40,6 +42,8 @@ impl StandaloneOptions {
             signing: self.signing,
             retention: self.retention.clone(),
             real_clock: RealClock::system(),
+            access_log: self.access_log,
+            journal: true,
         })
     }
 }

@@ -13,7 +13,9 @@
 use std::time::Duration;
 
 use super::clock::{Clock, ClockName, RealClock, VirtualClock};
+use super::faults::FaultTable;
 use super::fixtures::Fixtures;
+use super::journal::Journal;
 use super::jwt::{AccessClaims, TokenSigner};
 use super::sharded_map::ShardedMap;
 
@@ -70,6 +72,12 @@ pub struct MockState {
     /// Access tokens whose signature was already checked. RSA verification dominates a Data
     /// API call, and a client reuses its token.
     pub verified_tokens: ShardedMap<VerifiedToken>,
+    /// What the application under test sent (`GET /__mock/requests`); capped and aged.
+    pub journal: Journal,
+    /// Faults set with `/__mock/faults`; capped.
+    pub faults: FaultTable,
+    /// Print an access-log line per request on stderr (`obflow mock --log`).
+    pub access_log: bool,
 }
 
 /// How many entries each map holds, and how many its cap has evicted.
@@ -90,6 +98,7 @@ impl MockState {
         base_url: String,
         retention: Retention,
         real: RealClock,
+        access_log: bool,
     ) -> Self {
         let cap = retention.max_entries;
         MockState {
@@ -102,6 +111,9 @@ impl MockState {
             refresh_tokens: ShardedMap::new(cap, real.clone()),
             connections: ShardedMap::new(cap, real.clone()),
             verified_tokens: ShardedMap::new(cap, real),
+            journal: Journal::default(),
+            faults: FaultTable::default(),
+            access_log,
             retention,
         }
     }
@@ -125,6 +137,7 @@ impl MockState {
             .retain_unlocked(|r| connections.contains_key(&r.connection_id));
         self.verified_tokens
             .retain(|v, unused| unused < VERIFIED_TOKEN_IDLE && clock.now(&v.clock) < v.claims.exp);
+        self.journal.purge(clock.real().now());
         // Last: the entries dropped above no longer hold their clocks.
         clock.purge(idle(self.retention.clock_idle));
     }
@@ -139,6 +152,9 @@ impl MockState {
                 self.connections.clear();
                 self.verified_tokens.clear();
                 self.clock.reset_all();
+                // As WireMock's reset: the journal and the faults go too.
+                self.journal.clear();
+                self.faults.clear();
             }
             Some(name) => {
                 self.dialogs.retain(|d, _| !d.clock.is(name));
@@ -262,6 +278,11 @@ pub struct Connection {
     /// Set at bank login: index into the fixtures' users and the login name used.
     pub user: Option<(usize, String)>,
     pub auth_time: i64,
+    /// When the consent last changed: given, re-authenticated or extended (`/me`).
+    pub consent_status_updated_at: i64,
+    /// Data API calls a throttled user's connection has been refused so far (fixtures'
+    /// `throttle`).
+    pub throttled_calls: u32,
     /// Once a refresh token of this connection has been used, the 30-day first-use window no
     /// longer applies (only the consent's 90 days do).
     pub refreshed_once: bool,
@@ -324,6 +345,8 @@ mod tests {
             status,
             user: None,
             auth_time: 0,
+            consent_status_updated_at: 0,
+            throttled_calls: 0,
             refreshed_once: false,
             refresh_token: refresh_token.map(str::to_owned),
         }

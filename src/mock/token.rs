@@ -43,7 +43,7 @@ fn grant(state: &MockState, headers: &HeaderMap, params: &Params) -> Result<Valu
         return Err(OAuthError::new(
             "unsupported_grant_type",
             format!(
-                "grant_type {grant_type:?} is not supported; use authorization_code or refresh_token"
+                "grant_type '{grant_type}' is not supported; use authorization_code or refresh_token"
             ),
         ));
     }
@@ -244,7 +244,9 @@ pub fn issue_tokens(state: &MockState, connection: &Connection) -> Result<Value,
         sub: connection.id.clone(),
         auth_time: connection.auth_time,
         idp: connection.provider_id.clone(),
-        connector_id: "mock".to_owned(),
+        // The bank chosen in the dialog (`mock` for the Mock bank, as the sandbox's tokens
+        // say); the mock's choice for the others, where TrueLayer's connector names differ.
+        connector_id: connection.provider_id.clone(),
         credentials_key: connection.credentials_key.clone(),
         scope: connection.scopes.clone(),
         amr: vec!["pwd".to_owned()],

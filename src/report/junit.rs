@@ -62,7 +62,7 @@ impl JunitReport {
     pub fn new(path: PathBuf) -> Self {
         JunitReport {
             path,
-            cases: Spool::default(),
+            cases: Spool::open(),
             summary: None,
         }
     }
@@ -216,7 +216,10 @@ fn test_case(
         Outcome::Passed => Verdict::Passed,
         Outcome::Skipped => {
             let mut tag = BytesStart::new("skipped");
-            let reason = scenario.skip_reason.map(|r| XmlString::new(r.to_string()));
+            let reason = scenario
+                .skip_reason
+                .as_ref()
+                .map(|r| XmlString::new(r.to_string()));
             if let Some(reason) = &reason {
                 tag.push_attribute(("message", reason.as_str()));
             }

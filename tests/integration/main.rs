@@ -4,6 +4,7 @@
 mod mock_support;
 mod support;
 
+mod api_steps;
 mod canary;
 mod cli_errors;
 mod cli_reports;
@@ -14,8 +15,10 @@ mod guides_browser;
 mod guides_run;
 mod mock_connections;
 mod mock_data;
+mod mock_data_v1;
 mod mock_dialog;
 mod mock_memory;
+mod mock_observe;
 mod mock_token;
 mod oauth_steps;
 mod open_files;

@@ -24,18 +24,12 @@ pub struct Part<M> {
 }
 
 impl<M> Default for Spool<M> {
-    /// Opens the spool's file at once, when its report is set up before the run: a run that
-    /// later runs out of descriptors still has it, and its report is still written.
     fn default() -> Self {
-        let (file, failed) = match tempfile::tempfile() {
-            Ok(file) => (Some(BufWriter::new(file)), None),
-            Err(e) => (None, Some(e)),
-        };
         Spool {
-            file,
+            file: None,
             parts: Vec::new(),
             len: 0,
-            failed,
+            failed: None,
         }
     }
 }

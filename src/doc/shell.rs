@@ -2,7 +2,8 @@
 //! steps need is kept in `$RESPONSE` and read with `jq -r` into the variables those steps
 //! use (`ACCESS_TOKEN=$(jq -r '.access_token' <<<"$RESPONSE")`), headers and the status
 //! from a `--dump-header` file, and a `for_each` step becomes a loop. Everything here is
-//! bash that also runs in zsh; the only tools are curl, jq and coreutils.
+//! bash (`<<<`, `read -r -p`); the only tools are curl, jq and coreutils (`sha256sum` for
+//! PKCE, which macOS calls `shasum -a 256`).
 
 use super::curl::Curl;
 

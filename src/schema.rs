@@ -147,6 +147,10 @@ fn step_schema(actions: &Map<String, Value>, include: Value) -> Value {
                 "description": "A short sentence saying what the step is for (shown in reports and guides).",
                 "type": "string"
             }),
+            "note" => json!({
+                "description": "What a reader of the scenario's guide should know about the step: shown under its heading by `obflow doc` (Markdown code spans allowed). Runs ignore it.",
+                "type": "string"
+            }),
             "expect" => json!({ "$ref": "#/definitions/Expect" }),
             "capture" => json!({ "$ref": "#/definitions/Capture" }),
             "for_each" => json!({

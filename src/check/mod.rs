@@ -20,7 +20,7 @@ mod response;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use capture::{CaptureSet, Captured};
+pub use capture::{CaptureFrom, CaptureSet, Captured};
 pub use expect::Expectation;
 pub use failure::CheckFailure;
 pub use jsonpath::{JsonPathQuery, JsonPathSyntaxError, Selection};

@@ -570,17 +570,13 @@ mod tests {
     #[test]
     fn protocol_lists_the_built_in_logins() {
         let f = Fixtures::default();
-        let mut firsts: Vec<&User> = Vec::new();
-        for user in &f.file.users {
-            if !firsts.iter().any(|u| u.username == user.username) {
-                firsts.push(user);
-            }
-        }
         let listed: Vec<_> = crate::protocol::BUILTIN_LOGINS
             .iter()
             .map(|l| (l.username, l.password, l.numbered))
             .collect();
-        let defined: Vec<_> = firsts
+        let defined: Vec<_> = f
+            .file
+            .users
             .iter()
             .map(|u| {
                 let numbered = u.numbered.unwrap_or(0);
@@ -590,6 +586,43 @@ mod tests {
         assert_eq!(listed, defined);
         for (username, password, _) in listed {
             assert!(f.login(username, password).is_some(), "{username}");
+        }
+    }
+
+    /// `crate::protocol` lists the built-in banks for guides; they must be this file's.
+    #[test]
+    fn protocol_lists_the_built_in_banks() {
+        let f = Fixtures::default();
+        let listed: Vec<(&str, Vec<&str>)> = crate::protocol::BUILTIN_PROVIDERS
+            .iter()
+            .map(|p| (p.provider_id, p.selectors.to_vec()))
+            .collect();
+        let defined: Vec<(&str, Vec<&str>)> = f
+            .file
+            .providers
+            .iter()
+            .map(|p| {
+                let selectors = p.selectors.iter().map(String::as_str).collect();
+                (p.provider_id.as_str(), selectors)
+            })
+            .collect();
+        assert_eq!(listed, defined);
+        for selectors in [
+            vec![],
+            vec!["uk-ob-all".to_owned()],
+            vec!["mock".to_owned()],
+        ] {
+            let words: Vec<&str> = selectors.iter().map(String::as_str).collect();
+            let offered: Vec<&str> = f
+                .providers_matching(&words, false)
+                .iter()
+                .map(|p| p.provider_id.as_str())
+                .collect();
+            assert_eq!(
+                crate::protocol::builtin_banks_offered(&selectors),
+                offered,
+                "{selectors:?}"
+            );
         }
     }
 

@@ -271,9 +271,35 @@ pub struct AwaitCodeParams {
 pub struct ExchangeParams {
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
-    pub code_verifier: Option<String>,
+    /// The PKCE verifier to send instead of the one the auth link made, or `false` to send
+    /// none (to see a PKCE code refused without it).
+    pub code_verifier: Option<CodeVerifier>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+}
+
+/// `exchange`'s `code_verifier:`: a value, or `false` for none (`true` is the default: the
+/// verifier of the last PKCE auth link).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum CodeVerifier {
+    Value(String),
+    Session(bool),
+}
+
+impl CodeVerifier {
+    /// Whether the exchange sends no verifier at all.
+    pub fn is_omitted(&self) -> bool {
+        *self == CodeVerifier::Session(false)
+    }
+
+    /// The value written in the step, if it is one.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            CodeVerifier::Value(v) => Some(v),
+            CodeVerifier::Session(_) => None,
+        }
+    }
 }
 
 /// `refresh`: a new access token from the session's refresh token.

@@ -115,6 +115,19 @@ pub fn load_step(
         }
     };
 
+    let note = match map.get("note") {
+        None => None,
+        Some(Value::String(s)) => Some(s.trim().to_owned()),
+        Some(_) => {
+            errors.push(
+                source
+                    .error_at(&path.key("note"), "a step's `note` must be text")
+                    .help("a sentence or two for the reader of the scenario's guide"),
+            );
+            None
+        }
+    };
+
     let for_each = read_for_each(map, path, source, &mut errors);
     // Only a `for_each` step knows a name more than the steps around it.
     let step_known = match &for_each {
@@ -190,6 +203,7 @@ pub fn load_step(
             templated: super::de::contains_template(&action.raw),
             id,
             name,
+            note,
             action,
             expect,
             capture,

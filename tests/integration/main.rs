@@ -12,6 +12,8 @@ mod cli_reports;
 mod cli_run;
 mod doc_guides;
 mod faults;
+mod guides_browser;
+mod guides_run;
 mod mock_connections;
 mod mock_data;
 mod mock_data_v1;

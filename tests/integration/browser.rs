@@ -238,6 +238,11 @@ steps:
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout.contains("the page says: ") && out.stdout.contains("/ Log in to Mock Bank /"),
+        "{}",
+        out.stdout
+    );
     let shots: Vec<_> = std::fs::read_dir(project.path().join("shots"))
         .unwrap()
         .map(|e| e.unwrap().path())

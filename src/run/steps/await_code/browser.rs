@@ -199,8 +199,39 @@ fn redirect_uri(state: &ScenarioState<'_>, link: &str) -> String {
         .unwrap_or_else(|| state.run.target.redirect_uri.clone())
 }
 
+/// What a failure leaves: the files kept, and the start of what the page said.
+#[derive(Default)]
+struct Artifacts {
+    files: Vec<PathBuf>,
+    page_says: Option<String>,
+}
+
+/// How much of the page's text the failure message quotes (the file has all of it).
+const QUOTED_TEXT: usize = 300;
+
 /// The screenshot and the (redacted) page text, written to the artifacts folder.
-async fn keep_artifacts(state: &ScenarioState<'_>, step: &Step, page: &Page) -> Vec<PathBuf> {
+async fn keep_artifacts(state: &ScenarioState<'_>, step: &Step, page: &Page) -> Artifacts {
+    let mut kept = Artifacts::default();
+    if let Ok(text) = page.text().await {
+        let text = state.redactor.redact(&text).into_owned();
+        // The address is the first line; what a person reads comes after it.
+        let said: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let said = said.join(" / ");
+        kept.page_says = (!said.is_empty()).then(|| match said.char_indices().nth(QUOTED_TEXT) {
+            Some((cut, _)) => format!("{}…", &said[..cut]),
+            None => said.clone(),
+        });
+        kept.files = save(state, step, page, &text).await;
+    }
+    kept
+}
+
+async fn save(state: &ScenarioState<'_>, step: &Step, page: &Page, text: &str) -> Vec<PathBuf> {
     let dir = &state.run.artifacts;
     if std::fs::create_dir_all(dir).is_err() {
         return Vec::new();
@@ -218,16 +249,14 @@ async fn keep_artifacts(state: &ScenarioState<'_>, step: &Step, page: &Page) -> 
             kept.push(path);
         }
     }
-    if let Ok(text) = page.text().await {
-        let path = dir.join(format!("{stem}.txt"));
-        if std::fs::write(&path, state.redactor.redact(&text).as_bytes()).is_ok() {
-            kept.push(path);
-        }
+    let path = dir.join(format!("{stem}.txt"));
+    if std::fs::write(&path, text.as_bytes()).is_ok() {
+        kept.push(path);
     }
     kept
 }
 
-fn describe(step: &Step, plan: &Plan, failure: Failure, artifacts: Vec<PathBuf>) -> Diagnostic {
+fn describe(step: &Step, plan: &Plan, failure: Failure, artifacts: Artifacts) -> Diagnostic {
     let at = &step.action.path;
     let mut d = match failure {
         Failure::Plan(PlanError::Missing {
@@ -277,7 +306,10 @@ fn describe(step: &Step, plan: &Plan, failure: Failure, artifacts: Vec<PathBuf>)
             )
             .help("raise the step's `timeout`, or see the screenshot"),
     };
-    match artifacts.as_slice() {
+    if let Some(said) = artifacts.page_says {
+        d = d.note(format!("the page says: {said}"));
+    }
+    match artifacts.files.as_slice() {
         [] => d = d.note("no screenshot or page text could be saved"),
         files => {
             let names: Vec<_> = files.iter().map(|p| p.display().to_string()).collect();

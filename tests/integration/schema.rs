@@ -126,3 +126,23 @@ fn a_step_has_exactly_one_action_and_include_stands_alone() {
         assert_eq!(errors(&validator, &doc), Vec::<String>::new(), "{good}");
     }
 }
+
+#[test]
+fn browser_plans_are_described() {
+    let v = validator();
+    let good = yaml(
+        "name: b\nsteps:\n  - await_code:\n      via: browser\n      plan:\n        - click: { role: button, name: Allow }\n        - fill: { label: Password, value: x, secret: true }\n  - await_code: { via: browser, plan: obflow-mock }\n",
+    );
+    assert!(errors(&v, &good).is_empty(), "{:?}", errors(&v, &good));
+    for bad in [
+        "plan: obflow-mok",
+        "plan: [{ clik: { text: A } }]",
+        "plan: [{ fill: { label: A } }]",
+        "plan: [{ click: { text: A, css: b } }]",
+    ] {
+        let doc = yaml(&format!(
+            "name: b\nsteps:\n  - await_code:\n      via: browser\n      {bad}\n"
+        ));
+        assert!(!errors(&v, &doc).is_empty(), "{bad} passed the schema");
+    }
+}

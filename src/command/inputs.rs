@@ -16,10 +16,9 @@ pub(super) struct Summary {
     pub(super) file: PathBuf,
     pub(super) name: String,
     pub(super) tags: Vec<String>,
-    /// Whether the scenario drives a real browser: as written (`via: browser`), and under
-    /// `--await browser`.
-    pub(super) needs_browser: bool,
-    pub(super) needs_browser_if_asked: bool,
+    /// How its `await_code` steps are written to get their code (whether the run needs a
+    /// browser depends on the target and `--await` too).
+    pub(super) vias: Vec<crate::scenario::actions::CodeSource>,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -73,11 +72,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
-            needs_browser: crate::run::needs::needs_browser(&s, None),
-            needs_browser_if_asked: crate::run::needs::needs_browser(
-                &s,
-                Some(crate::scenario::actions::CodeSource::Browser),
-            ),
+            vias: crate::run::needs::written_vias(&s),
         };
         (summary, uses, keep(s))
     })

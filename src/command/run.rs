@@ -13,6 +13,7 @@ use crate::report::terminal::TerminalReporter;
 use crate::report::{self, Reporters};
 use crate::run::{self, Kept, RunConfig, Runner, ScenarioRef, Suite};
 use crate::scenario::Scenario;
+use crate::scenario::actions::CodeSource;
 use crate::scenario::load::{Reloader, Validated};
 use crate::secret::{Redactor, is_secret_name};
 use crate::snapshot::{SnapshotSettings, SnapshotStore};
@@ -35,11 +36,12 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let redactor = redactor_for(&target, &loaded);
     let reporters = build_reporters(&args, stdout, &target)?;
     // A run that needs a browser and has none stops here, before anything is sent.
-    let asked = args.await_code == Some(crate::cli::AwaitMode::Browser);
+    let asked = args.await_code.map(AwaitMode::code_source);
     let needs_browser = !args.dry_run
-        && loaded.scenarios.iter().any(|(s, _)| match asked {
-            true => s.needs_browser_if_asked,
-            false => s.needs_browser,
+        && loaded.scenarios.iter().any(|(s, _)| {
+            s.vias.iter().any(|written| {
+                crate::run::needs::resolve_via(*written, asked, &target) == CodeSource::Browser
+            })
         });
     let browser = match needs_browser {
         true => Some(crate::browser::locate(

@@ -65,18 +65,17 @@ fn step_need(
                 )
             })
         }
-        ActionKind::AwaitCode => match effective_via(step, via) {
-            CodeSource::Auto => Some(
-                "obflow's mock dialog (`await_code` with `via: auto` plays the user in it)"
-                    .to_owned(),
-            ),
-            // A step's own plan serves any target.
-            CodeSource::Browser if raw.get("plan").is_none() && !target.has_browser_plan() => {
-                Some(
-                    "a browser plan (`via: browser` on a target with no `browser_plan:` in obflow.yaml)"
+        ActionKind::AwaitCode => match effective_via(step, via, target) {
+            CodeSource::Auto | CodeSource::Browser => match login_user(step) {
+                Some(user) if !is_sandbox_user(&user) => Some(format!(
+                    "the mock's user `{user}` (TrueLayer's sandbox Mock bank knows john, john1..john100 and the error.* users)"
+                )),
+                _ if effective_via(step, via, target) == CodeSource::Auto => Some(
+                    "obflow's mock dialog (`await_code` with `via: auto` plays the user in it)"
                         .to_owned(),
-                )
-            }
+                ),
+                _ => browser_plan_need(raw, target),
+            },
             _ => None,
         },
         ActionKind::Request => {
@@ -88,28 +87,90 @@ fn step_need(
     }
 }
 
-/// How a written `await_code` step gets its code in this run: as written, unless `--await`
-/// says otherwise (`value` takes a code the scenario already has: no override changes that).
-pub fn effective_via(step: &Step, via: Option<CodeSource>) -> CodeSource {
-    let written = match step.action.raw.get("via").and_then(|v| v.as_str()) {
+/// How an `await_code` step gets its code in this run: as written, unless `--await` says
+/// otherwise (`value` takes a code the scenario already has: no override changes that); and
+/// `auto`, "the unattended way for this target", is the scripted dialog on a mock and the
+/// browser on any other target that has a browser plan.
+pub fn resolve_via(written: CodeSource, via: Option<CodeSource>, target: &Target) -> CodeSource {
+    let chosen = match (written, via) {
+        (CodeSource::Value, _) | (_, None) => written,
+        (_, Some(chosen)) => chosen,
+    };
+    match chosen {
+        CodeSource::Auto if !target.is_mock() && target.has_browser_plan() => CodeSource::Browser,
+        other => other,
+    }
+}
+
+/// [`resolve_via`] of a step as written.
+pub fn effective_via(step: &Step, via: Option<CodeSource>, target: &Target) -> CodeSource {
+    resolve_via(written_via(step), via, target)
+}
+
+fn written_via(step: &Step) -> CodeSource {
+    match step.action.raw.get("via").and_then(|v| v.as_str()) {
         Some("listen") => CodeSource::Listen,
         Some("prompt") => CodeSource::Prompt,
         Some("value") => CodeSource::Value,
         Some("browser") => CodeSource::Browser,
         _ => CodeSource::Auto,
-    };
-    match (written, via) {
-        (CodeSource::Value, _) | (_, None) => written,
-        (_, Some(chosen)) => chosen,
     }
 }
 
-/// Whether the scenario drives a real browser in this run (`via: browser`, written or by
-/// `--await browser`): the run then needs one, found before it starts.
-pub fn needs_browser(scenario: &Scenario, via: Option<CodeSource>) -> bool {
-    scenario.steps.iter().any(|step| {
-        step.action.kind == ActionKind::AwaitCode && effective_via(step, via) == CodeSource::Browser
+/// The ways the scenario's `await_code` steps are written to get their code, each once: what
+/// a run needs to know before it starts (a browser?) once it knows its target and `--await`.
+pub fn written_vias(scenario: &Scenario) -> Vec<CodeSource> {
+    let mut vias: Vec<CodeSource> = Vec::new();
+    for step in &scenario.steps {
+        if step.action.kind == ActionKind::AwaitCode {
+            let via = written_via(step);
+            if !vias.contains(&via) {
+                vias.push(via);
+            }
+        }
+    }
+    vias
+}
+
+/// A browser plan, unless the step or the target has one (a step's own plan serves any
+/// target).
+fn browser_plan_need(raw: &serde_json::Value, target: &Target) -> Option<String> {
+    (raw.get("plan").is_none() && !target.has_browser_plan()).then(|| {
+        "a browser plan (`via: browser` on a target with no `browser_plan:` in obflow.yaml)"
+            .to_owned()
     })
+}
+
+/// The user an `await_code` step logs in as, when the file says: written, or a plain
+/// `{{ variable }}` its `include` sets to a written value (flows take the user that way).
+fn login_user(step: &Step) -> Option<String> {
+    let user = step.action.raw.get("user")?.as_str()?;
+    if !Templates::is_template(user) {
+        return Some(user.to_owned());
+    }
+    let name = crate::template::plain_variable(user)?;
+    let var = step.scope.iter().find(|v| v.name == name)?;
+    var.value
+        .as_str()
+        .filter(|v| !Templates::is_template(v))
+        .map(str::to_owned)
+}
+
+/// The logins of TrueLayer's sandbox Mock bank (`truelayer-reference.md`, "Sandbox mock bank
+/// users"): john, john1..john100, and the error.* users.
+fn is_sandbox_user(user: &str) -> bool {
+    let numbered = |n: &str| n.parse::<u32>().is_ok_and(|n| (1..=100).contains(&n));
+    user == "john"
+        || user.strip_prefix("john").is_some_and(numbered)
+        || [
+            "error.account_permanently_locked",
+            "error.account_temporarily_locked",
+            "error.internal_error",
+            "error.provider_error",
+            "error.user_input_required",
+            "error.wrong_credentials",
+        ]
+        .contains(&user)
 }
 
 fn is_templated(value: &serde_json::Value) -> bool {
@@ -187,12 +248,44 @@ mod tests {
         let mut planned = target(TargetKind::Remote);
         planned.browser_plan = crate::browser::Plan::builtin("truelayer-sandbox");
         assert!(unmet(&browser, &planned, max, None).is_none());
-        assert!(needs_browser(&browser, None) && needs_browser(&auto, Some(CodeSource::Browser)));
-        assert!(!needs_browser(&auto, None) && !needs_browser(&browser, Some(CodeSource::Listen)));
+        // `auto` is the unattended way for the target: the browser where there is a plan.
+        assert!(unmet(&auto, &planned, max, None).is_none());
+        // ... but the mock's users are the mock's.
+        let joe = scenario("  - auth_link: {}\n  - await_code: { user: joe }\n");
+        let need = unmet(&joe, &planned, max, None).expect("unmet");
+        assert!(need.need.contains("the mock's user `joe`"), "{}", need.need);
+        for user in ["john", "john7", "error.account_temporarily_locked"] {
+            let step = format!("  - auth_link: {{}}\n  - await_code: {{ user: {user} }}\n");
+            assert!(
+                unmet(&scenario(&step), &planned, max, None).is_none(),
+                "{user}"
+            );
+        }
+        let resolve = |written, via, target: &Target| resolve_via(written, via, target);
+        assert_eq!(
+            resolve(CodeSource::Auto, None, &planned),
+            CodeSource::Browser
+        );
+        assert_eq!(resolve(CodeSource::Auto, None, &sandbox), CodeSource::Auto);
+        assert_eq!(
+            resolve(CodeSource::Listen, Some(CodeSource::Auto), &planned),
+            CodeSource::Browser
+        );
+        assert_eq!(
+            resolve(CodeSource::Value, Some(CodeSource::Browser), &planned),
+            CodeSource::Value
+        );
+        assert_eq!(written_vias(&browser), [CodeSource::Browser]);
 
         // The mock has everything.
         let mock = target(TargetKind::ExternalMock);
         assert!(unmet(&long_wait, &mock, max, None).is_none());
         assert!(unmet(&auto, &mock, max, None).is_none());
+        let mut planned_mock = target(TargetKind::ExternalMock);
+        planned_mock.browser_plan = crate::browser::Plan::builtin("obflow-mock");
+        assert_eq!(
+            resolve(CodeSource::Auto, None, &planned_mock),
+            CodeSource::Auto
+        );
     }
 }

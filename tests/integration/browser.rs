@@ -355,3 +355,55 @@ fn a_missing_browser_stops_the_run_before_it_starts() {
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// The seed scenarios against a target that is not a mock (it happens to be an obflow mock,
+/// told nothing of it) but has a browser plan: `via: auto` goes through the browser, and
+/// what only a mock can give is skipped with the reason, none failed.
+#[test]
+fn on_a_target_with_a_browser_plan_auto_is_the_browser_and_mock_only_scenarios_are_skipped() {
+    require_browser();
+    let (base, _guard) = standalone_script_mock();
+    let config = Project::new();
+    let config_file = config.write(
+        "obflow.yaml",
+        &format!(
+            "targets:\n  staging:\n    auth_url: {base}\n    client_id: sandbox-obflow-demo\n    client_secret: sandbox-obflow-demo-secret\n    browser_plan: obflow-mock\n"
+        ),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_obflow"))
+        .args([
+            "run",
+            "scenarios",
+            "--target",
+            "staging",
+            "--snapshots",
+            "check",
+        ])
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--artifacts")
+        .arg(config.path().join("shots"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = crate::support::Run::from(output);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains(" 0 failed"), "{}", out.stdout);
+    let skipped = out.stdout.matches("not run on target `staging`").count();
+    let passed = out.stdout.lines().filter(|l| l.starts_with("PASS")).count();
+    assert!(skipped > 0 && passed > 0, "{}", out.stdout);
+    // Each skip says what was missing and where: the mock's virtual clock, for example.
+    assert!(
+        out.stdout.contains("needs the mock's virtual clock"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("needs the mock's user `throttled`"),
+        "{}",
+        out.stdout
+    );
+}

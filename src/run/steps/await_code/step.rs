@@ -38,11 +38,10 @@ pub async fn run(
                 .into()
         })
     };
-    // `--await` chooses for every step but those given their code (`value`).
-    let via = match (params.via, state.run.await_override) {
-        (CodeSource::Value, _) | (_, None) => params.via,
-        (_, Some(chosen)) => chosen,
-    };
+    // `--await` chooses for every step but those given their code (`value`), and `auto`
+    // is the browser on a target with a browser plan.
+    let via =
+        crate::run::needs::resolve_via(params.via, state.run.await_override, &state.run.target);
     // Under CI nobody comes to the login: waiting the default five minutes for a person
     // would only delay the failure. A written `timeout` says someone (or something) will.
     if via == CodeSource::Listen

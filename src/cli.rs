@@ -114,9 +114,14 @@ pub struct RunArgs {
     pub report_json: Option<PathBuf>,
 
     /// Run shard K of N (1 <= K <= N): N machines with K = 1..N together run every scenario
-    /// once. The others are reported as skipped.
+    /// once. Reports list this shard's scenarios, so the N reports merged equal one run.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::run::Shard>,
+
+    /// With --shard: list the other shards' scenarios in the JUnit and JSON reports too, as
+    /// skipped (each shard's report then lists the whole suite).
+    #[arg(long, requires = "shard")]
+    pub report_all_scenarios: bool,
 
     /// Run each selected scenario N times (soak runs); each run is reported on its own.
     #[arg(long, value_name = "N", default_value_t = 1,

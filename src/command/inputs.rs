@@ -115,7 +115,7 @@ fn selected(scenario: &Summary, args: &LoadArgs) -> bool {
 
 /// The process environment, plus the env file (`--env-file`, or `.env` when present). The
 /// process environment wins, as with dotenv everywhere.
-fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
+pub(super) fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
     let mut env = Map::new();
     let file = match env_file {
         Some(path) => Some(path.to_path_buf()),
@@ -141,7 +141,7 @@ fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
 }
 
 /// `--var KEY=VALUE`: numbers, booleans and null keep their type, like YAML scalars.
-fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
+pub(super) fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for var in vars {

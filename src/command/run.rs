@@ -5,17 +5,20 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::CommandError;
-use super::inputs::{Loaded, load_as};
+use super::inputs::{self, Loaded, load_as};
 use crate::cli::RunArgs;
 use crate::descriptors;
 use crate::exit;
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, Reporters};
-use crate::run::{self, Kept, RunConfig, Runner, ScenarioRef, Suite};
+use crate::run::{
+    self, Event, InvalidFile, Kept, RunConfig, RunSummary, Runner, ScenarioRef, Suite,
+};
 use crate::scenario::Scenario;
 use crate::scenario::load::{Reloader, Validated};
-use crate::secret::{Redactor, is_secret_name};
+use crate::secret::{Redacted, Redactor, is_secret_name};
 use crate::snapshot::{SnapshotSettings, SnapshotStore};
+use crate::source::Diagnostic;
 use crate::style::Palette;
 use crate::target::{self, ProjectConfig, Target};
 use crate::template::Templates;
@@ -28,12 +31,15 @@ const KEEP_IN_MEMORY_UP_TO: usize = 2000;
 
 pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let templates = Arc::new(Templates::new());
-    let loaded = load_as(&args.load, &templates, keep_for_run)?;
+    let loaded = match load_as(&args.load, &templates, keep_for_run) {
+        Err(CommandError::Invalid(problems)) => return Err(report_invalid(&args, problems)),
+        loaded => loaded?,
+    };
     let project = ProjectConfig::read(args.config.as_deref())?;
     // Credentials are checked before anything is sent.
     let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
     let redactor = redactor_for(&target, &loaded);
-    let reporters = build_reporters(&args, stdout, &target)?;
+    let reporters = build_reporters(&args, Some(stdout), &target.name)?;
     let (suite, config) = plan(&args, loaded, project, target, templates);
     config.snapshots.store.remove_leftovers();
     let (jobs, limit) = (config.jobs, descriptors::limit().map(|l| l.soft));
@@ -84,15 +90,44 @@ fn keep_for_run(files: usize) -> impl Fn(Scenario) -> Kept + Sync {
 /// The redactor knows the client secret and every secret-named variable from the
 /// environment and `--var` before anything runs.
 fn redactor_for(target: &Target, loaded: &Loaded<Kept>) -> Redactor {
-    let redactor = Redactor::new();
+    let redactor = early_redactor(&loaded.env, &loaded.cli_vars);
     redactor.declare(target.client_secret.expose());
-    let cli_vars = loaded.cli_vars.iter().map(|(k, v)| (k, v));
-    for (k, v) in loaded.env.iter().chain(cli_vars) {
+    redactor
+}
+
+/// What can be known secret before a scenario loads: secret-named variables of the
+/// environment (the client secret among them) and of `--var`.
+fn early_redactor(env: &serde_json::Map<String, Value>, cli_vars: &[(String, Value)]) -> Redactor {
+    let redactor = Redactor::new();
+    let cli_vars = cli_vars.iter().map(|(k, v)| (k, v));
+    for (k, v) in env.iter().chain(cli_vars) {
         if is_secret_name(k) {
             redactor.declare_json(v);
         }
     }
     redactor
+}
+
+/// A suite that does not load runs nothing, but the reports and annotations asked for still
+/// show each invalid file, at its line, so a pull request shows the typo where it is. The
+/// problems come back redacted with what is known secret before loading, for the command's
+/// error on stderr (exit 2). A report that cannot be written then is not mentioned: the
+/// invalid input is what to fix first.
+fn report_invalid(args: &RunArgs, problems: Vec<Diagnostic>) -> CommandError {
+    let env = inputs::read_env(args.load.env_file.as_deref()).unwrap_or_default();
+    let cli_vars = inputs::parse_cli_vars(&args.load.vars).unwrap_or_default();
+    let redactor = early_redactor(&env, &cli_vars);
+    let problems = Redacted::new(problems, &redactor);
+    if let Ok(mut reporters) = build_reporters(args, None, &args.target) {
+        reporters.on_event(&Event::RunStarted { total: 0 });
+        for file in InvalidFile::group(&problems) {
+            let file = Arc::new(Redacted::new(file, &redactor));
+            reporters.on_event(&Event::InvalidFile(file));
+        }
+        reporters.on_event(&Event::RunFinished(RunSummary::default()));
+        let _ = reporters.finish();
+    }
+    CommandError::Invalid(problems.to_vec())
 }
 
 /// The suite and the settings of the run, from the flags.
@@ -146,31 +181,34 @@ fn plan(
         },
         repeat: args.repeat as usize,
         shard: args.shard,
+        report_other_shards: args.report_all_scenarios,
     };
     (suite, config)
 }
 
-/// The terminal, and what the flags and the environment add: annotations under GitHub
+/// The terminal (unless `None`), and what the flags and the environment add: annotations under GitHub
 /// Actions, a progress bar for a person at a terminal, JUnit and JSON files. Report paths
 /// are checked before anything runs.
 fn build_reporters(
     args: &RunArgs,
-    stdout: Palette,
-    target: &target::Target,
+    terminal: Option<Palette>,
+    target: &str,
 ) -> Result<Reporters, report::ReportError> {
     let stdout_buffer = report::BufferedStdout::new();
     let mut reporters = Reporters::new();
-    reporters.add_console(TerminalReporter::new(
-        stdout_buffer.clone(),
-        stdout,
-        args.verbose || args.dry_run,
-    ));
+    if let Some(palette) = terminal {
+        reporters.add_console(TerminalReporter::new(
+            stdout_buffer.clone(),
+            palette,
+            args.verbose || args.dry_run,
+        ));
+    }
     if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
         reporters.add_console(report::annotations::AnnotationReporter::new(
             stdout_buffer.clone(),
         ));
     }
-    if report::progress::enabled_here() {
+    if terminal.is_some() && report::progress::enabled_here() {
         reporters.set_progress(report::progress::Progress::new());
     }
     if let Some(path) = &args.report_junit {
@@ -180,9 +218,10 @@ fn build_reporters(
     if let Some(path) = &args.report_json {
         report::check_writable(path, "JSON")?;
         let run = report::json::RunInfo {
-            target: target.name.clone(),
+            target: target.to_owned(),
             repeat: args.repeat as usize,
             shard: args.shard,
+            all_scenarios: args.report_all_scenarios,
         };
         reporters.add_file(report::json::JsonReport::new(path.clone(), run));
     }

@@ -29,6 +29,8 @@ pub struct JsonReport {
     /// Each scenario's JSON, indented for its place in the document, by plan position.
     scenarios: Spool<usize>,
     summary: RunSummary,
+    /// Files that did not load: only ever in a run that ran nothing, so kept in memory.
+    invalid_files: Vec<InvalidFileJson>,
 }
 
 /// What the run was asked to do, echoed at the top of the report.
@@ -39,6 +41,8 @@ pub struct RunInfo {
     pub repeat: usize,
     #[serde(serialize_with = "shard_json")]
     pub shard: Option<Shard>,
+    /// `--report-all-scenarios`: other shards' scenarios are listed too, as skipped.
+    pub all_scenarios: bool,
 }
 
 fn shard_json<S: serde::Serializer>(shard: &Option<Shard>, s: S) -> Result<S::Ok, S::Error> {
@@ -62,7 +66,24 @@ struct Document<'a> {
     tool: Tool,
     run: &'a RunInfo,
     summary: Summary,
+    /// Scenario files that did not load (nothing ran then).
+    invalid_files: &'a [InvalidFileJson],
     scenarios: [(); 0],
+}
+
+#[derive(Serialize)]
+struct InvalidFileJson {
+    file: Option<String>,
+    problems: Vec<ProblemJson>,
+}
+
+/// A located problem: a step error, or why a file did not load.
+#[derive(Serialize)]
+struct ProblemJson {
+    message: String,
+    location: Option<Location>,
+    notes: Vec<String>,
+    help: Option<String>,
 }
 
 /// How deep the scenarios' objects sit in the document, as the pretty printer indents them.
@@ -81,6 +102,7 @@ struct Summary {
     failed: usize,
     skipped: usize,
     outside_shard: usize,
+    invalid_files: usize,
     duration_ms: f64,
 }
 
@@ -152,6 +174,7 @@ impl JsonReport {
             run,
             scenarios: Spool::default(),
             summary: RunSummary::default(),
+            invalid_files: Vec::new(),
         }
     }
 
@@ -180,6 +203,11 @@ impl JsonReport {
     /// scenarios streamed from the spool in plan order.
     fn write_to(&mut self, out: &mut impl Write) -> Result<(), ReportError> {
         let s = &self.summary;
+        // The skipped runs listed: another shard's are listed only when asked for.
+        let skipped = match self.run.all_scenarios {
+            true => s.skipped,
+            false => s.skipped.saturating_sub(s.outside_shard),
+        };
         let head = serde_json::to_string_pretty(&Document {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -188,13 +216,15 @@ impl JsonReport {
             },
             run: &self.run,
             summary: Summary {
-                total: s.passed + s.failed + s.skipped,
+                total: s.passed + s.failed + skipped,
                 passed: s.passed,
                 failed: s.failed,
-                skipped: s.skipped,
+                skipped,
                 outside_shard: s.outside_shard,
+                invalid_files: self.invalid_files.len(),
                 duration_ms: millis(s.duration),
             },
+            invalid_files: &self.invalid_files,
             scenarios: [],
         })?;
         let (parts, mut reader) = self.scenarios.finish().map_err(io_error)?;
@@ -217,6 +247,15 @@ impl JsonReport {
         }
         out.write_all(b"\n  ]\n}\n").map_err(io_error)?;
         Ok(())
+    }
+}
+
+fn problem_json(d: &crate::source::Diagnostic) -> ProblemJson {
+    ProblemJson {
+        message: d.message.clone(),
+        location: d.location.clone(),
+        notes: d.notes.clone(),
+        help: d.help.clone(),
     }
 }
 
@@ -312,6 +351,10 @@ impl FileReport for JsonReport {
     fn on_event(&mut self, event: &Event) {
         match event {
             Event::ScenarioFinished(report) => self.spool(report),
+            Event::InvalidFile(invalid) => self.invalid_files.push(InvalidFileJson {
+                file: invalid.file.as_ref().map(|f| f.display().to_string()),
+                problems: invalid.problems.iter().map(problem_json).collect(),
+            }),
             Event::RunFinished(summary) => self.summary = *summary,
             _ => {}
         }

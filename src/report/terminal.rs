@@ -43,7 +43,10 @@ impl<W: Write> TerminalReporter<W> {
 
     pub fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
-            Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),
+            // An invalid file is printed by the command's error, once.
+            Event::RunStarted { .. } | Event::ScenarioStarted { .. } | Event::InvalidFile(_) => {
+                Ok(())
+            }
             Event::ScenarioFinished(report) => {
                 self.scenario(report)?;
                 self.out.flush()

@@ -8,7 +8,7 @@ use crate::secret::{Redact, Redactor};
 use crate::snapshot::SnapshotReport;
 use crate::source::Diagnostic;
 
-use super::{ScenarioReport, StepReport, Transcript};
+use super::{InvalidFile, ScenarioReport, StepReport, Transcript};
 
 impl Redact for ScenarioReport {
     fn redact(&mut self, redactor: &Redactor) {
@@ -43,6 +43,12 @@ impl Redact for Diagnostic {
         self.source_line.redact(redactor);
         self.notes.redact(redactor);
         self.help.redact(redactor);
+    }
+}
+
+impl Redact for InvalidFile {
+    fn redact(&mut self, redactor: &Redactor) {
+        self.problems.redact(redactor);
     }
 }
 

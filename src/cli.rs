@@ -68,9 +68,14 @@ pub struct RunArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// How many scenarios run at once (default: the number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// How many scenarios run at once, at least 1 (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs_arg)]
     pub jobs: Option<usize>,
+
+    /// Run (and pass) when --filter or --tag selects no scenario; without it, an empty
+    /// selection is an error (exit 2), so a typo in CI is not green.
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Stop starting new scenarios after the first failure.
     #[arg(long)]
@@ -173,12 +178,21 @@ pub struct PruneArgs {
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
 
-    /// Only list the files that would be removed.
-    #[arg(long)]
+    /// Only list the files that would be removed, and exit 1 when there are any (a CI
+    /// gate; `--check` is the same).
+    #[arg(long, visible_alias = "check")]
     pub dry_run: bool,
 
     #[command(flatten)]
     pub snapshot_dir: SnapshotDirArg,
+}
+
+fn parse_jobs_arg(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least one scenario must run at a time: give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

@@ -35,6 +35,9 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
         Err(CommandError::Invalid(problems)) => return Err(report_invalid(&args, problems)),
         loaded => loaded?,
     };
+    if loaded.scenarios.is_empty() && !args.allow_empty {
+        return Err(empty_selection(&args.load));
+    }
     let project = ProjectConfig::read(args.config.as_deref())?;
     // Credentials are checked before anything is sent.
     let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
@@ -76,6 +79,25 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     } else {
         exit::FAILED
     })
+}
+
+/// `--filter` / `--tag` selected nothing: a typo there must not turn CI green.
+fn empty_selection(args: &crate::cli::LoadArgs) -> CommandError {
+    let mut asked = Vec::new();
+    if let Some(text) = &args.filter {
+        asked.push(format!("--filter `{text}`"));
+    }
+    for tag in &args.tags {
+        asked.push(format!("--tag `{tag}`"));
+    }
+    let message = match asked.is_empty() {
+        true => "no scenario was selected".to_owned(),
+        false => format!("no scenario matches {}", asked.join(" and ")),
+    };
+    CommandError::Usage {
+        message,
+        help: "check the spelling (`obflow list` shows every scenario), or pass --allow-empty when an empty selection is expected",
+    }
 }
 
 /// What the run keeps of each validated scenario, by the size of the suite.

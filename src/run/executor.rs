@@ -249,6 +249,18 @@ impl<'a> ScenarioState<'a> {
         };
         let items = match self.render(&for_each.items, &for_each.path, &step.source, &scope) {
             Ok(Value::Array(items)) => items,
+            // A dry run knows no response, so no list made of one: the step runs once, for an
+            // item marked unknown.
+            _ if self.run.dry_run => {
+                let mut item_scope = scope.clone();
+                let var = &for_each.var;
+                item_scope.insert(var.clone(), super::context::placeholder_text(var));
+                let label = format!("[?] <{var}: the list is known only at run time>");
+                return vec![
+                    self.run_with_retry(step, &item_scope, Some((0, label)))
+                        .await,
+                ];
+            }
             Ok(other) => {
                 let d = step
                     .source
@@ -351,6 +363,19 @@ impl<'a> ScenarioState<'a> {
         };
         let effect = match rendered {
             Ok(params) => steps::perform(self, step, &params).await,
+            // What a dry run cannot render depends on a value only a run would know (a
+            // placeholder used as a number, say): the step is shown, not failed.
+            Err(d) if self.run.dry_run => {
+                let d = self.redact_diagnostic(d);
+                self.transcripts.push(Transcript {
+                    request: format!(
+                        "(not rendered: {}; a dry run has placeholders for what responses would give)\n",
+                        d.message
+                    ),
+                    response: "(dry run: not sent)\n".to_owned(),
+                });
+                Ok(HttpResponse::from_json(Value::Null))
+            }
             Err(d) => Err(d.into()),
         };
         let transcripts = std::mem::take(&mut self.transcripts);
@@ -374,7 +399,7 @@ impl<'a> ScenarioState<'a> {
             // Nothing came back: later steps see placeholders where captures would be.
             for name in step.capture.names() {
                 self.captures
-                    .insert(name.to_owned(), Value::String(format!("<{name}>")));
+                    .insert(name.to_owned(), super::context::placeholder_text(name));
             }
             return step_report(
                 step,

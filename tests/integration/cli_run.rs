@@ -324,6 +324,47 @@ fn filters_tags_and_fail_fast_select_what_runs() {
 }
 
 #[test]
+fn an_empty_selection_is_an_error_unless_allowed() {
+    let project = Project::new();
+    project.write("a.yaml", "name: a\ntags: [smoke]\nsteps:\n  - wait: 1ms\n");
+    let typo = project.obflow(&["run", ".", "--filter", "alhpa"]);
+    assert_eq!(typo.code, 2, "{}{}", typo.stdout, typo.stderr);
+    assert!(
+        typo.stderr
+            .contains("error: no scenario matches --filter `alhpa`"),
+        "{}",
+        typo.stderr
+    );
+    assert!(typo.stderr.contains("--allow-empty"), "{}", typo.stderr);
+    let tags = project.obflow(&["run", ".", "--tag", "smok", "--tag", "nightly"]);
+    assert_eq!(tags.code, 2, "{}", tags.stderr);
+    assert!(
+        tags.stderr
+            .contains("no scenario matches --tag `smok` and --tag `nightly`"),
+        "{}",
+        tags.stderr
+    );
+    let allowed = project.obflow(&["run", ".", "--tag", "nightly", "--allow-empty"]);
+    assert_eq!(allowed.code, 0, "{}{}", allowed.stdout, allowed.stderr);
+    assert_eq!(allowed.stdout.lines().last(), Some("0 passed, 0 failed"));
+}
+
+#[test]
+fn jobs_zero_is_refused() {
+    let project = Project::new();
+    project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");
+    let out = project.obflow(&["run", "a.yaml", "--jobs", "0"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("invalid value '0' for '--jobs <N>'")
+            && out.stderr.contains("at least one"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(project.obflow(&["run", "a.yaml", "-j", "1"]).code, 0);
+}
+
+#[test]
 fn secrets_never_reach_verbose_output() {
     let server = TestServer::start();
     let project = Project::new();

@@ -350,7 +350,8 @@ fn prune_lists_then_removes_unreferenced_files() {
         "base=x",
         "--dry-run",
     ]);
-    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    // Orphans found: a CI gate fails.
+    assert_eq!(dry.code, 1, "{}{}", dry.stdout, dry.stderr);
     assert!(
         dry.stdout
             .contains("would remove snapshots/snap__gone.snap"),
@@ -359,7 +360,7 @@ fn prune_lists_then_removes_unreferenced_files() {
     );
     assert!(
         dry.stdout
-            .contains("3 unreferenced snapshot files would remove"),
+            .contains("3 unreferenced snapshot files would be removed"),
         "{}",
         dry.stdout
     );
@@ -368,6 +369,23 @@ fn prune_lists_then_removes_unreferenced_files() {
     let real = f.obflow(&["snapshots", "prune", "snap.yaml", "--var", "base=x"]);
     assert_eq!(real.code, 0, "{}{}", real.stdout, real.stderr);
     assert_eq!(f.files(), STORED);
+    // Nothing left to prune: the gate passes.
+    let check = f.obflow(&[
+        "snapshots",
+        "prune",
+        "snap.yaml",
+        "--var",
+        "base=x",
+        "--check",
+    ]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("0 unreferenced snapshot files would be removed"),
+        "{}",
+        check.stdout
+    );
 }
 
 #[test]

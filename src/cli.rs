@@ -85,6 +85,10 @@ pub struct RunArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
+    /// Print only the failed scenarios, the recap of failures and the totals.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
     /// Where requests go: mock (the embedded mock), sandbox, live, or a target from the
     /// project file.
     #[arg(long, default_value = "mock", value_name = "NAME")]

@@ -219,11 +219,10 @@ fn build_reporters(
     let stdout_buffer = report::BufferedStdout::new();
     let mut reporters = Reporters::new();
     if let Some(palette) = terminal {
-        reporters.add_console(TerminalReporter::new(
-            stdout_buffer.clone(),
-            palette,
-            args.verbose || args.dry_run,
-        ));
+        reporters.add_console(
+            TerminalReporter::new(stdout_buffer.clone(), palette, args.verbose || args.dry_run)
+                .quiet(args.quiet),
+        );
     }
     if report::annotations::enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref()) {
         reporters.add_console(report::annotations::AnnotationReporter::new(

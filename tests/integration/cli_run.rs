@@ -350,6 +350,51 @@ fn an_empty_selection_is_an_error_unless_allowed() {
 }
 
 #[test]
+fn the_run_ends_with_a_recap_of_its_failures_and_quiet_prints_only_them() {
+    let server = TestServer::start();
+    let project = Project::new();
+    for i in 0..300 {
+        let path = if i == 137 { "/status/500" } else { "/json" };
+        project.write(
+            &format!("s{i:03}.yaml"),
+            &format!(
+                "name: scenario {i}\nsteps:\n  - id: call\n    request: {{ url: \"{{{{ base }}}}{path}\" }}\n    expect: {{ status: 200 }}\n"
+            ),
+        );
+    }
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", ".", "--var", &base]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let tail = lines[lines.len() - 5..].join("\n");
+    assert_eq!(
+        tail,
+        format!(
+            "1 failed scenario:\n  FAIL  scenario 137  ./s137.yaml:5:15\n        step `call`: check failed: status (expected: 200, actual: 500)\nran 300 scenarios in {}\n299 passed, 1 failed",
+            lines[lines.len() - 2].trim_start_matches("ran 300 scenarios in ")
+        )
+    );
+
+    let quiet = project.obflow(&["run", ".", "--var", &base, "--quiet"]);
+    assert_eq!(quiet.code, 1);
+    assert!(!quiet.stdout.contains("PASS"), "{}", quiet.stdout);
+    assert!(
+        quiet.stdout.starts_with("FAIL  scenario 137"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(
+        quiet.stdout.contains("1 failed scenario:"),
+        "{}",
+        quiet.stdout
+    );
+    assert_eq!(quiet.stdout.lines().last(), Some("299 passed, 1 failed"));
+    assert!(quiet.stdout.lines().count() < 20, "{}", quiet.stdout);
+    let both = project.obflow(&["run", ".", "--quiet", "-v"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+#[test]
 fn jobs_zero_is_refused() {
     let project = Project::new();
     project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");

@@ -12,7 +12,7 @@ use crate::run::{Event, InvalidFile, Outcome, ScenarioReport};
 use crate::secret::Redacted;
 
 use super::Reporter;
-use super::text::problems;
+use super::text::{ANNOTATION_DIFF_LINES, cut_diff, problems};
 
 /// Whether annotations are wanted: GitHub Actions sets `GITHUB_ACTIONS=true` in every step.
 pub fn enabled(github_actions: Option<&str>) -> bool {
@@ -38,6 +38,10 @@ impl<W: Write> AnnotationReporter<W> {
             }
             if problem.step.attempts > 1 {
                 message.push_str(&format!("\nafter {} attempts", problem.step.attempts));
+            }
+            if let Some(diff) = problem.diff {
+                message.push('\n');
+                message.push_str(&cut_diff(diff, ANNOTATION_DIFF_LINES));
             }
             let line = command(problem.location.as_ref(), &title, &message);
             writeln!(self.out, "{line}")?;

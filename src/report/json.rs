@@ -139,8 +139,16 @@ struct StepJson<'a> {
     duration_ms: f64,
     attempts: u32,
     checks: Vec<CheckJson>,
-    failures: &'a [CheckFailure],
+    failures: Vec<FailureJson<'a>>,
     error: Option<ErrorJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    #[serde(flatten)]
+    failure: &'a CheckFailure,
+    /// For a changed snapshot: the unified diff from the stored one (cut, with a note).
+    diff: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -337,7 +345,15 @@ fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'
         duration_ms: millis(step.duration),
         attempts: step.attempts,
         checks,
-        failures: &step.failures,
+        failures: step
+            .failures
+            .iter()
+            .map(|failure| FailureJson {
+                failure,
+                diff: super::text::snapshot_diff(step, failure)
+                    .map(|d| super::text::cut_diff(d, super::text::REPORT_DIFF_LINES)),
+            })
+            .collect(),
         error: step.error.as_ref().map(|d| ErrorJson {
             message: &d.message,
             location: d.location.as_ref(),

@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use crate::check::CheckFailure;
 use crate::duration::format_duration;
 use crate::run::{Outcome, ScenarioReport, StepReport};
 use crate::secret::{Redact, Redacted};
@@ -28,6 +29,39 @@ pub(crate) struct Problem<'a> {
     pub notes: Vec<String>,
     /// The rustc-style rendering, with the source line and caret.
     pub rendered: String,
+    /// For a snapshot that changed, the unified diff from the stored one, whole (reporters
+    /// cut it with [`cut_diff`]).
+    pub diff: Option<&'a str>,
+}
+
+/// Lines of a snapshot diff shown in JUnit and JSON reports, and in annotations.
+pub(crate) const REPORT_DIFF_LINES: usize = 200;
+pub(crate) const ANNOTATION_DIFF_LINES: usize = 40;
+/// And at most this many bytes of it, whatever the lines (a one-line body can be large).
+const DIFF_BYTES: usize = 16 * 1024;
+
+/// `diff` cut to `max_lines` lines and [`DIFF_BYTES`], with a note saying what was left out
+/// and where the whole diff is, when something was.
+pub(crate) fn cut_diff(diff: &str, max_lines: usize) -> String {
+    let total = diff.lines().count();
+    let mut out = String::new();
+    let mut shown = 0;
+    for line in diff.lines().take(max_lines) {
+        if out.len() + line.len() + 1 > DIFF_BYTES {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+        shown += 1;
+    }
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "... diff cut: {} more line(s) not shown; `obflow run` prints it whole, `obflow snapshots review` shows pending ones",
+            total - shown
+        );
+    }
+    out
 }
 
 impl Problem<'_> {
@@ -64,21 +98,37 @@ pub(crate) fn problems(report: &Redacted<ScenarioReport>) -> Vec<Problem<'_>> {
                 headline: error.message.clone(),
                 notes,
                 rendered: error.clone().note(context.clone()).render(&plain),
+                diff: None,
             });
         }
         for failure in &step.failures {
             let d = failure_diagnostic(report, failure);
+            let diff = snapshot_diff(step, failure);
+            let mut rendered = d.clone().note(context.clone()).render(&plain);
+            if let Some(diff) = diff {
+                rendered.push_str(&cut_diff(diff, REPORT_DIFF_LINES));
+            }
             out.push(Problem {
                 step,
                 kind: "check",
                 location: Some(failure.location.clone()),
                 headline: d.message.clone(),
                 notes: d.notes.clone(),
-                rendered: d.note(context.clone()).render(&plain),
+                rendered,
+                diff,
             });
         }
     }
     out
+}
+
+/// The diff of the step's snapshot, when `failure` is that snapshot's.
+pub(crate) fn snapshot_diff<'a>(step: &'a StepReport, failure: &CheckFailure) -> Option<&'a str> {
+    let snapshot = step.snapshot.as_ref()?;
+    let check = format!("snapshot {}", snapshot.file.display());
+    (failure.check == check)
+        .then_some(snapshot.diff.as_deref())
+        .flatten()
 }
 
 /// How a failure names where it happened: the scenario, the step and its attempts.
@@ -147,4 +197,29 @@ pub fn failure_diagnostic(
         .note(format!("  actual: {}", failure.actual));
     d.source_line.redact(report.redactor());
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_diff_is_cut_with_a_note() {
+        let diff: String = (0..10).map(|i| format!("+line {i}\n")).collect();
+        assert_eq!(cut_diff(&diff, 10), diff, "a diff that fits is whole");
+        let cut = cut_diff(&diff, 3);
+        assert_eq!(
+            cut.lines().collect::<Vec<_>>()[..3],
+            ["+line 0", "+line 1", "+line 2"]
+        );
+        assert!(
+            cut.lines()
+                .nth(3)
+                .unwrap()
+                .starts_with("... diff cut: 7 more line(s) not shown"),
+            "{cut}"
+        );
+        let wide = format!("+{}\n+short\n", "x".repeat(DIFF_BYTES));
+        assert!(cut_diff(&wide, 10).starts_with("... diff cut: 2 more line(s)"));
+    }
 }

@@ -389,6 +389,61 @@ fn prune_lists_then_removes_unreferenced_files() {
 }
 
 #[test]
+fn a_changed_snapshot_shows_its_diff_in_junit_json_and_annotations() {
+    let f = Fixture::new();
+    assert_eq!(f.run(&["--snapshots", "update"], None).code, 0);
+    let stored = f.read("snap__doc.snap");
+    assert!(stored.contains("\"demo\""), "{stored}");
+    f.project.write(
+        "snapshots/snap__doc.snap",
+        &stored.replace("\"demo\"", "\"stored-name\""),
+    );
+    let base = format!("base={}", f.server.base);
+    let out = support::obflow_in(
+        f.project.path(),
+        &[
+            "run",
+            "snap.yaml",
+            "--var",
+            &base,
+            "--snapshots",
+            "check",
+            "--report-junit",
+            "j.xml",
+            "--report-json",
+            "r.json",
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let removed = "-  \"name\": \"stored-name\",";
+    let added = "+  \"name\": \"demo\",";
+    let xml = std::fs::read_to_string(f.project.path().join("j.xml")).unwrap();
+    let xml_text = xml.replace("&quot;", "\"");
+    assert!(
+        xml_text.contains(removed) && xml_text.contains(added),
+        "{xml}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.project.path().join("r.json")).unwrap())
+            .unwrap();
+    let failure = &json["scenarios"][0]["steps"][0]["failures"][0];
+    let diff = failure["diff"]
+        .as_str()
+        .expect("a diff on the snapshot failure");
+    assert!(diff.contains(removed) && diff.contains(added), "{diff}");
+    let annotation = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error") && l.contains("snapshot"))
+        .expect("an annotation for the snapshot");
+    assert!(
+        annotation.contains(&format!("%0A{removed}%0A{added}")),
+        "{annotation}"
+    );
+}
+
+#[test]
 fn two_steps_writing_one_snapshot_is_a_load_error() {
     let project = Project::new();
     let scenario = "name: s\nsteps:\n  - id: a\n    request: { url: http://127.0.0.1:1/ }\n    snapshot: same\n";

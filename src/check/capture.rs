@@ -142,6 +142,7 @@ impl Capture {
             expected,
             actual,
             location: self.spot.location(),
+            differences: Vec::new(),
         };
         match &self.source {
             Source::Status => Ok(Value::from(response.status)),

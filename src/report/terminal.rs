@@ -257,7 +257,7 @@ impl<W: Write> TerminalReporter<W> {
                     .unwrap_or(report.scenario.location());
                 let mut line = format!("step `{}`: {}", problem.step.label, problem.headline);
                 if !problem.notes.is_empty() {
-                    let notes: Vec<&str> = problem.notes.iter().map(|n| n.trim()).collect();
+                    let notes: Vec<&str> = super::text::one_line_notes(&problem.notes).collect();
                     line.push_str(&format!(" ({})", notes.join(", ")));
                 }
                 (at, line)
@@ -443,6 +443,7 @@ steps:
             expected: "length 2".into(),
             actual: "length 3".into(),
             location: Location::new(Arc::new(PathBuf::from("checks/fail.yaml")), 8, 9),
+            differences: Vec::new(),
         });
         let failing = report(
             "checks/fail.yaml",

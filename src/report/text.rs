@@ -70,7 +70,7 @@ impl Problem<'_> {
     pub fn summary(&self) -> String {
         let mut line = format!("step `{}`: {}", self.step.label, self.headline);
         if !self.notes.is_empty() {
-            let notes: Vec<&str> = self.notes.iter().map(|n| n.trim()).collect();
+            let notes: Vec<&str> = one_line_notes(&self.notes).collect();
             let _ = write!(line, " ({})", notes.join(", "));
         }
         if let Some(at) = &self.location {
@@ -78,6 +78,14 @@ impl Problem<'_> {
         }
         line
     }
+}
+
+/// The notes that fit on one line: expected and actual, not the paths that differ.
+pub(crate) fn one_line_notes(notes: &[String]) -> impl Iterator<Item = &str> {
+    notes
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.starts_with("differs at "))
 }
 
 /// Every problem of a scenario, in step order: a step's error first, then its failed checks.
@@ -195,6 +203,15 @@ pub fn failure_diagnostic(
         )
         .note(format!("expected: {}", failure.expected))
         .note(format!("  actual: {}", failure.actual));
+    for difference in &failure.differences {
+        d = d.note(match difference.path.starts_with('(') {
+            true => format!("  differs at {} other paths", difference.path),
+            false => format!(
+                "  differs at {}: expected {}, actual {}",
+                difference.path, difference.expected, difference.actual
+            ),
+        });
+    }
     d.source_line.redact(report.redactor());
     d
 }

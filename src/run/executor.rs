@@ -569,6 +569,10 @@ impl<'a> ScenarioState<'a> {
     fn redact_failure(&self, mut f: CheckFailure) -> CheckFailure {
         f.expected = self.redactor.redact(&f.expected).into_owned();
         f.actual = self.redactor.redact(&f.actual).into_owned();
+        for d in &mut f.differences {
+            d.expected = self.redactor.redact(&d.expected).into_owned();
+            d.actual = self.redactor.redact(&d.actual).into_owned();
+        }
         f
     }
 

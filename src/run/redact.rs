@@ -32,6 +32,11 @@ impl Redact for CheckFailure {
         self.check.redact(redactor);
         self.expected.redact(redactor);
         self.actual.redact(redactor);
+        for d in &mut self.differences {
+            d.path.redact(redactor);
+            d.expected.redact(redactor);
+            d.actual.redact(redactor);
+        }
     }
 }
 

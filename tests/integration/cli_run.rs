@@ -395,6 +395,64 @@ fn the_run_ends_with_a_recap_of_its_failures_and_quiet_prints_only_them() {
 }
 
 #[test]
+fn failures_show_what_error_answers_say_and_where_objects_differ() {
+    let server = TestServer::start();
+    let project = Project::new();
+    // Against the embedded mock: a code it never issued.
+    project.write(
+        "oauth.yaml",
+        "name: bad code\nsteps:\n  - id: token\n    exchange: { code: never-issued }\n    expect:\n      status: 200\n",
+    );
+    let out = project.obflow(&["run", "oauth.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("actual: 400 (invalid_grant: unknown authorisation code)"),
+        "{}",
+        out.stdout
+    );
+
+    project.write(
+        "object.yaml",
+        r#"name: object differs
+steps:
+  - id: doc
+    request: { url: "{{ base }}/json" }
+    expect:
+      json:
+        $.items[0]: { id: a, n: 2, currency: GBP, extra: 1 }
+        $.items[*].currency: [GBP, EUR]
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "object.yaml",
+        "--var",
+        &base,
+        "--report-json",
+        "r.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    for line in [
+        "= note:   differs at $.items[0].n: expected 2, actual 1",
+        "= note:   differs at $.items[0].extra: expected 1, actual absent",
+        "= note:   differs at $.items[*].currency[1]: expected \"EUR\", actual \"GBP\"",
+        "= note:   differs at $.items[*].currency[2]: expected absent, actual \"EUR\"",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("r.json")).unwrap())
+            .unwrap();
+    let first = &json["scenarios"][0]["steps"][0]["failures"][0];
+    assert_eq!(
+        first["differences"][0],
+        serde_json::json!({"path": "$.items[0].n", "expected": "2", "actual": "1"})
+    );
+}
+
+#[test]
 fn jobs_zero_is_refused() {
     let project = Project::new();
     project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");

@@ -50,6 +50,8 @@ pub struct Mismatch {
     pub detail: String,
     pub expected: String,
     pub actual: String,
+    /// For an object or array unequal to the expected one: the paths that differ.
+    pub differences: Vec<crate::check::Difference>,
 }
 
 impl Mismatch {
@@ -58,6 +60,7 @@ impl Mismatch {
             detail: String::new(),
             expected: expected.to_string(),
             actual: actual.into(),
+            differences: Vec::new(),
         }
     }
 }
@@ -68,7 +71,11 @@ impl Matcher {
         match self {
             Matcher::Equals(e) => match subject.value() {
                 Some(actual) if json_eq(&actual, &e.value) => Ok(()),
-                _ => Err(Mismatch::new(self, subject.shown())),
+                Some(actual) => Err(Mismatch {
+                    differences: crate::check::differences(&e.value, &actual),
+                    ..Mismatch::new(self, subject.shown())
+                }),
+                None => Err(Mismatch::new(self, subject.shown())),
             },
             Matcher::Exists(wanted) => {
                 if subject.is_present() == *wanted {
@@ -94,6 +101,7 @@ impl Matcher {
                         detail: format!(" length{}", m.detail),
                         expected: format!("length {}", m.expected),
                         actual: m.actual,
+                        differences: m.differences,
                     })
             }
             Matcher::Matches(pattern) => match subject.value().as_deref() {

@@ -232,6 +232,15 @@ fn build_reporters(
     if terminal.is_some() && report::progress::enabled_here() {
         reporters.set_progress(report::progress::Progress::new());
     }
+    // GitHub gathers a step's job summary from what it appends to this file.
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let links = report::step_summary::Links::from_env(|name| std::env::var(name).ok());
+        reporters.add_file(report::step_summary::StepSummary::new(
+            path.into(),
+            links,
+            args.shard,
+        ));
+    }
     if let Some(path) = &args.report_junit {
         report::check_writable(path, "JUnit")?;
         reporters.add_file(report::junit::JunitReport::new(path.clone()));

@@ -584,6 +584,66 @@ fn an_invalid_file_is_an_error_testcase_a_json_entry_and_an_annotation() {
 }
 
 #[test]
+fn the_github_step_summary_is_appended_with_counts_failures_and_slowest() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let summary = project.path().join("summary.md");
+    std::fs::write(&summary, "# an earlier step's summary\n").unwrap();
+    let base = format!("base={}", server.base);
+    let github = [
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "acme/flows"),
+        ("GITHUB_SHA", "abc123"),
+    ];
+    let args = [
+        "run",
+        "pass.yaml",
+        "checks/fail.yaml",
+        "error.yaml",
+        "--var",
+        &base,
+    ];
+    let out = project.obflow_env(&args, &github);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let text = read(&summary);
+    assert!(
+        text.starts_with("# an earlier step's summary\n## obflow: ❌ 2 failed\n"),
+        "{text}"
+    );
+    assert!(text.contains("| 1 | 2 | 0 |"), "{text}");
+    assert!(
+        text.contains(
+            "| token count is wrong | [checks/fail.yaml:9](https://github.com/acme/flows/blob/abc123/checks/fail.yaml#L9) | step `doc`: check failed: $.items length (expected: length 2, actual: 3) |"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("### Slowest scenarios"), "{text}");
+    assert_eq!(text.matches("| everything holds |").count(), 1, "{text}");
+    assert_no_secret("step summary", &text);
+
+    // A second step appends its own; without the variable nothing is written.
+    let again = project.obflow_env(&["run", "pass.yaml", "--var", &base], &github);
+    assert_eq!(again.code, 0);
+    let text = read(&summary);
+    assert!(text.contains("## obflow: ✅ passed"), "{text}");
+    assert_eq!(text.matches("## obflow").count(), 2, "{text}");
+    let before = text.len();
+    project.obflow(&["run", "pass.yaml", "--var", &base]);
+    assert_eq!(read(&summary).len(), before);
+
+    // Invalid files: the summary says so, at the line.
+    project.write("bad.yaml", "name: bad\nsteps:\n  - requestt: {}\n");
+    let bad = project.obflow_env(&["run", "bad.yaml"], &github);
+    assert_eq!(bad.code, 2);
+    assert!(
+        read(&summary).contains("| [bad.yaml:3](https://github.com/acme/flows/blob/abc123/bad.yaml#L3) | unknown step key `requestt` |"),
+        "{}",
+        read(&summary)
+    );
+}
+
+#[test]
 fn retry_runs_a_step_again_until_it_passes() {
     let server = TestServer::start();
     let project = Project::new();

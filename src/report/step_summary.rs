@@ -223,7 +223,7 @@ impl StepSummary {
             .into_iter()
             .map(|r| r.0)
             .collect();
-        slowest.sort_by(|a, b| b.duration.cmp(&a.duration));
+        slowest.sort_by_key(|s| std::cmp::Reverse(s.duration));
         if !slowest.is_empty() {
             let _ = writeln!(out, "### Slowest scenarios\n");
             let _ = writeln!(out, "| scenario | file | duration |");

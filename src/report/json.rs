@@ -1,7 +1,9 @@
 //! `--report-json PATH`: the run as one JSON document for machines: every scenario run, every
-//! step run and every check, with outcomes, durations in milliseconds, and located failures
-//! and step errors. The format is versioned (`schema_version`) and documented in
-//! `docs/reports.md`; fields are only ever added within a version.
+//! step run with the requests it sent, and every check, with outcomes, durations in
+//! milliseconds, and located failures and step errors. The format is versioned
+//! (`schema_version`), documented in `docs/reports.md` and described by
+//! `schema/report.schema.json` (which the tests hold every report they write to); fields are
+//! only ever added within a version.
 //!
 //! Each scenario is rendered as it finishes (from its redacted report) and spooled to disk;
 //! the document is written when the run ends, scenarios in plan order, so memory does not
@@ -29,6 +31,10 @@ pub struct JsonReport {
     /// Each scenario's JSON, indented for its place in the document, by plan position.
     scenarios: Spool<usize>,
     summary: RunSummary,
+    started_at: Option<String>,
+    /// Of the failed scenarios, those failed by a check and by a step error.
+    failures: usize,
+    errors: usize,
     /// Files that did not load: only ever in a run that ran nothing, so kept in memory.
     invalid_files: Vec<InvalidFileJson>,
 }
@@ -64,11 +70,19 @@ fn shard_json<S: serde::Serializer>(shard: &Option<Shard>, s: S) -> Result<S::Ok
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
-    run: &'a RunInfo,
+    run: RunJson<'a>,
     summary: Summary,
     /// Scenario files that did not load (nothing ran then).
     invalid_files: &'a [InvalidFileJson],
     scenarios: [(); 0],
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    #[serde(flatten)]
+    info: &'a RunInfo,
+    /// When the run started, RFC 3339 in UTC.
+    started_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +114,10 @@ struct Summary {
     total: usize,
     passed: usize,
     failed: usize,
+    /// Of `failed`: those where a check did not hold, and those where a step could not
+    /// complete and no check failed (JUnit's `<failure>` and `<error>`).
+    failures: usize,
+    errors: usize,
     skipped: usize,
     outside_shard: usize,
     invalid_files: usize,
@@ -116,6 +134,9 @@ struct ScenarioJson<'a> {
     tags: &'a [String],
     repetition: Option<RepetitionJson>,
     outcome: Outcome,
+    /// For a failed scenario: `check` (a check did not hold) or `error` (a step could not
+    /// complete, and no check failed).
+    failed_by: Option<&'static str>,
     skip_reason: Option<&'static str>,
     duration_ms: f64,
     steps: Vec<StepJson<'a>>,
@@ -141,6 +162,18 @@ struct StepJson<'a> {
     checks: Vec<CheckJson>,
     failures: Vec<FailureJson<'a>>,
     error: Option<ErrorJson<'a>>,
+    requests: Vec<RequestJson<'a>>,
+}
+
+/// A request a step sent (of its last attempt).
+#[derive(Serialize)]
+struct RequestJson<'a> {
+    method: &'a str,
+    /// Redacted, as every text of the report.
+    url: &'a str,
+    /// `null` when no response came (or in a dry run).
+    status: Option<u16>,
+    duration_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -182,6 +215,9 @@ impl JsonReport {
             run,
             scenarios: Spool::default(),
             summary: RunSummary::default(),
+            started_at: None,
+            failures: 0,
+            errors: 0,
             invalid_files: Vec::new(),
         }
     }
@@ -189,7 +225,13 @@ impl JsonReport {
     /// One scenario's object, pretty-printed as it sits in the document. JSON strings hold
     /// no raw line break, so indenting every line is safe.
     fn spool(&mut self, report: &ScenarioReport) {
-        let bytes = match serde_json::to_vec_pretty(&scenario_json(report)) {
+        let scenario = scenario_json(report);
+        match scenario.failed_by {
+            Some("check") => self.failures += 1,
+            Some(_) => self.errors += 1,
+            None => {}
+        }
+        let bytes = match serde_json::to_vec_pretty(&scenario) {
             Ok(bytes) => bytes,
             Err(e) => {
                 self.scenarios.fail(e.into());
@@ -222,11 +264,16 @@ impl JsonReport {
                 name: "obflow",
                 version: env!("CARGO_PKG_VERSION"),
             },
-            run: &self.run,
+            run: RunJson {
+                info: &self.run,
+                started_at: self.started_at.clone(),
+            },
             summary: Summary {
                 total: s.passed + s.failed + skipped,
                 passed: s.passed,
                 failed: s.failed,
+                failures: self.failures,
+                errors: self.errors,
                 skipped,
                 outside_shard: s.outside_shard,
                 invalid_files: self.invalid_files.len(),
@@ -258,6 +305,16 @@ impl JsonReport {
     }
 }
 
+/// Now, as RFC 3339 in UTC with milliseconds.
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn problem_json(d: &crate::source::Diagnostic) -> ProblemJson {
     ProblemJson {
         message: d.message.clone(),
@@ -286,6 +343,12 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
             of: r.of,
         }),
         outcome: report.outcome,
+        failed_by: (report.outcome == Outcome::Failed).then(|| {
+            match report.steps.iter().any(|s| !s.failures.is_empty()) {
+                true => "check",
+                false => "error",
+            }
+        }),
         skip_reason: report.skip_reason.map(|r| match r {
             SkipReason::FailFast => "fail_fast",
             SkipReason::OutsideShard(_) => "outside_shard",
@@ -360,12 +423,23 @@ fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'
             notes: &d.notes,
             help: d.help.as_deref(),
         }),
+        requests: step
+            .requests
+            .iter()
+            .map(|r| RequestJson {
+                method: &r.method,
+                url: &r.url,
+                status: r.status,
+                duration_ms: millis(r.duration),
+            })
+            .collect(),
     }
 }
 
 impl FileReport for JsonReport {
     fn on_event(&mut self, event: &Event) {
         match event {
+            Event::RunStarted { .. } => self.started_at = Some(now_rfc3339()),
             Event::ScenarioFinished(report) => self.spool(report),
             Event::InvalidFile(invalid) => self.invalid_files.push(InvalidFileJson {
                 file: invalid.file.as_ref().map(|f| f.display().to_string()),

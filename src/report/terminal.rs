@@ -426,6 +426,7 @@ steps:
             exchanges: Vec::new(),
             attempts: 1,
             snapshot: None,
+            requests: Vec::new(),
         }
     }
 

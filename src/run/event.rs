@@ -128,6 +128,19 @@ pub struct StepReport {
     /// The step's snapshot check, when it has `snapshot:` (its failure, if any, is also one
     /// of `failures`; this carries the file, the status and the diff).
     pub snapshot: Option<crate::snapshot::SnapshotReport>,
+    /// Every request the step sent (of its last attempt), in order: a few words each,
+    /// recorded always (reports list them), unlike the transcripts.
+    pub requests: Vec<RequestRecord>,
+}
+
+/// One request a step sent: method, URL (redacted with the rest of the report), the status
+/// that came back (`None`: no response, or a dry run), and how long it took.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub duration: Duration,
 }
 
 impl StepReport {

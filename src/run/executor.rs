@@ -47,6 +47,8 @@ pub struct ScenarioState<'a> {
     pub redactor: crate::secret::Redactor,
     /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
+    /// Requests the step being run sent, for the JSON report.
+    requests: Vec<super::RequestRecord>,
     /// Whether the step being run has a snapshot, which describes its last request.
     keep_request: bool,
     /// The last request the step being run sent: its snapshot describes it.
@@ -108,6 +110,7 @@ impl<'a> ScenarioState<'a> {
             cookies: Default::default(),
             redactor,
             transcripts: Vec::new(),
+            requests: Vec::new(),
             last_request: None,
             held: 0,
             step_sizes: Default::default(),
@@ -332,7 +335,20 @@ impl<'a> ScenarioState<'a> {
         }
     }
 
+    /// Runs a step once; its report lists the requests it sent.
     async fn run_once(
+        &mut self,
+        step: &Step,
+        scope: &Map<String, Value>,
+        item: Option<(usize, String)>,
+    ) -> StepReport {
+        self.requests.clear();
+        let mut report = self.run_once_recorded(step, scope, item).await;
+        report.requests = std::mem::take(&mut self.requests);
+        report
+    }
+
+    async fn run_once_recorded(
         &mut self,
         step: &Step,
         scope: &Map<String, Value>,
@@ -624,14 +640,25 @@ impl<'a> ScenarioState<'a> {
         if self.keep_request {
             self.last_request = Some(request.clone());
         }
+        let mut sent_request = super::RequestRecord {
+            method: request.method.to_string(),
+            url: self.redactor.redact(request.url.as_str()).into_owned(),
+            status: None,
+            duration: Duration::ZERO,
+        };
         if self.run.dry_run {
+            self.requests.push(sent_request);
             self.transcripts.push(Transcript {
                 request: transcript::request(&request, &self.redactor),
                 response: "(dry run: not sent)\n".to_owned(),
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
+        let sent = Instant::now();
         let result = http::send(&self.run.client, &mut self.cookies, &request, self.body_cap).await;
+        sent_request.duration = sent.elapsed();
+        sent_request.status = result.as_ref().ok().map(|r| r.status);
+        self.requests.push(sent_request);
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
@@ -756,6 +783,7 @@ fn step_report(
         exchanges,
         snapshot: None,
         attempts: u32::from(outcome != Outcome::Skipped),
+        requests: Vec::new(),
     }
 }
 

@@ -140,6 +140,7 @@ fn failed_report(
             exchanges: vec![],
             attempts: 0,
             snapshot: None,
+            requests: vec![],
         }],
     }
 }
@@ -186,6 +187,7 @@ pub(super) fn skipped_report(
                 exchanges: vec![],
                 attempts: 0,
                 snapshot: None,
+                requests: vec![],
             })
             .collect(),
     }

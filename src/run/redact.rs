@@ -24,6 +24,9 @@ impl Redact for StepReport {
         self.error.redact(redactor);
         self.exchanges.redact(redactor);
         self.snapshot.redact(redactor);
+        for request in &mut self.requests {
+            request.url.redact(redactor);
+        }
     }
 }
 

@@ -58,6 +58,7 @@ fn report_filters() -> insta::Settings {
     settings.add_filter(r#"time="[0-9.]+""#, r#"time="[time]""#);
     settings.add_filter(r"date: [^\n]+ GMT", "date: [date]");
     settings.add_filter(r#""duration_ms": [0-9.]+"#, r#""duration_ms": "[ms]""#);
+    settings.add_filter(r#""started_at": "[^"]+""#, r#""started_at": "[date]""#);
     settings
 }
 

@@ -16,6 +16,7 @@ pub mod atomic_file;
 pub mod check;
 pub mod cli;
 pub mod command;
+pub mod datetime;
 pub mod descriptors;
 pub mod doc;
 pub mod duration;

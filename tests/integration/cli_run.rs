@@ -453,6 +453,39 @@ steps:
 }
 
 #[test]
+fn a_ninety_day_consent_is_checked_with_date_functions() {
+    let project = Project::new();
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // The seed's check, with the wrong number of days.
+    let seed = std::fs::read_to_string(seeds.join("consent_expires_after_90_days.yaml")).unwrap();
+    assert!(seed.contains("date_add('90d')"), "{seed}");
+    std::fs::create_dir_all(project.path().join("_flows")).unwrap();
+    for flow in std::fs::read_dir(seeds.join("_flows")).unwrap().flatten() {
+        std::fs::copy(
+            flow.path(),
+            project.path().join("_flows").join(flow.file_name()),
+        )
+        .unwrap();
+    }
+    project.write("ninety.yaml", &seed);
+    project.write(
+        "eighty_nine.yaml",
+        &seed.replace("date_add('90d')", "date_add('89d')"),
+    );
+    let out = project.obflow(&["run", "ninety.yaml"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = project.obflow(&["run", "eighty_nine.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("check failed: $.results[0].consent_expires_at")
+            && out.stdout.contains("expected: same_instant \""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn jobs_zero_is_refused() {
     let project = Project::new();
     project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");

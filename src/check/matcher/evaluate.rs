@@ -150,6 +150,19 @@ impl Matcher {
                 (Some(other), _) => Err(Mismatch::new(self, not_a(other, "number"))),
                 (None, _) => Err(Mismatch::new(self, "absent")),
             },
+            Matcher::Date(op, e) => {
+                let expected = crate::datetime::Moment::from_json(&e.value).map_err(|why| {
+                    Mismatch::new(self, format!("(the expected value is no date: {why})"))
+                })?;
+                match subject.value().as_deref() {
+                    Some(value) => match crate::datetime::Moment::from_json(value) {
+                        Ok(actual) if op.holds(actual.at.cmp(&expected.at)) => Ok(()),
+                        Ok(_) => Err(Mismatch::new(self, show(value))),
+                        Err(why) => Err(Mismatch::new(self, format!("{} ({why})", show(value)))),
+                    },
+                    None => Err(Mismatch::new(self, "absent")),
+                }
+            }
             Matcher::Type(t) => match subject.value() {
                 Some(actual) if t.admits(&actual) => Ok(()),
                 Some(actual) => Err(Mismatch::new(

@@ -16,6 +16,8 @@ pub(super) struct Summary {
     pub(super) file: PathBuf,
     pub(super) name: String,
     pub(super) tags: Vec<String>,
+    /// The `--var` names it reads.
+    pub(super) cli_vars_used: Vec<String>,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -69,6 +71,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             file: s.file().to_path_buf(),
             name: s.name.clone(),
             tags: s.tags.clone(),
+            cli_vars_used: s.cli_vars_used.clone(),
         };
         (summary, uses, keep(s))
     })?;
@@ -81,11 +84,12 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     if !clashes.is_empty() {
         return Err(CommandError::Invalid(clashes));
     }
-    let scenarios = loaded
+    let scenarios: Vec<(Summary, T)> = loaded
         .into_iter()
         .filter(|(summary, _, _)| selected(summary, args))
         .map(|(summary, _, kept)| (summary, kept))
         .collect();
+    print_warnings(&unused_cli_vars(&cli_vars, &scenarios));
     Ok(Loaded {
         scenarios,
         files: files.len(),
@@ -93,6 +97,29 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         cli_vars,
         options,
     })
+}
+
+/// A `--var` that no selected scenario reads is most likely a typo (`--var acount_id=...`),
+/// which would otherwise be silently ignored: a warning each.
+fn unused_cli_vars<T>(cli_vars: &[(String, Value)], selected: &[(Summary, T)]) -> Vec<Diagnostic> {
+    if selected.is_empty() {
+        return Vec::new();
+    }
+    cli_vars
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !selected
+                .iter()
+                .any(|(s, _)| s.cli_vars_used.iter().any(|used| used == *name))
+        })
+        .map(|name| {
+            Diagnostic::new(format!(
+                "`--var {name}` is not used by any selected scenario"
+            ))
+            .help("check its spelling against the variables the scenarios' templates read")
+        })
+        .collect()
 }
 
 /// Warnings go to stderr as they are found; they stop nothing.

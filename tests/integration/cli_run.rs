@@ -486,6 +486,52 @@ fn a_ninety_day_consent_is_checked_with_date_functions() {
 }
 
 #[test]
+fn a_var_no_selected_scenario_reads_is_warned_about() {
+    let project = Project::new();
+    project.write(
+        "a.yaml",
+        "name: a\nvars:\n  region: uk\nsteps:\n  - wait: \"{{ delay }}\"\n",
+    );
+    project.write(
+        "b.yaml",
+        "name: b\nsteps:\n  - wait: \"{{ vars.other }}\"\n",
+    );
+    let args = [
+        "run",
+        "a.yaml",
+        "--var",
+        "delay=1ms",
+        "--var",
+        "region=eu",
+        "--var",
+        "dealy=2ms",
+    ];
+    let out = project.obflow(&args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: `--var dealy` is not used by any selected scenario"),
+        "{}",
+        out.stderr
+    );
+    // A --var that overrides a `vars` entry is read; so is any, by a scenario reading `vars`.
+    assert!(!out.stderr.contains("--var region"), "{}", out.stderr);
+    assert!(!out.stderr.contains("--var delay`"), "{}", out.stderr);
+    let all = project.obflow(&[
+        "run",
+        ".",
+        "--var",
+        "delay=1ms",
+        "--var",
+        "other=1ms",
+        "--var",
+        "x=1",
+    ]);
+    assert_eq!(all.code, 0, "{}{}", all.stdout, all.stderr);
+    assert!(!all.stderr.contains("warning"), "{}", all.stderr);
+}
+
+#[test]
 fn jobs_zero_is_refused() {
     let project = Project::new();
     project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");

@@ -5,6 +5,7 @@ mod mock_support;
 mod support;
 
 mod canary;
+mod ci_examples;
 mod cli_errors;
 mod cli_reports;
 mod cli_run;

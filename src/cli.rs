@@ -122,6 +122,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
 
+    /// Write a self-contained HTML report here: failures first, steps, exchanges, diffs and
+    /// a sequence diagram per scenario, filters by outcome and tag.
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
+
     /// Run shard K of N (1 <= K <= N): N machines with K = 1..N together run every scenario
     /// once. Reports list this shard's scenarios, so the N reports merged equal one run.
     #[arg(long, value_name = "K/N")]

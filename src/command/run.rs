@@ -187,8 +187,11 @@ fn plan(
     let config = RunConfig {
         jobs: fit.jobs,
         fail_fast: args.fail_fast,
-        // JUnit carries the transcripts of failed scenarios.
-        record_transcripts: args.verbose || args.dry_run || args.report_junit.is_some(),
+        // JUnit carries the transcripts of failed scenarios, HTML every scenario's.
+        record_transcripts: args.verbose
+            || args.dry_run
+            || args.report_junit.is_some()
+            || args.report_html.is_some(),
         default_timeout: run::DEFAULT_TIMEOUT,
         cli_vars: loaded.cli_vars,
         env: Value::Object(loaded.env),
@@ -244,6 +247,14 @@ fn build_reporters(
     if let Some(path) = &args.report_junit {
         report::check_writable(path, "JUnit")?;
         reporters.add_file(report::junit::JunitReport::new(path.clone()));
+    }
+    if let Some(path) = &args.report_html {
+        report::check_writable(path, "HTML")?;
+        let run = report::html::HtmlRunInfo {
+            target: target.to_owned(),
+            shard: args.shard,
+        };
+        reporters.add_file(report::html::HtmlReport::new(path.clone(), run));
     }
     if let Some(path) = &args.report_json {
         report::check_writable(path, "JSON")?;

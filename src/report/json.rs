@@ -20,6 +20,7 @@ use crate::source::Location;
 
 use super::file::millis;
 use super::spool::Spool;
+use super::text::{CheckOutcome, check_results};
 use super::{FileReport, ReportError};
 
 /// Bumped when a field changes meaning or goes away; adding fields keeps the version.
@@ -191,15 +192,6 @@ struct CheckJson {
     outcome: CheckOutcome,
 }
 
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-enum CheckOutcome {
-    Passed,
-    Failed,
-    /// The step did not get as far as its checks (skipped, or it failed before a response).
-    NotRun,
-}
-
 #[derive(Serialize)]
 struct ErrorJson<'a> {
     message: &'a str,
@@ -306,7 +298,7 @@ impl JsonReport {
 }
 
 /// Now, as RFC 3339 in UTC with milliseconds.
-fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
     let now = now
         .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
@@ -365,38 +357,14 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
 
 fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'a> {
     let model = report.scenario.steps.get(step.index);
-    // Checks ran when the step got a response: it passed, or it failed on checks alone.
-    let checked = step.outcome == Outcome::Passed
-        || (step.outcome == Outcome::Failed && step.error.is_none());
-    let mut checks = Vec::new();
-    if let Some(model) = model {
-        let until = model.retry.as_ref().and_then(|r| r.until.as_ref());
-        let listed = model
-            .expect
-            .checks()
-            .map(|(name, at)| (name.to_owned(), at))
-            .chain(
-                until
-                    .into_iter()
-                    .flat_map(|u| u.checks())
-                    .map(|(name, at)| (format!("retry until {name}"), at)),
-            );
-        for (check, spot) in listed {
-            let location = spot.location();
-            let outcome = if !checked {
-                CheckOutcome::NotRun
-            } else if step.failures.iter().any(|f| f.location == location) {
-                CheckOutcome::Failed
-            } else {
-                CheckOutcome::Passed
-            };
-            checks.push(CheckJson {
-                check,
-                location,
-                outcome,
-            });
-        }
-    }
+    let checks = check_results(report, step)
+        .into_iter()
+        .map(|c| CheckJson {
+            check: c.check,
+            location: c.location,
+            outcome: c.outcome,
+        })
+        .collect();
     StepJson {
         index: step.index,
         label: &step.label,

@@ -139,6 +139,61 @@ pub(crate) fn snapshot_diff<'a>(step: &'a StepReport, failure: &CheckFailure) ->
         .flatten()
 }
 
+/// How one check of a step's `expect` (or `retry.until`) went.
+#[derive(serde::Serialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CheckOutcome {
+    Passed,
+    Failed,
+    /// The step did not get as far as its checks (skipped, or it failed before a response).
+    NotRun,
+}
+
+pub(crate) struct CheckResult {
+    pub check: String,
+    pub location: Location,
+    pub outcome: CheckOutcome,
+}
+
+/// Every check the step states, in file order, with how it went: reports list the checks
+/// that held too, not only the failures.
+pub(crate) fn check_results(report: &ScenarioReport, step: &StepReport) -> Vec<CheckResult> {
+    let Some(model) = report.scenario.steps.get(step.index) else {
+        return Vec::new();
+    };
+    // Checks ran when the step got a response: it passed, or it failed on checks alone.
+    let checked = step.outcome == Outcome::Passed
+        || (step.outcome == Outcome::Failed && step.error.is_none());
+    let until = model.retry.as_ref().and_then(|r| r.until.as_ref());
+    let listed = model
+        .expect
+        .checks()
+        .map(|(name, at)| (name.to_owned(), at))
+        .chain(
+            until
+                .into_iter()
+                .flat_map(|u| u.checks())
+                .map(|(name, at)| (format!("retry until {name}"), at)),
+        );
+    listed
+        .map(|(check, spot)| {
+            let location = spot.location();
+            let outcome = if !checked {
+                CheckOutcome::NotRun
+            } else if step.failures.iter().any(|f| f.location == location) {
+                CheckOutcome::Failed
+            } else {
+                CheckOutcome::Passed
+            };
+            CheckResult {
+                check,
+                location,
+                outcome,
+            }
+        })
+        .collect()
+}
+
 /// How a failure names where it happened: the scenario, the step and its attempts.
 pub(crate) fn step_context(report: &ScenarioReport, step: &StepReport) -> String {
     let mut context = format!(

@@ -11,6 +11,7 @@ mod cli_reports;
 mod cli_run;
 mod doc_guides;
 mod faults;
+mod html_report;
 mod mock_connections;
 mod mock_data;
 mod mock_dialog;

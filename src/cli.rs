@@ -102,6 +102,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// How every `await_code` of the run gets its code, whatever the scenarios say
+    /// (`value` steps keep their code): `auto` plays the user in the mock's dialog, `listen`
+    /// and `prompt` wait for a person.
+    #[arg(long = "await", value_name = "MODE")]
+    pub await_code: Option<AwaitMode>,
+
     /// The longest `wait` that may really sleep on a target without a virtual clock.
     #[arg(long, default_value = "1m", value_name = "DURATION", value_parser = parse_duration_arg)]
     pub max_wait: std::time::Duration,
@@ -230,6 +236,25 @@ pub struct MockArgs {
     /// hs256 (far cheaper, for load tests and benchmarks only).
     #[arg(long, value_enum, default_value_t = TokenSigning::Rs256)]
     pub signing: TokenSigning,
+
+    /// Forget a connection (and its refresh token) unused this long, in real time.
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub connection_idle: std::time::Duration,
+
+    /// Forget a named clock that nothing lives on and no request has named this long.
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub clock_idle: std::time::Duration,
+
+    /// The most entries each kind of state holds (dialogs, codes, refresh tokens,
+    /// connections, verified tokens, named clocks); past it the least recently used go.
+    #[arg(long, default_value_t = 10_000, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub max_entries: u32,
+
+    /// Print one line per request on stderr: time, method, path, status, duration and the
+    /// client, with codes, tokens and secrets in the query redacted.
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// `obflow mock --signing`.
@@ -279,4 +304,23 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `--await MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AwaitMode {
+    Auto,
+    Listen,
+    Prompt,
+}
+
+impl AwaitMode {
+    pub fn code_source(self) -> crate::scenario::actions::CodeSource {
+        use crate::scenario::actions::CodeSource;
+        match self {
+            AwaitMode::Auto => CodeSource::Auto,
+            AwaitMode::Listen => CodeSource::Listen,
+            AwaitMode::Prompt => CodeSource::Prompt,
+        }
+    }
 }

@@ -23,6 +23,39 @@ pub fn from_value(value: &Value) -> Result<Duration, String> {
 }
 
 /// Parses `10s`, `1.5s`, `250ms`, `6m`, `2h`, `30d`, `1h30m`, or a number of seconds.
+/// The longest a request may wait for its answer: a server that has said nothing for ten
+/// minutes is not going to, and a scenario must not hold a run for longer.
+pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// A request's `timeout`, at most [`MAX_REQUEST_TIMEOUT`].
+pub fn request_timeout(value: &Value) -> Result<Duration, String> {
+    let timeout = from_value(value)?;
+    if timeout > MAX_REQUEST_TIMEOUT {
+        return Err(format!(
+            "a request timeout of {} is longer than the {} obflow waits for an answer",
+            format_duration(timeout),
+            format_duration(MAX_REQUEST_TIMEOUT)
+        ));
+    }
+    Ok(timeout)
+}
+
+/// The longest `await_code` waits for a person to log in (`listen`, `prompt`).
+pub const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// An `await_code` `timeout`, at most [`MAX_LOGIN_TIMEOUT`].
+pub fn login_timeout(value: &Value) -> Result<Duration, String> {
+    let timeout = from_value(value)?;
+    if timeout > MAX_LOGIN_TIMEOUT {
+        return Err(format!(
+            "a login timeout of {} is longer than the {} obflow waits for a person",
+            format_duration(timeout),
+            format_duration(MAX_LOGIN_TIMEOUT)
+        ));
+    }
+    Ok(timeout)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {

@@ -50,9 +50,9 @@ const fn login(username: &'static str, password: &'static str) -> BuiltinLogin {
     }
 }
 
-/// The first login of each built-in username, in the fixture file's order. (A username may
-/// have more than one user behind different passwords, such as `john` / `eternal`; naming only
-/// the user means the first.)
+/// Every login of the built-in fixtures, in the fixture file's order. A username may have
+/// more than one user behind different passwords, such as `john` / `eternal`; naming only
+/// the user means the first.
 pub const BUILTIN_LOGINS: &[BuiltinLogin] = &[
     login("joe", "blogs"),
     login("multi", "accounts"),
@@ -63,6 +63,8 @@ pub const BUILTIN_LOGINS: &[BuiltinLogin] = &[
         password: "doe",
         numbered: 100,
     },
+    login("john", "eternal"),
+    login("throttled", "throttled"),
     login("error.account_permanently_locked", "error"),
     login("error.account_temporarily_locked", "error"),
     login("error.internal_error", "error"),
@@ -82,9 +84,81 @@ pub fn builtin_password(username: &str) -> Option<String> {
     })
 }
 
+/// A bank of the mock's built-in fixtures and the `providers` selectors that offer it (its
+/// id is a selector too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltinProvider {
+    pub provider_id: &'static str,
+    pub selectors: &'static [&'static str],
+}
+
+/// The built-in banks, in the fixture file's order (the order the dialog offers them).
+pub const BUILTIN_PROVIDERS: &[BuiltinProvider] = &[
+    BuiltinProvider {
+        provider_id: "mock",
+        selectors: &["uk-cs-mock"],
+    },
+    BuiltinProvider {
+        provider_id: "ob-monzo",
+        selectors: &["uk-ob-all"],
+    },
+    BuiltinProvider {
+        provider_id: "ob-barclays",
+        selectors: &["uk-ob-all"],
+    },
+    BuiltinProvider {
+        provider_id: "oauth-starling",
+        selectors: &["uk-oauth-all"],
+    },
+];
+
+/// The built-in banks an auth link with these `providers` offers, in the dialog's order (no
+/// selectors: every bank), as the mock's dialog chooses them.
+pub fn builtin_banks_offered(selectors: &[String]) -> Vec<&'static str> {
+    BUILTIN_PROVIDERS
+        .iter()
+        .filter(|p| {
+            selectors.is_empty()
+                || selectors
+                    .iter()
+                    .any(|s| s == p.provider_id || p.selectors.contains(&s.as_str()))
+        })
+        .map(|p| p.provider_id)
+        .collect()
+}
+
+/// Whether `username` / `password` is a login of the built-in fixtures: published demo
+/// data (docs/mock.md), which guides for a mock target may show.
+pub fn is_builtin_login(username: &str, password: &str) -> bool {
+    BUILTIN_LOGINS.iter().any(|login| {
+        if login.username == username {
+            return login.password == password;
+        }
+        let Some(n) = username
+            .strip_prefix(login.username)
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            return false;
+        };
+        (1..=login.numbered).contains(&n) && password == format!("{}{n}", login.password)
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::builtin_password;
+    use super::{builtin_password, is_builtin_login};
+
+    #[test]
+    fn built_in_logins_include_second_passwords_and_numbered_users() {
+        assert!(is_builtin_login("john", "doe"));
+        assert!(is_builtin_login("john", "eternal"));
+        assert!(is_builtin_login("john7", "doe7"));
+        assert!(!is_builtin_login("john7", "doe"));
+        assert!(!is_builtin_login("john", "hunter2"));
+        assert!(!is_builtin_login("nobody", "doe"));
+        // Naming only the user still means their first password.
+        assert_eq!(builtin_password("john").as_deref(), Some("doe"));
+    }
 
     #[test]
     fn numbered_logins_follow_their_user() {

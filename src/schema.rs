@@ -19,7 +19,8 @@ use serde_json::{Map, Value, json};
 
 use crate::scenario::ActionKind;
 use crate::scenario::actions::{
-    ApiParams, AuthLinkParams, AwaitCodeParams, ExchangeParams, ExtendParams, RefreshParams,
+    ApiParams, ApiTarget, AuthLinkParams, AwaitCodeParams, ExchangeParams, ExtendParams,
+    RefreshParams,
 };
 use crate::scenario::load::{FlowFile, IncludeSpec};
 use crate::scenario::model::{RequestFields, STEP_KEYS, ScenarioHeader};
@@ -42,17 +43,30 @@ pub fn scenario_schema() -> Value {
             ActionKind::Exchange => nullable(reference::<ExchangeParams>(&mut generator)),
             ActionKind::Refresh => nullable(reference::<RefreshParams>(&mut generator)),
             ActionKind::Extend => nullable(reference::<ExtendParams>(&mut generator)),
-            ActionKind::SignupAccounts | ActionKind::Me | ActionKind::Accounts => {
-                nullable(reference::<ApiParams>(&mut generator))
-            }
-            // The loader refuses these without an account to ask about.
-            ActionKind::Account | ActionKind::Balance | ActionKind::Transactions => json!({
-                "allOf": [
-                    reference::<ApiParams>(&mut generator),
-                    { "required": ["account_id"] }
-                ]
-            }),
             ActionKind::Wait => wait_schema(),
+            // Data API and Signup+ calls: the loader refuses these without the id their
+            // route needs (`ActionKind::api_target`).
+            _ => match kind.api_target() {
+                Some(ApiTarget::Account) => json!({
+                    "allOf": [
+                        reference::<ApiParams>(&mut generator),
+                        { "required": ["account_id"], "not": { "required": ["card_id"] } }
+                    ]
+                }),
+                Some(ApiTarget::Card) => json!({
+                    "allOf": [
+                        reference::<ApiParams>(&mut generator),
+                        { "required": ["card_id"], "not": { "required": ["account_id"] } }
+                    ]
+                }),
+                Some(ApiTarget::AccountOrCard) => json!({
+                    "allOf": [
+                        reference::<ApiParams>(&mut generator),
+                        { "oneOf": [ { "required": ["account_id"] }, { "required": ["card_id"] } ] }
+                    ]
+                }),
+                _ => nullable(reference::<ApiParams>(&mut generator)),
+            },
         };
         actions.insert(kind.keyword().to_owned(), schema);
     }
@@ -131,6 +145,10 @@ fn step_schema(actions: &Map<String, Value>, include: Value) -> Value {
             }),
             "name" => json!({
                 "description": "A short sentence saying what the step is for (shown in reports and guides).",
+                "type": "string"
+            }),
+            "note" => json!({
+                "description": "What a reader of the scenario's guide should know about the step: shown under its heading by `obflow doc` (Markdown code spans allowed). Runs ignore it.",
                 "type": "string"
             }),
             "expect" => json!({ "$ref": "#/definitions/Expect" }),

@@ -115,3 +115,26 @@ impl Palette {
         Palette::new(false)
     }
 }
+
+/// `text` with every control character but newline and tab written as an escape
+/// (`\u{1b}`): text from a server or a scenario file must not move the cursor, retitle the
+/// window or clear the screen of whoever reads obflow's output in a terminal. Bidirectional
+/// overrides are escaped too: they would make a line read other than it is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

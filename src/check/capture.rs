@@ -49,6 +49,14 @@ enum Source {
     Status,
 }
 
+/// Where a capture reads from, for guides that do the same in the shell.
+#[derive(Debug, Clone, Copy)]
+pub enum CaptureFrom<'a> {
+    Json(&'a JsonPathQuery),
+    Header(&'a str),
+    Status,
+}
+
 /// One captured variable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Captured {
@@ -99,6 +107,18 @@ impl CaptureSet {
     /// The variable names this step defines, in file order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.captures.iter().map(|c| c.name.as_str())
+    }
+
+    /// Every capture as (variable, source, `all`), in file order.
+    pub fn sources(&self) -> impl Iterator<Item = (&str, CaptureFrom<'_>, bool)> {
+        self.captures.iter().map(|c| {
+            let from = match &c.source {
+                Source::Json(query) => CaptureFrom::Json(query),
+                Source::Header(name) => CaptureFrom::Header(name),
+                Source::Status => CaptureFrom::Status,
+            };
+            (c.name.as_str(), from, c.all)
+        })
     }
 
     /// Every capture in plain words, in file order, for generated guides: "`account_id`

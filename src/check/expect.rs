@@ -151,6 +151,53 @@ impl Expectation {
             .collect()
     }
 
+    /// Whether the step expects a refusal: its status check holds for 4xx and 5xx codes
+    /// only (`400`, `[401, 403]`, `{ gte: 400 }`). Guides show such a step as the request
+    /// that fails and the answer to expect.
+    pub fn expects_refusal(&self) -> bool {
+        fn refusal(matcher: &Matcher) -> bool {
+            let at_least_400 =
+                |e: &super::matcher::Expected| e.value().as_u64().is_some_and(|n| n >= 400);
+            match matcher {
+                Matcher::Equals(e) => at_least_400(e),
+                Matcher::OneOf(e) => e.value().as_array().is_some_and(|codes| {
+                    !codes.is_empty() && codes.iter().all(|c| c.as_u64().is_some_and(|n| n >= 400))
+                }),
+                Matcher::Compare(super::matcher::Comparison::Gte, e) => at_least_400(e),
+                Matcher::Compare(super::matcher::Comparison::Gt, e) => {
+                    e.value().as_u64().is_some_and(|n| n >= 399)
+                }
+                Matcher::All(all) => all.iter().any(refusal),
+                _ => false,
+            }
+        }
+        self.checks
+            .iter()
+            .any(|c| matches!(c.target, Target::Status) && refusal(&c.matcher))
+    }
+
+    /// The one status the step expects, when it names exactly one.
+    pub fn expected_status(&self) -> Option<u64> {
+        self.checks
+            .iter()
+            .find_map(|c| match (&c.target, &c.matcher) {
+                (Target::Status, Matcher::Equals(e)) => e.value().as_u64(),
+                _ => None,
+            })
+    }
+
+    /// The JSON checks that are plain equalities, as (path, expected value as written), in
+    /// file order: what a guide can show of an answer without a snapshot.
+    pub fn json_equalities(&self) -> Vec<(&JsonPathQuery, &Value)> {
+        self.checks
+            .iter()
+            .filter_map(|c| match (&c.target, &c.matcher) {
+                (Target::Json(query), Matcher::Equals(e)) => Some((query, e.value())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Evaluates every check and returns the failures (empty = pass). `render` renders an
     /// expected value holding templates; its error becomes a failure of that check.
     pub fn evaluate(

@@ -153,6 +153,43 @@ impl JsonPathQuery {
         Some(node)
     }
 
+    /// The same selection as a jq filter, for guides that read responses in the shell:
+    /// `$.accounts[0].account_id` → `.accounts[0].account_id`, `$.accounts[*].id` →
+    /// `.accounts[].id` (one output per node), `$..id` → `.. | objects | select(has("id")) |
+    /// .id`. Filters, unions, stepped slices and descendant wildcards have no simple jq
+    /// equivalent here: `None`.
+    pub fn to_jq(&self) -> Option<String> {
+        // Stages of a jq pipeline; names, indexes and wildcards extend the last one.
+        let mut stages: Vec<String> = vec![String::new()];
+        for segment in &self.inner.query.segments {
+            match segment {
+                Segment::Selector(selector) => {
+                    let stage = stages.last_mut()?;
+                    stage.push_str(&jq_selector(selector, stage.is_empty())?);
+                }
+                Segment::Descendant(inner) => match inner.as_ref() {
+                    Segment::Selector(Selector::Name(name)) => {
+                        let key = serde_json::to_string(name).ok()?;
+                        if stages.last().is_some_and(String::is_empty) {
+                            stages.pop();
+                        }
+                        stages.push("..".to_owned());
+                        stages.push("objects".to_owned());
+                        stages.push(format!("select(has({key}))"));
+                        stages.push(jq_selector(&Selector::Name(name.clone()), true)?);
+                    }
+                    _ => return None,
+                },
+                Segment::Selectors(_) => return None,
+            }
+        }
+        let stages: Vec<String> = stages
+            .into_iter()
+            .map(|s| if s.is_empty() { ".".to_owned() } else { s })
+            .collect();
+        Some(stages.join(" | "))
+    }
+
     /// The member names the path ends with, skipping trailing index, slice and wildcard
     /// selectors: `$.token.access_token` → `["access_token"]`, `$.codes[0]` → `["codes"]`,
     /// `$..['code','state']` → `["code", "state"]`. Used to spot secret fields.
@@ -165,6 +202,33 @@ impl JsonPathQuery {
         }
         Vec::new()
     }
+}
+
+/// One selector as a jq path step; `first` when nothing precedes it in its stage (jq then
+/// needs the leading `.`: `.[0]`, `.[]`).
+fn jq_selector(selector: &Selector, first: bool) -> Option<String> {
+    let dot = if first { "." } else { "" };
+    Some(match selector {
+        Selector::Name(name) => {
+            let plain = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain {
+                format!(".{name}")
+            } else {
+                format!("{dot}[{}]", serde_json::to_string(name).ok()?)
+            }
+        }
+        Selector::Index(index) => format!("{dot}[{index}]"),
+        Selector::Wildcard => format!("{dot}[]"),
+        Selector::Slice(start, end, None | Some(1)) => {
+            let bound = |b: &Option<i64>| b.map(|n| n.to_string()).unwrap_or_default();
+            format!("{dot}[{}:{}][]", bound(start), bound(end))
+        }
+        Selector::Slice(..) | Selector::Filter(_) => return None,
+    })
 }
 
 fn segment_names(segment: &Segment) -> Vec<&str> {
@@ -213,6 +277,28 @@ mod tests {
 
     fn q(text: &str) -> JsonPathQuery {
         JsonPathQuery::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn jq_filters_select_what_the_path_selects() {
+        for (path, jq) in [
+            ("$", "."),
+            ("$.access_token", ".access_token"),
+            ("$.accounts[1].account_id", ".accounts[1].account_id"),
+            ("$.accounts[*].account_id", ".accounts[].account_id"),
+            ("$['a b'][-1]", r#".["a b"][-1]"#),
+            ("$.results[0:2].id", ".results[0:2][].id"),
+            ("$..iban", r#".. | objects | select(has("iban")) | .iban"#),
+            (
+                "$.a..iban",
+                r#".a | .. | objects | select(has("iban")) | .iban"#,
+            ),
+        ] {
+            assert_eq!(q(path).to_jq().as_deref(), Some(jq), "{path}");
+        }
+        for path in ["$.a[?@.b == 1]", "$['a','b']", "$.a[::2]", "$..*"] {
+            assert_eq!(q(path).to_jq(), None, "{path}");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod response;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use capture::{CaptureSet, Captured};
+pub use capture::{CaptureFrom, CaptureSet, Captured};
 pub use difference::{Difference, differences};
 pub use expect::Expectation;
 pub use failure::CheckFailure;

@@ -74,6 +74,19 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             cli_vars_used: s.cli_vars_used.clone(),
         };
         (summary, uses, keep(s))
+    })
+    .map_err(|problems| {
+        // A file that could not be opened for want of a descriptor is not invalid: the
+        // environment failed (exit 3), and the fix is the limit, not the file.
+        if crate::descriptors::ran_out() {
+            let limit = crate::descriptors::limit()
+                .map_or_else(String::new, |l| format!(" (the limit is {})", l.soft));
+            CommandError::Environment(format!(
+                "ran out of open files while reading the scenario files{limit}: raise it with `ulimit -n`"
+            ))
+        } else {
+            CommandError::Invalid(problems)
+        }
     })?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
     let uses: Vec<_> = loaded

@@ -3,7 +3,7 @@
 use super::CommandError;
 use crate::cli::{MockArgs, TokenSigning};
 use crate::exit;
-use crate::mock::{Signing, StandaloneOptions};
+use crate::mock::{Retention, Signing, StandaloneOptions};
 use crate::source::Diagnostic;
 
 pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
@@ -15,6 +15,12 @@ pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
             TokenSigning::Rs256 => Signing::Rs256,
             TokenSigning::Hs256 => Signing::Hs256,
         },
+        retention: Retention {
+            connection_idle: args.connection_idle,
+            clock_idle: args.clock_idle,
+            max_entries: args.max_entries as usize,
+        },
+        access_log: args.log,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::CommandError;
 use super::inputs::{self, Loaded, load_as};
-use crate::cli::RunArgs;
+use crate::cli::{AwaitMode, RunArgs};
 use crate::descriptors;
 use crate::exit;
 use crate::report::terminal::TerminalReporter;
@@ -197,6 +197,7 @@ fn plan(
         env: Value::Object(loaded.env),
         target,
         max_wait: args.max_wait,
+        await_override: args.await_code.map(AwaitMode::code_source),
         max_body: args.max_body,
         dry_run: args.dry_run,
         snapshots: SnapshotSettings {

@@ -24,6 +24,30 @@ pub struct Curl {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Body,
+    /// `--location`: follow redirects (the seed's style). Off for the dialog's pages, whose
+    /// last answer redirects to the app's redirect URI, which nothing may be serving.
+    pub follow: bool,
+    pub report: Report,
+    /// More options, each a complete shell fragment (`--output /dev/null`), after the
+    /// request's own.
+    pub options: Vec<String>,
+}
+
+/// How curl reports the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// `--silent --show-error --fail-with-body`: a 4xx or 5xx answer makes the command fail
+    /// (and a script run with `set -e` stop) after printing the body that says why.
+    Fail,
+    /// `--silent --show-error --fail`: as [`Report::Fail`], without the body of a refusal,
+    /// for a command that retries: curl cannot take back what an attempt printed, and the
+    /// answer kept must be the last attempt's alone.
+    FailQuietly,
+    /// `--silent --show-error --include`: the status line and headers before the body, for
+    /// a request expected to be refused.
+    Include,
+    /// `--silent --show-error`: the body, whatever the status.
+    Plain,
 }
 
 #[derive(Debug, Clone)]
@@ -43,12 +67,19 @@ impl Curl {
             url,
             headers: Vec::new(),
             body: Body::None,
+            follow: true,
+            report: Report::Fail,
+            options: Vec::new(),
         }
     }
 
-    /// The command, one option per line.
+    /// The command, one option per line; a JSON body follows as a here-document, whose
+    /// lines must stay as they are (its `EOF` at the start of a line).
     pub fn render(&self) -> String {
-        let mut first = String::from("curl --location");
+        let mut first = String::from("curl");
+        if self.follow {
+            first.push_str(" --location");
+        }
         if self.method != "GET" || !matches!(self.body, Body::None) {
             first.push_str(&format!(" --request {}", self.method));
         }
@@ -81,12 +112,24 @@ impl Curl {
                 if !self.has_header("content-type") {
                     lines.push("--header 'Content-Type: application/json'".to_owned());
                 }
-                lines.push("--data @- <<EOF".to_owned());
                 // Pretty JSON never has a line that is just `EOF`.
                 let text = serde_json::to_string_pretty(json).unwrap_or_default();
                 heredoc = Some(heredoc_text(&text));
             }
             Body::Raw(text) => lines.push(format!("--data-raw {}", shell_word(text))),
+        }
+        lines.extend(self.options.iter().cloned());
+        lines.push(
+            match self.report {
+                Report::Fail => "--silent --show-error --fail-with-body",
+                Report::FailQuietly => "--silent --show-error --fail",
+                Report::Include => "--silent --show-error --include",
+                Report::Plain => "--silent --show-error",
+            }
+            .to_owned(),
+        );
+        if heredoc.is_some() {
+            lines.push("--data @- <<EOF".to_owned());
         }
         let mut out = lines.join(" \\\n");
         if let Some(doc) = heredoc {
@@ -187,7 +230,8 @@ mod tests {
 --header 'Content-Type: application/x-www-form-urlencoded' \
 --data-urlencode 'grant_type=authorization_code' \
 --data-urlencode "client_id=$CLIENT_ID" \
---data-urlencode 'note=it'\''s $5'"#
+--data-urlencode 'note=it'\''s $5' \
+--silent --show-error --fail-with-body"#
         );
     }
 
@@ -199,6 +243,10 @@ mod tests {
         assert!(text.contains(r#""a": "$TOKEN""#), "{text}");
         assert!(text.contains(r#""b": "\$x\\\\y""#), "{text}");
         assert!(text.ends_with("\nEOF"));
+        assert!(
+            text.contains("--fail-with-body \\\n--data @- <<EOF\n{"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! [`Guide`]: a scenario as a guide, made of numbered steps of [`Block`]s, which the
-//! Markdown and HTML renderers print; and the description's first sentence their indexes show.
+//! [`Guide`]: a scenario as a guide — its diagrams, an introduction and numbered steps of
+//! [`Block`]s — which the Markdown and HTML renderers print; and the description's first
+//! sentence their indexes show.
+
+use super::diagram::{Lifecycle, Sequence};
 
 /// One scenario as a guide.
 #[derive(Debug, Clone)]
@@ -10,6 +13,10 @@ pub struct Guide {
     pub source: String,
     /// The file name the guide is written to, without extension.
     pub stem: String,
+    /// The steps between the user, the app and TrueLayer, which the guide opens with.
+    pub sequence: Sequence,
+    /// The connection's statuses, for a scenario that takes it past `active`.
+    pub lifecycle: Option<Lifecycle>,
     pub intro: Vec<Block>,
     pub steps: Vec<GuideStep>,
 }
@@ -21,6 +28,9 @@ pub struct GuideStep {
 }
 
 /// A piece of a guide. Text is Markdown limited to code spans, which both renderers know.
+/// A `shell` code block is a command of the guide, run in order with the others (the
+/// guides test runs them); `console` is a command for another terminal; `text` and `json`
+/// are output.
 #[derive(Debug, Clone)]
 pub enum Block {
     Text(String),

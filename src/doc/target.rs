@@ -17,6 +17,9 @@ pub struct DocTarget {
     pub redirect_uri: String,
     pub providers: Vec<String>,
     pub is_mock: bool,
+    /// The client id a guide may show as it is: the mock's demo client (or a mock target's
+    /// own, from the project file). Real clients' ids are the reader's to fill in.
+    pub client_id: Option<String>,
 }
 
 impl DocTarget {
@@ -30,6 +33,7 @@ impl DocTarget {
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
             is_mock,
+            client_id: is_mock.then(|| crate::protocol::DEMO_CLIENT_ID.to_owned()),
         };
         if let Some(custom) = config.targets.get(name) {
             let mut target = make(
@@ -42,6 +46,9 @@ impl DocTarget {
             }
             if let Some(providers) = &custom.providers {
                 target.providers = providers.clone();
+            }
+            if custom.mock && custom.client_id.is_some() {
+                target.client_id = custom.client_id.clone();
             }
             return Ok(target);
         }
@@ -66,6 +73,50 @@ impl DocTarget {
                     None => d.help(format!("use one of: {}", names.join(", "))),
                 })
             }
+        }
+    }
+}
+
+impl DocTarget {
+    /// The command that starts this target's mock: `obflow mock`, with `--port` when the
+    /// target's URL is not the default one. `None` for a target that is no obflow mock.
+    pub fn mock_command(&self) -> Option<String> {
+        if !self.is_mock {
+            return None;
+        }
+        let port = url::Url::parse(&self.auth_url)
+            .ok()
+            .and_then(|u| u.port_or_known_default());
+        Some(match port {
+            Some(8080) | None => "obflow mock".to_owned(),
+            Some(port) => format!("obflow mock --port {port}"),
+        })
+    }
+
+    /// In words, for the guide's first sentence.
+    pub fn environment(&self) -> String {
+        match self.name.as_str() {
+            "sandbox" => "TrueLayer's sandbox".to_owned(),
+            "live" => "TrueLayer's live environment".to_owned(),
+            _ if self.is_mock => format!(
+                "the obflow mock (`{}`)",
+                self.mock_command().unwrap_or_default()
+            ),
+            other => format!("the `{other}` target"),
+        }
+    }
+
+    /// The host a path is served from: the auth server for the dialog and `/connect/token`,
+    /// the API host for the rest.
+    pub fn host_for(&self, path: &str) -> &str {
+        if path == "/"
+            || path.starts_with("/?")
+            || path.starts_with("/connect/")
+            || path.starts_with("/dialog")
+        {
+            &self.auth_url
+        } else {
+            &self.api_url
         }
     }
 }

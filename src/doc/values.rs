@@ -118,8 +118,11 @@ fn expressions() -> &'static Regex {
 }
 
 /// Each `{{ expression }}` becomes the placeholder named after the last name it reads:
-/// `{{ steps.extend.json.user_input_link }}` gives `$USER_INPUT_LINK`, `{{ env.AUTH_CODE }}`
-/// gives `$AUTH_CODE`. Date arithmetic stays visible, since it is the point of the check:
+/// `{{ env.AUTH_CODE }}` gives `$AUTH_CODE`, `{{ session.access_token }}` `$ACCESS_TOKEN`.
+/// A value of an earlier step's answer is prefixed with that step's id, so it cannot be
+/// mistaken for a capture or a loop's item of the same name:
+/// `{{ steps.extend.json.user_input_link }}` gives `$EXTEND_USER_INPUT_LINK`.
+/// Date arithmetic stays visible, since it is the point of the check:
 /// `{{ created | date_add('90d') }}` gives `$CREATED + 90d`.
 pub fn fallback(text: &str) -> String {
     static NAME: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
@@ -138,7 +141,10 @@ pub fn fallback(text: &str) -> String {
                 .last()
                 .map(|m| m.as_str())
                 .unwrap_or("value");
-            let mut shown = placeholder(last);
+            let mut shown = match step_of(expr) {
+                Some(step) => placeholder(&format!("{step}_{last}")),
+                None => placeholder(last),
+            };
             for filter in parts {
                 if let Some(m) = shift.captures(filter) {
                     let sign = if &m[1] == "add" { '+' } else { '-' };
@@ -148,6 +154,20 @@ pub fn fallback(text: &str) -> String {
             shown
         })
         .into_owned()
+}
+
+/// The step whose answer `steps.<id>.json...` (or `.status`, `.headers`) reads.
+pub fn step_of(expr: &str) -> Option<&str> {
+    let rest = expr.trim().strip_prefix("steps.")?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let after = &rest[end..];
+    (end > 0
+        && (after.starts_with(".json")
+            || after.starts_with(".status")
+            || after.starts_with(".headers")))
+    .then(|| &rest[..end])
 }
 
 #[cfg(test)]
@@ -171,7 +191,7 @@ mod tests {
             &templates,
             &json!("{{ steps.extend.json.user_input_link }}"),
         );
-        assert_eq!(unmark(link.as_str().unwrap()), "$USER_INPUT_LINK");
+        assert_eq!(unmark(link.as_str().unwrap()), "$EXTEND_USER_INPUT_LINK");
         assert_eq!(
             unmark(&vars.render_inline(&templates, "`$.id` equals `{{ env.X | trim }}`")),
             "`$.id` equals `$X`"

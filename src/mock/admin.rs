@@ -1,6 +1,6 @@
 //! Mock-only admin routes under `/__mock/` (NOT part of TrueLayer): read and advance the
-//! virtual clocks, list connections, reset state. Each accepts `?clock=NAME` or the
-//! `x-obflow-clock` header to act on a named clock.
+//! virtual clocks, list connections, reset state, and count what the mock holds. Each
+//! accepts `?clock=NAME` or the `x-obflow-clock` header to act on a named clock.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{Params, RawBody};
-use super::clock::{ClockName, parse_duration, rfc3339};
+use super::clock::{Clock, ClockName, parse_duration, rfc3339};
 use super::error::OAuthError;
 use super::state::MockState;
 use crate::protocol::CLOCK_HEADER;
@@ -38,7 +38,7 @@ fn named_clock(headers: &HeaderMap, query: Option<&str>) -> Result<Option<ClockN
     Ok(named.then_some(clock_of(headers, query)?))
 }
 
-fn clock_json(state: &MockState, clock: &ClockName) -> Value {
+fn clock_json(state: &MockState, clock: &Clock) -> Value {
     json!({
         "clock": clock.label(),
         "now": rfc3339(state.clock.now(clock)),
@@ -46,14 +46,25 @@ fn clock_json(state: &MockState, clock: &ClockName) -> Value {
     })
 }
 
-/// `GET /__mock/clock`
+/// `GET /__mock/clock`. A named clock that does not exist (yet, or any more) reads as the
+/// fresh clock the next request naming it would get; reading it does not make it.
 pub async fn read_clock(
     State(state): State<Arc<MockState>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     match clock_of(&headers, query.as_deref()) {
-        Ok(clock) => Json(clock_json(&state, &clock)).into_response(),
+        Ok(name) => {
+            let json = match state.clock.find(&name) {
+                Some(clock) => clock_json(&state, &clock),
+                None => json!({
+                    "clock": name.label(),
+                    "now": rfc3339(state.clock.real().now()),
+                    "offset_seconds": 0,
+                }),
+            };
+            Json(json).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -82,7 +93,7 @@ pub async fn advance_clock(
                 ));
             }
         };
-        state
+        let clock = state
             .clock
             .advance(&clock, seconds)
             .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
@@ -105,7 +116,7 @@ pub async fn list_connections(
         Err(e) => return e.into_response(),
     };
     let mut connections = state.connections.values();
-    connections.retain(|c| only.as_ref().is_none_or(|o| &c.clock == o));
+    connections.retain(|c| only.as_ref().is_none_or(|o| c.clock.is(o)));
     connections.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     let items: Vec<Value> = connections
         .iter()
@@ -145,4 +156,15 @@ pub async fn reset(
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// `GET /__mock/stats`: how many entries each map holds, how many its cap has evicted, and
+/// the cap.
+pub async fn stats(State(state): State<Arc<MockState>>) -> Response {
+    Json(json!({
+        "sizes": state.sizes(),
+        "evicted": state.evicted(),
+        "max_entries": state.retention.max_entries,
+    }))
+    .into_response()
 }

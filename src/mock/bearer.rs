@@ -5,7 +5,7 @@
 use axum::http::{HeaderMap, header};
 
 use super::fixtures::{Failure, User};
-use super::state::{Connection, MockState};
+use super::state::{Connection, MockState, VerifiedToken};
 
 /// A request's verified access: the connection and its user.
 pub struct Grant<'a> {
@@ -49,15 +49,9 @@ pub fn authorize<'a>(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(Denial::Missing)?;
-    let claims = match state.verified_tokens.get_cloned(token) {
-        Some(claims) => claims,
-        None => {
-            let claims = state.signer.verify(token).ok_or(Denial::Invalid)?;
-            state
-                .verified_tokens
-                .insert(token.to_owned(), claims.clone());
-            claims
-        }
+    let (claims, cached) = match state.verified_tokens.get_cloned(token) {
+        Some(verified) => (verified.claims, true),
+        None => (state.signer.verify(token).ok_or(Denial::Invalid)?, false),
     };
     let connection = state
         .connections
@@ -66,7 +60,20 @@ pub fn authorize<'a>(
     if connection.credentials_key != claims.credentials_key {
         return Err(Denial::Invalid);
     }
+    if !cached {
+        // Cached with its connection's clock, by which it expires from the cache too.
+        state.verified_tokens.insert(
+            token.to_owned(),
+            VerifiedToken {
+                claims: claims.clone(),
+                clock: connection.clock.clone(),
+            },
+        );
+    }
     let now = state.clock.now(&connection.clock);
+    if connection.is_forgotten_at(now) {
+        return Err(Denial::Invalid);
+    }
     if now >= connection.expires_at {
         return Err(Denial::ConsentExpired);
     }

@@ -106,7 +106,7 @@ impl RawBody {
             for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
                 if map.insert(k.to_string(), v.to_string()).is_some() {
                     return Err(BodyError::malformed(format!(
-                        "the parameter {k:?} is repeated"
+                        "the parameter '{k}' is repeated"
                     )));
                 }
             }

@@ -78,7 +78,7 @@ fn answer(state: &MockState, headers: &HeaderMap, req: ExtendRequest) -> Result<
     }
     if !client.redirect_uris.contains(&redirect_uri) {
         return Err(OAuthError::invalid_request(format!(
-            "redirect_uri {redirect_uri:?} is not registered for this client"
+            "redirect_uri '{redirect_uri}' is not registered for this client"
         )));
     }
     let grant = state
@@ -90,6 +90,11 @@ fn answer(state: &MockState, headers: &HeaderMap, req: ExtendRequest) -> Result<
         .connections
         .get_cloned(&grant.connection_id)
         .ok_or_else(|| OAuthError::invalid_grant("the connection behind this token is gone"))?;
+    if connection.is_forgotten_at(state.clock.now(&connection.clock)) {
+        return Err(OAuthError::invalid_grant(
+            "the connection behind this token is gone (inactive for over 30 days)",
+        ));
+    }
     let (user_index, username) = connection
         .user
         .clone()
@@ -106,6 +111,7 @@ fn answer(state: &MockState, headers: &HeaderMap, req: ExtendRequest) -> Result<
                 .connections
                 .update(&connection.id, |c| {
                     c.consent_created_at = now;
+                    c.consent_status_updated_at = now;
                     c.expires_at = now + CONSENT_LIFETIME;
                     c.status = ConnectionStatus::Active;
                     c.refreshed_once = false;

@@ -49,7 +49,7 @@ fn open_session(
         .ok_or(("unauthorized_client", "client_id is missing".to_owned()))?;
     let client = fixtures.client(client_id).ok_or((
         "unauthorized_client",
-        format!("unknown client_id {client_id:?}"),
+        format!("unknown client_id '{client_id}'"),
     ))?;
     let redirect_uri = params
         .get("redirect_uri")
@@ -57,7 +57,7 @@ fn open_session(
     if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
         return Err((
             "unauthorized_client",
-            format!("redirect_uri {redirect_uri:?} is not registered for this client"),
+            format!("redirect_uri '{redirect_uri}' is not registered for this client"),
         ));
     }
     match params.get("response_type") {
@@ -65,7 +65,7 @@ fn open_session(
         Some(other) => {
             return Err((
                 "unsupported_response_type",
-                format!("response_type {other:?} is not supported; use code"),
+                format!("response_type '{other}' is not supported; use code"),
             ));
         }
         None => {
@@ -89,7 +89,7 @@ fn open_session(
         .iter()
         .find(|s| !pages::SCOPES.iter().any(|(k, _)| k == s))
     {
-        return Err(("invalid_scope", format!("unknown scope {unknown:?}")));
+        return Err(("invalid_scope", format!("unknown scope '{unknown}'")));
     }
     let form_post = match params.get("response_mode") {
         None | Some("query") => false,
@@ -97,7 +97,7 @@ fn open_session(
         Some(other) => {
             return Err((
                 "invalid_request",
-                format!("response_mode {other:?} is not supported; use query or form_post"),
+                format!("response_mode '{other}' is not supported; use query or form_post"),
             ));
         }
     };
@@ -110,7 +110,10 @@ fn open_session(
         (Some(_), other) => {
             return Err((
                 "invalid_request",
-                format!("code_challenge_method must be S256 (got {other:?})"),
+                match other {
+                    Some(other) => format!("code_challenge_method must be S256 (got '{other}')"),
+                    None => "code_challenge_method must be S256 (got none)".to_owned(),
+                },
             ));
         }
         (None, Some(_)) => {
@@ -133,7 +136,7 @@ fn open_session(
             if !offered.iter().any(|p| p.provider_id == chosen) {
                 return Err((
                     "invalid_request",
-                    format!("provider_id {chosen:?} is not among the providers of the auth link"),
+                    format!("provider_id '{chosen}' is not among the providers of the auth link"),
                 ));
             }
             vec![chosen.to_owned()]
@@ -148,10 +151,7 @@ fn open_session(
     }
     let clock =
         ClockName::from_request(headers, None).map_err(|e| ("invalid_request", e.to_string()))?;
-    state
-        .clock
-        .ensure(&clock)
-        .map_err(|e| ("invalid_request", e.to_string()))?;
+    let clock = state.clock.get_or_create(&clock);
     let single = (providers.len() == 1).then(|| providers[0].clone());
     Ok(DialogSession {
         id: new_id("dlg-"),
@@ -259,6 +259,8 @@ pub async fn consent(
                 status: ConnectionStatus::AuthorizationRequired,
                 user: None,
                 auth_time: now,
+                consent_status_updated_at: now,
+                throttled_calls: 0,
                 refreshed_once: false,
                 refresh_token: None,
             };
@@ -320,6 +322,7 @@ pub async fn login(
     let updated = state.connections.update(&connection_id, |c| {
         c.user = Some((user_index, username.to_owned()));
         c.auth_time = now;
+        c.consent_status_updated_at = now;
         c.status = ConnectionStatus::Authorized;
         if reauth {
             // Re-authentication renews the consent for another 90 days.

@@ -71,8 +71,12 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({"error": self.error, "error_description": self.description});
         let mut resp = (self.status, axum::Json(body)).into_response();
+        // As on a successful token answer (RFC 6749 §5.1 asks both of 200s; TrueLayer sends
+        // them on errors too, and a cache between the client and us must not keep either).
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut()
+            .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         resp
     }
 }
@@ -83,6 +87,8 @@ pub struct DataError {
     pub status: StatusCode,
     pub error: &'static str,
     pub description: String,
+    /// Seconds for a `Retry-After` header (429 `provider_too_many_requests`).
+    pub retry_after: Option<u32>,
 }
 
 impl DataError {
@@ -91,7 +97,13 @@ impl DataError {
             status,
             error,
             description: description.into(),
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 }
 
@@ -108,6 +120,10 @@ impl IntoResponse for DataError {
             if let Ok(v) = HeaderValue::from_str(&challenge) {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
             }
+        }
+        if let Some(seconds) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         resp
     }

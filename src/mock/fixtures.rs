@@ -106,6 +106,147 @@ pub(crate) struct User {
     pub failure: Option<Failure>,
     #[serde(default)]
     pub accounts: Vec<Account>,
+    /// What `/data/v1/info` answers (without it, an empty `results`).
+    #[serde(default)]
+    pub info: Option<Info>,
+    /// Credit cards, served under `/data/v1/cards`.
+    #[serde(default)]
+    pub cards: Vec<Card>,
+    /// The bank rate-limits this user: 429 `provider_too_many_requests` on the first calls.
+    #[serde(default)]
+    pub throttle: Option<Throttle>,
+}
+
+/// A user the bank rate-limits: the first `first` Data API calls of each connection answer
+/// 429 `provider_too_many_requests` with `Retry-After: retry_after`; later calls succeed.
+/// Counted per connection, not per second, so a scenario's outcome does not depend on how
+/// fast the machine is.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Throttle {
+    pub first: u32,
+    /// Seconds, sent as `Retry-After`.
+    #[serde(default = "one_second")]
+    pub retry_after: u32,
+}
+
+fn one_second() -> u32 {
+    1
+}
+
+/// `/data/v1/info`: the identity the `info` scope gives.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Info {
+    pub full_name: String,
+    /// As TrueLayer writes it: `1984-07-03T00:00:00`.
+    pub date_of_birth: String,
+    #[serde(default)]
+    pub addresses: Vec<InfoAddress>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InfoAddress {
+    pub address: String,
+    pub city: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    pub zip: String,
+    pub country: String,
+}
+
+/// A card under `/data/v1/cards`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Card {
+    /// TrueLayer names a card's id `account_id` too.
+    pub account_id: String,
+    /// VISA | MASTERCARD | AMEX | ...
+    pub card_network: String,
+    /// CREDIT | DEBIT | CHARGE
+    pub card_type: String,
+    pub currency: String,
+    pub display_name: String,
+    pub partial_card_number: String,
+    #[serde(default)]
+    pub name_on_card: Option<String>,
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    pub balance: CardBalance,
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+    #[serde(default)]
+    pub pending_transactions: Vec<Transaction>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CardBalance {
+    pub available: f64,
+    pub current: f64,
+    pub credit_limit: f64,
+    #[serde(default)]
+    pub last_statement_balance: Option<f64>,
+    #[serde(default)]
+    pub last_statement_date: Option<String>,
+    #[serde(default)]
+    pub payment_due: Option<f64>,
+    #[serde(default)]
+    pub payment_due_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StandingOrder {
+    /// e.g. `EvryDay`, `IntrvlWkDay:01:05`, `IntrvlMnthDay:01:15` (the Open Banking codes).
+    pub frequency: String,
+    /// Active | Inactive
+    pub status: String,
+    pub timestamp: String,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub payee: Option<String>,
+    #[serde(default)]
+    pub first_payment_date: Option<String>,
+    #[serde(default)]
+    pub first_payment_amount: Option<f64>,
+    #[serde(default)]
+    pub next_payment_date: Option<String>,
+    #[serde(default)]
+    pub next_payment_amount: Option<f64>,
+    #[serde(default)]
+    pub final_payment_date: Option<String>,
+    #[serde(default)]
+    pub final_payment_amount: Option<f64>,
+    #[serde(default)]
+    pub previous_payment_timestamp: Option<String>,
+    #[serde(default)]
+    pub previous_payment_amount: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DirectDebit {
+    pub direct_debit_id: String,
+    pub timestamp: String,
+    pub name: String,
+    /// Active | Inactive
+    pub status: String,
+    #[serde(default)]
+    pub previous_payment_timestamp: Option<String>,
+    #[serde(default)]
+    pub previous_payment_amount: Option<f64>,
+    /// `meta.provider_mandate_identification`
+    #[serde(default)]
+    pub mandate_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -143,6 +284,13 @@ pub(crate) struct Account {
     pub balance: Balance,
     #[serde(default)]
     pub transactions: Vec<Transaction>,
+    /// Not yet booked: `/transactions/pending`.
+    #[serde(default)]
+    pub pending_transactions: Vec<Transaction>,
+    #[serde(default)]
+    pub standing_orders: Vec<StandingOrder>,
+    #[serde(default)]
+    pub direct_debits: Vec<DirectDebit>,
     /// Signup+ identity of the holder; without it Signup+ answers 422 User Data Not Found.
     #[serde(default)]
     pub identity: Option<Identity>,
@@ -181,6 +329,9 @@ pub(crate) struct Transaction {
     pub transaction_category: String,
     #[serde(default)]
     pub merchant_name: Option<String>,
+    /// The account's balance after this transaction, when the bank reports it.
+    #[serde(default)]
+    pub running_balance: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -268,6 +419,33 @@ impl Fixtures {
                     return Err(format!(
                         "users[{i}] ({}): duplicate account_id {:?}",
                         user.username, a.account_id
+                    ));
+                }
+            }
+            let mut card_ids = HashSet::new();
+            for c in &user.cards {
+                if !card_ids.insert(c.account_id.as_str()) {
+                    return Err(format!(
+                        "users[{i}] ({}): duplicate card account_id {:?}",
+                        user.username, c.account_id
+                    ));
+                }
+            }
+            // `from`/`to` filter on these timestamps, so each must be one the filter reads.
+            let transactions = user
+                .accounts
+                .iter()
+                .flat_map(|a| a.transactions.iter().chain(&a.pending_transactions))
+                .chain(
+                    user.cards
+                        .iter()
+                        .flat_map(|c| c.transactions.iter().chain(&c.pending_transactions)),
+                );
+            for t in transactions {
+                if super::dates::parse_instant(&t.timestamp, false).is_none() {
+                    return Err(format!(
+                        "users[{i}] ({}): transaction {:?} has the timestamp {:?}; write RFC 3339, e.g. 2024-03-01T09:15:00Z",
+                        user.username, t.transaction_id, t.timestamp
                     ));
                 }
             }
@@ -365,17 +543,13 @@ mod tests {
     #[test]
     fn protocol_lists_the_built_in_logins() {
         let f = Fixtures::default();
-        let mut firsts: Vec<&User> = Vec::new();
-        for user in &f.file.users {
-            if !firsts.iter().any(|u| u.username == user.username) {
-                firsts.push(user);
-            }
-        }
         let listed: Vec<_> = crate::protocol::BUILTIN_LOGINS
             .iter()
             .map(|l| (l.username, l.password, l.numbered))
             .collect();
-        let defined: Vec<_> = firsts
+        let defined: Vec<_> = f
+            .file
+            .users
             .iter()
             .map(|u| {
                 let numbered = u.numbered.unwrap_or(0);
@@ -385,6 +559,43 @@ mod tests {
         assert_eq!(listed, defined);
         for (username, password, _) in listed {
             assert!(f.login(username, password).is_some(), "{username}");
+        }
+    }
+
+    /// `crate::protocol` lists the built-in banks for guides; they must be this file's.
+    #[test]
+    fn protocol_lists_the_built_in_banks() {
+        let f = Fixtures::default();
+        let listed: Vec<(&str, Vec<&str>)> = crate::protocol::BUILTIN_PROVIDERS
+            .iter()
+            .map(|p| (p.provider_id, p.selectors.to_vec()))
+            .collect();
+        let defined: Vec<(&str, Vec<&str>)> = f
+            .file
+            .providers
+            .iter()
+            .map(|p| {
+                let selectors = p.selectors.iter().map(String::as_str).collect();
+                (p.provider_id.as_str(), selectors)
+            })
+            .collect();
+        assert_eq!(listed, defined);
+        for selectors in [
+            vec![],
+            vec!["uk-ob-all".to_owned()],
+            vec!["mock".to_owned()],
+        ] {
+            let words: Vec<&str> = selectors.iter().map(String::as_str).collect();
+            let offered: Vec<&str> = f
+                .providers_matching(&words, false)
+                .iter()
+                .map(|p| p.provider_id.as_str())
+                .collect();
+            assert_eq!(
+                crate::protocol::builtin_banks_offered(&selectors),
+                offered,
+                "{selectors:?}"
+            );
         }
     }
 

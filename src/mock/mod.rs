@@ -7,10 +7,16 @@
 //! Data flows: fixtures (who exists) → dialog (consent, login → code) → token (code → tokens)
 //! → bearer (token → connection) → data / signup_plus; clock times every expiry rule.
 //!
+//! All state is in memory and bounded: `state.rs` says what is forgotten when, each map is a
+//! capped `sharded_map::ShardedMap`, and a purger started with the server applies the rules
+//! every 30 seconds ([`Retention`] sets the real-time ones and the cap).
+//!
 //! - `server.rs`: [`start`], [`MockOptions`] and [`RunningMock`]: starting and stopping.
 //! - `routes.rs`: the routing table and the JSON errors for unknown routes.
 //! - `discovery.rs`: the JWKS and the OpenID configuration.
 //! - `standalone.rs`: `obflow mock`, serving until interrupted.
+//! - `observe.rs`, `journal.rs`, `faults.rs`: for QA teams pointing their own application at
+//!   the mock: the request journal, faults on demand and the access log.
 
 mod admin;
 mod bearer;
@@ -18,19 +24,25 @@ mod body;
 pub mod clock;
 mod connections;
 mod data;
+mod dates;
 mod dialog;
 mod discovery;
 mod error;
+mod faults;
 mod fixtures;
+mod journal;
 mod jwt;
+mod observe;
 mod pages;
 mod routes;
 mod server;
+mod sharded_map;
 mod signup_plus;
 mod standalone;
 mod state;
 mod token;
 
+pub use clock::{ManualTime, RealClock};
 pub use error::MockError;
 pub use fixtures::Fixtures;
 pub use jwt::Signing;
@@ -38,3 +50,4 @@ pub use jwt::Signing;
 pub use jwt::time_rs256_signatures;
 pub use server::{MockOptions, RunningMock, start};
 pub use standalone::{StandaloneOptions, serve_forever};
+pub use state::Retention;

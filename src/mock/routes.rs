@@ -1,5 +1,5 @@
-//! The routing table: every route of the mock on one port, the correlation id on Data API
-//! and Signup+ responses, and the JSON errors for unknown routes and methods.
+//! The routing table: every route of the mock on one port, the correlation id on Data API,
+//! Signup+ and unknown-route responses, and the JSON errors for unknown routes and methods.
 
 use std::sync::Arc;
 
@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::state::MockState;
-use super::{admin, body, connections, data, dialog, discovery, signup_plus, token};
+use super::{
+    admin, body, connections, data, dialog, discovery, faults, journal, observe, signup_plus, token,
+};
 use crate::protocol::CORRELATION_HEADER;
 
 pub(super) fn router(state: Arc<MockState>) -> Router {
@@ -24,6 +26,30 @@ pub(super) fn router(state: Arc<MockState>) -> Router {
         .route(
             "/data/v1/accounts/{id}/transactions",
             get(data::transactions),
+        )
+        .route(
+            "/data/v1/accounts/{id}/transactions/pending",
+            get(data::pending_transactions),
+        )
+        .route(
+            "/data/v1/accounts/{id}/standing_orders",
+            get(data::standing_orders),
+        )
+        .route(
+            "/data/v1/accounts/{id}/direct_debits",
+            get(data::direct_debits),
+        )
+        .route("/data/v1/info", get(data::info))
+        .route("/data/v1/cards", get(data::cards))
+        .route("/data/v1/cards/{id}", get(data::card))
+        .route("/data/v1/cards/{id}/balance", get(data::card_balance))
+        .route(
+            "/data/v1/cards/{id}/transactions",
+            get(data::card_transactions),
+        )
+        .route(
+            "/data/v1/cards/{id}/transactions/pending",
+            get(data::card_pending_transactions),
         )
         .route("/signup-plus/accounts", get(signup_plus::accounts))
         .route("/connections/extend", post(connections::extend))
@@ -45,10 +71,25 @@ pub(super) fn router(state: Arc<MockState>) -> Router {
         .route("/__mock/clock/advance", post(admin::advance_clock))
         .route("/__mock/connections", get(admin::list_connections))
         .route("/__mock/reset", post(admin::reset))
+        .route("/__mock/stats", get(admin::stats))
+        .route(
+            "/__mock/requests",
+            get(journal::list).delete(journal::clear),
+        )
+        .route(
+            "/__mock/faults",
+            post(faults::add).get(faults::list).delete(faults::clear),
+        )
+        .route("/__mock/faults/{id}", axum::routing::delete(faults::remove))
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
+        // Outermost: faults, the journal and the access log see every request as sent.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }
 
@@ -59,20 +100,28 @@ async fn add_correlation_id(mut resp: Response) -> Response {
     resp
 }
 
+/// Unknown routes and methods carry a correlation id too: a client that logs it for every
+/// API error (as TrueLayer asks) should find one on these.
 async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(
-            json!({"error": "not_found", "error_description": "no such route on the obflow mock"}),
-        ),
+    add_correlation_id(
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(
+                json!({"error": "not_found", "error_description": "no such route on the obflow mock"}),
+            ),
+        )
+            .into_response(),
     )
-        .into_response()
+    .await
 }
 
 async fn method_not_allowed() -> Response {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(json!({"error": "method_not_allowed", "error_description": "this route does not accept that method"})),
+    add_correlation_id(
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(json!({"error": "method_not_allowed", "error_description": "this route does not accept that method"})),
+        )
+            .into_response(),
     )
-        .into_response()
+    .await
 }

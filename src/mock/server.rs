@@ -1,16 +1,21 @@
 //! Starting and stopping the mock: [`start`] binds and serves it in the background, a
-//! [`RunningMock`] stops it (on `shutdown` or drop), and a purger drops expired state.
+//! [`RunningMock`] stops it (on `shutdown` or drop), and a purger forgets expired and idle
+//! state every [`PURGE_EVERY`] (the rules are in `state.rs`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::clock::RealClock;
 use super::routes::router;
-use super::state::MockState;
+use super::state::{MockState, Retention};
 use super::{Fixtures, MockError, Signing, jwt};
+
+/// How often the purger runs: real-time idleness is noticed this late at most.
+pub const PURGE_EVERY: Duration = Duration::from_secs(30);
 
 /// How to run the mock.
 #[derive(Debug, Clone)]
@@ -20,16 +25,30 @@ pub struct MockOptions {
     pub port: u16,
     pub fixtures: Fixtures,
     pub signing: Signing,
+    /// How much state is kept, and how long unused.
+    pub retention: Retention,
+    /// Real time, which every clock runs on: the system's, or a hand-moved one in tests.
+    pub real_clock: RealClock,
+    /// One access-log line per request on stderr (`obflow mock --log`).
+    pub access_log: bool,
+    /// Whether requests are kept in the journal (`GET /__mock/requests`). The mock embedded
+    /// in `obflow run` keeps none: recording every request of a suite is work nobody reads.
+    pub journal: bool,
 }
 
 impl MockOptions {
-    /// 127.0.0.1 on a free port, the built-in fixtures, RS256 tokens.
+    /// 127.0.0.1 on a free port, the built-in fixtures, RS256 tokens, default retention,
+    /// system time.
     pub fn loopback() -> Self {
         MockOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             fixtures: Fixtures::default(),
             signing: Signing::Rs256,
+            retention: Retention::default(),
+            real_clock: RealClock::system(),
+            access_log: false,
+            journal: true,
         }
     }
 }
@@ -40,12 +59,21 @@ pub struct RunningMock {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     purger: JoinHandle<()>,
+    state: Weak<MockState>,
 }
 
 impl RunningMock {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Forgets expired and idle state now, as the purger does every [`PURGE_EVERY`]; with a
+    /// [`RealClock::manual`], tests move time and then purge instead of waiting.
+    pub fn purge(&self) {
+        if let Some(state) = self.state.upgrade() {
+            state.purge_expired();
+        }
     }
 
     /// Stops accepting connections and waits (briefly) for in-flight requests.
@@ -88,7 +116,16 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         .local_addr()
         .map_err(|source| MockError::Bind { addr, source })?;
     let base_url = base_url_for(local);
-    let state = Arc::new(MockState::new(opts.fixtures, signer, base_url.clone()));
+    let mut state = MockState::new(
+        opts.fixtures,
+        signer,
+        base_url.clone(),
+        opts.retention,
+        opts.real_clock,
+        opts.access_log,
+    );
+    state.journal = super::journal::Journal::new(opts.journal);
+    let state = Arc::new(state);
 
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
@@ -100,9 +137,10 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         let _ = serve.await;
     });
     let weak = Arc::downgrade(&state);
+    let weak_for_purge = weak.clone();
     drop(state);
     let purger = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut tick = tokio::time::interval(PURGE_EVERY);
         loop {
             tick.tick().await;
             match weak.upgrade() {
@@ -116,6 +154,7 @@ pub async fn start(opts: MockOptions) -> Result<RunningMock, MockError> {
         shutdown: Some(tx),
         server: Some(server),
         purger,
+        state: weak_for_purge,
     })
 }
 

@@ -44,7 +44,7 @@ fn answer(
                 Problem::new(
                     StatusCode::BAD_REQUEST,
                     "Invalid Parameters",
-                    format!("account_id {id:?} is not one of the user's linked accounts"),
+                    format!("account_id '{id}' is not one of the user's linked accounts"),
                 )
             })?;
         return identity(state, &grant, account, true);
@@ -118,10 +118,12 @@ fn identity(
         CountryField::Country => "country",
     };
     address.insert(country_key.into(), json!(a.country_code));
-    let provider_id = account
-        .provider_id
-        .clone()
-        .unwrap_or_else(|| grant.connection.provider_id.clone());
+    // The bank the user chose. Only the Mock bank stands in for the bank a fixture names
+    // (the seed's Joe Blogs banks with Monzo, reached through the sandbox's Mock bank).
+    let provider_id = match &account.provider_id {
+        Some(fixture) if grant.connection.provider_id == "mock" => fixture.clone(),
+        _ => grant.connection.provider_id.clone(),
+    };
     let mut body = json!({
         "title": person.title,
         "first_name": person.first_name,

@@ -6,9 +6,11 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use super::clock::RealClock;
 use super::error::MockError;
 use super::fixtures::Fixtures;
 use super::jwt::Signing;
+use super::state::Retention;
 use super::{MockOptions, start};
 
 /// How to run the standalone mock: like [`MockOptions`], but naming a fixture file (read at
@@ -21,6 +23,9 @@ pub struct StandaloneOptions {
     /// Replaces the built-in fixtures when given.
     pub fixtures: Option<PathBuf>,
     pub signing: Signing,
+    pub retention: Retention,
+    /// One access-log line per request on stderr.
+    pub access_log: bool,
 }
 
 impl StandaloneOptions {
@@ -35,6 +40,10 @@ impl StandaloneOptions {
             port: self.port,
             fixtures,
             signing: self.signing,
+            retention: self.retention.clone(),
+            real_clock: RealClock::system(),
+            access_log: self.access_log,
+            journal: true,
         })
     }
 }

@@ -43,7 +43,7 @@ fn grant(state: &MockState, headers: &HeaderMap, params: &Params) -> Result<Valu
         return Err(OAuthError::new(
             "unsupported_grant_type",
             format!(
-                "grant_type {grant_type:?} is not supported; use authorization_code or refresh_token"
+                "grant_type '{grant_type}' is not supported; use authorization_code or refresh_token"
             ),
         ));
     }
@@ -201,6 +201,11 @@ fn refresh(state: &MockState, client: &Client, params: &Params) -> Result<Value,
         .get_cloned(&grant.connection_id)
         .ok_or_else(|| OAuthError::invalid_grant("the connection behind this token is gone"))?;
     let now = state.clock.now(&connection.clock);
+    if connection.is_forgotten_at(now) {
+        return Err(OAuthError::invalid_grant(
+            "the connection behind this token is gone (inactive for over 30 days)",
+        ));
+    }
     if now >= connection.expires_at {
         return Err(OAuthError::invalid_grant(
             "the connection's 90-day consent has expired; extend it or ask the user again",
@@ -239,7 +244,9 @@ pub fn issue_tokens(state: &MockState, connection: &Connection) -> Result<Value,
         sub: connection.id.clone(),
         auth_time: connection.auth_time,
         idp: connection.provider_id.clone(),
-        connector_id: "mock".to_owned(),
+        // The bank chosen in the dialog (`mock` for the Mock bank, as the sandbox's tokens
+        // say); the mock's choice for the others, where TrueLayer's connector names differ.
+        connector_id: connection.provider_id.clone(),
         credentials_key: connection.credentials_key.clone(),
         scope: connection.scopes.clone(),
         amr: vec!["pwd".to_owned()],

@@ -57,7 +57,7 @@ impl HtmlReport {
         HtmlReport {
             path,
             run,
-            sections: Spool::default(),
+            sections: Spool::open(),
             summary: RunSummary::default(),
             started_at: None,
             tags: BTreeSet::new(),
@@ -186,7 +186,7 @@ fn scenario_section(report: &Redacted<ScenarioReport>) -> String {
         let _ = write!(out, " <span class=\"tag\">{tag}</span>");
     }
     out.push_str("</summary>\n");
-    if let Some(reason) = report.skip_reason {
+    if let Some(reason) = &report.skip_reason {
         let _ = writeln!(
             out,
             "<p class=\"reason\">{}</p>",

@@ -205,7 +205,7 @@ impl JsonReport {
         JsonReport {
             path,
             run,
-            scenarios: Spool::default(),
+            scenarios: Spool::open(),
             summary: RunSummary::default(),
             started_at: None,
             failures: 0,
@@ -341,10 +341,11 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
                 false => "error",
             }
         }),
-        skip_reason: report.skip_reason.map(|r| match r {
+        skip_reason: report.skip_reason.as_ref().map(|r| match r {
             SkipReason::FailFast => "fail_fast",
             SkipReason::OutsideShard(_) => "outside_shard",
             SkipReason::OutOfFiles => "out_of_files",
+            SkipReason::TargetLacks { .. } => "target_lacks",
         }),
         duration_ms: millis(report.duration),
         steps: report

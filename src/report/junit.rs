@@ -91,7 +91,7 @@ impl JunitReport {
     pub fn new(path: PathBuf) -> Self {
         JunitReport {
             path,
-            runs: Spool::default(),
+            runs: Spool::open(),
             summary: None,
             invalid: 0,
         }
@@ -208,7 +208,7 @@ fn run_texts(scenario: &Redacted<ScenarioReport>) -> (Verdict, Texts) {
     let verdict = match scenario.outcome {
         Outcome::Passed => Verdict::Passed,
         Outcome::Skipped => {
-            texts.message = scenario.skip_reason.map(|r| r.to_string());
+            texts.message = scenario.skip_reason.as_ref().map(|r| r.to_string());
             Verdict::Skipped
         }
         Outcome::Failed => {

@@ -35,6 +35,17 @@ impl<M> Default for Spool<M> {
 }
 
 impl<M> Spool<M> {
+    /// A spool with its file open already: a run that later runs out of file descriptors
+    /// still has somewhere to keep its report.
+    pub fn open() -> Self {
+        let mut spool = Spool::default();
+        match tempfile::tempfile() {
+            Ok(file) => spool.file = Some(BufWriter::new(file)),
+            Err(e) => spool.failed = Some(e),
+        }
+        spool
+    }
+
     /// Keeps `bytes` on disk and `meta` in memory. A failure is kept for [`Spool::finish`].
     pub fn push(&mut self, meta: M, bytes: &[u8]) {
         if self.failed.is_some() {

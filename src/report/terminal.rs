@@ -158,9 +158,16 @@ impl<W: Write> TerminalReporter<W> {
             self.out,
             "{tag}  {}  {}  {}",
             p.bold.paint(&report.name),
-            p.dim.paint(&report.file().display().to_string()),
+            p.dim.paint(&crate::style::printable(
+                &report.file().display().to_string()
+            )),
             format_duration(report.duration)
         )?;
+        // Why a scenario is left to another target is worth a line: the run is not the
+        // whole suite.
+        if let Some(reason @ SkipReason::TargetLacks { .. }) = &report.skip_reason {
+            writeln!(self.out, "      {}", p.dim.paint(&reason.to_string()))?;
+        }
         if self.verbose {
             for step in &report.steps {
                 self.transcript(step)?;

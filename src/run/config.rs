@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::base_url::BaseUrl;
 use super::{Event, Shard};
+use crate::scenario::actions::CodeSource;
 use crate::secret::Redactor;
 use crate::target::Target;
 use crate::template::Templates;
@@ -32,6 +33,8 @@ pub struct RunConfig {
     pub target: Target,
     /// The longest real `wait` allowed on a target without a virtual clock.
     pub max_wait: Duration,
+    /// `--await`: how every `await_code` of the run gets its code (else what each says).
+    pub await_override: Option<CodeSource>,
     /// `--max-body`: the most bytes of a response body a step reads.
     pub max_body: u64,
     /// Print requests, send none.
@@ -63,6 +66,7 @@ pub struct RunContext {
     pub auth_base: BaseUrl,
     pub api_base: BaseUrl,
     pub max_wait: Duration,
+    pub await_override: Option<CodeSource>,
     pub max_body: u64,
     pub dry_run: bool,
     pub snapshots: crate::snapshot::SnapshotSettings,

@@ -66,7 +66,7 @@ pub struct Repetition {
 }
 
 /// Why a scenario was not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SkipReason {
     /// `--fail-fast` stopped the run after an earlier failure.
     FailFast,
@@ -75,6 +75,11 @@ pub enum SkipReason {
     /// The run ran out of open files before the scenario could start or finish: not the
     /// scenario's failure, the environment's (the run ends with exit code 3).
     OutOfFiles,
+    /// It needs what the target cannot give (the mock's clock, dialog or admin routes).
+    TargetLacks {
+        target: String,
+        unmet: super::needs::Unmet,
+    },
 }
 
 impl std::fmt::Display for SkipReason {
@@ -87,6 +92,11 @@ impl std::fmt::Display for SkipReason {
             SkipReason::OutOfFiles => {
                 f.write_str("not run to the end: the run ran out of open files")
             }
+            SkipReason::TargetLacks { target, unmet } => write!(
+                f,
+                "not run on target `{target}`: it needs {}, at {}",
+                unmet.need, unmet.location
+            ),
         }
     }
 }
@@ -100,6 +110,15 @@ impl ScenarioReport {
     /// The scenario file's text, for rendering failures with their source line.
     pub fn source(&self) -> &SourceFile {
         &self.scenario.source
+    }
+
+    /// What the run's totals count of it: its outcome, and whether the run's running out of
+    /// files stopped it.
+    pub fn counted(&self) -> (Outcome, bool) {
+        (
+            self.outcome,
+            self.skip_reason == Some(SkipReason::OutOfFiles),
+        )
     }
 
     /// The step that failed, if any.
@@ -217,14 +236,14 @@ impl RunSummary {
     }
 
     /// Counts a scenario by its outcome and, when skipped, by why.
-    pub fn record_outcome(&mut self, (outcome, reason): (Outcome, Option<SkipReason>)) {
+    pub fn record_outcome(&mut self, (outcome, out_of_files): (Outcome, bool)) {
         self.record(outcome);
-        if reason == Some(SkipReason::OutOfFiles) {
+        if out_of_files {
             self.out_of_files += 1;
         }
     }
 
     pub fn record_report(&mut self, report: &ScenarioReport) {
-        self.record_outcome((report.outcome, report.skip_reason));
+        self.record_outcome(report.counted());
     }
 }

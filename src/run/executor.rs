@@ -322,6 +322,25 @@ impl<'a> ScenarioState<'a> {
             return self.run_once(step, scope, item).await;
         };
         let started = Instant::now();
+        // Retries wait in real time on every target: all of a step's waiting is bounded by
+        // --max-wait, like a real `wait`, and refused before the first attempt.
+        let waits = retry.interval.saturating_mul(retry.count);
+        if waits > self.run.max_wait && !self.run.dry_run {
+            let d = step
+                .source
+                .error_at_key(
+                    &step.path.key("retry"),
+                    format!(
+                        "`retry` could wait {} in all ({} × {}), more than --max-wait {}",
+                        crate::duration::format_duration(waits),
+                        retry.count,
+                        crate::duration::format_duration(retry.interval),
+                        crate::duration::format_duration(self.run.max_wait)
+                    ),
+                )
+                .help("raise --max-wait for long polls, or retry fewer times");
+            return failed_step(step, started, d);
+        }
         let mut attempts = 1;
         loop {
             let mut report = self.run_once(step, scope, item.clone()).await;
@@ -381,8 +400,8 @@ impl<'a> ScenarioState<'a> {
             Ok(params) => steps::perform(self, step, &params).await,
             // What a dry run cannot render depends on a value only a run would know (a
             // placeholder used as a number, say): the step is shown, not failed.
+            // (Its text is scrubbed with the rest of the report when the scenario ends.)
             Err(d) if self.run.dry_run => {
-                let d = self.redact_diagnostic(d);
                 self.transcripts.push(Transcript {
                     request: format!(
                         "(not rendered: {}; a dry run has placeholders for what responses would give)\n",
@@ -398,7 +417,7 @@ impl<'a> ScenarioState<'a> {
         let response = match effect {
             Ok(response) => response,
             Err(err) => {
-                let d = self.redact_diagnostic(err.diagnostic);
+                let d = err.diagnostic;
                 return step_report(
                     step,
                     item,
@@ -455,10 +474,6 @@ impl<'a> ScenarioState<'a> {
                     }),
             );
         }
-        let failures: Vec<CheckFailure> = failures
-            .into_iter()
-            .map(|f| self.redact_failure(f))
-            .collect();
         if !failures.is_empty() {
             return step_report(
                 step,
@@ -494,7 +509,6 @@ impl<'a> ScenarioState<'a> {
         let snapshot_failure = snapshot.as_ref().and_then(|s| {
             let spec = step.snapshot.as_ref()?;
             s.failure(&spec.spot.location())
-                .map(|f| self.redact_failure(f))
         });
         // A view of a local response writes its body out: only make one to read it.
         let captured = match step.capture.is_empty() {
@@ -526,7 +540,6 @@ impl<'a> ScenarioState<'a> {
                 }
             }
             Err(failure) => {
-                let failure = self.redact_failure(failure);
                 return step_report(
                     step,
                     item,
@@ -579,30 +592,6 @@ impl<'a> ScenarioState<'a> {
         );
         report.snapshot = snapshot;
         report
-    }
-
-    /// Check failures quote response values; scrub them like any other output.
-    fn redact_failure(&self, mut f: CheckFailure) -> CheckFailure {
-        f.expected = self.redactor.redact(&f.expected).into_owned();
-        f.actual = self.redactor.redact(&f.actual).into_owned();
-        for d in &mut f.differences {
-            d.expected = self.redactor.redact(&d.expected).into_owned();
-            d.actual = self.redactor.redact(&d.actual).into_owned();
-        }
-        f
-    }
-
-    fn redact_diagnostic(&self, mut d: Diagnostic) -> Diagnostic {
-        d.message = self.redactor.redact(&d.message).into_owned();
-        d.notes = d
-            .notes
-            .iter()
-            .map(|n| self.redactor.redact(n).into_owned())
-            .collect();
-        if let Some(line) = &d.source_line {
-            d.source_line = Some(self.redactor.redact(line).into_owned());
-        }
-        d
     }
 
     /// Records `err` when it is running out of file descriptors, for the run and for this

@@ -164,7 +164,15 @@ pub(super) fn skipped_report(
             return report;
         }
     };
-    let scenario = &scenario;
+    skipped_report_of(entry, &scenario, reason)
+}
+
+/// The report of a scenario not run, listing its steps.
+pub(super) fn skipped_report_of(
+    entry: &PlanEntry,
+    scenario: &Arc<Scenario>,
+    reason: SkipReason,
+) -> ScenarioReport {
     ScenarioReport {
         index: entry.index,
         name: entry.name.clone(),

@@ -76,9 +76,12 @@ impl Runner {
             // The embedded mock lives as long as the run, on a free loopback port.
             let mock = match embedded_mock {
                 true => Some(
-                    crate::mock::start(MockOptions::loopback())
-                        .await
-                        .map_err(RunnerError::Mock)?,
+                    crate::mock::start(MockOptions {
+                        journal: false,
+                        ..MockOptions::loopback()
+                    })
+                    .await
+                    .map_err(RunnerError::Mock)?,
                 ),
                 false => None,
             };

@@ -10,9 +10,9 @@ use futures_util::FutureExt;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::base_url::BaseUrl;
-use super::plan::{crashed_report, plan, skipped_report, unreadable_report};
+use super::plan::{crashed_report, plan, skipped_report, skipped_report_of, unreadable_report};
 use super::runner::Suite;
-use super::{Event, Outcome, RunConfig, RunContext, RunSummary, SkipReason, executor};
+use super::{Event, Outcome, RunConfig, RunContext, RunSummary, SkipReason, executor, needs};
 use crate::secret::{Redacted, Redactor};
 
 /// Runs `scenarios`, sending events as they happen; returns the totals. A scenario kept as
@@ -44,6 +44,7 @@ pub async fn run(
         api_base: BaseUrl::new(&config.target.api_url),
         target: config.target,
         max_wait: config.max_wait,
+        await_override: config.await_override,
         max_body: config.max_body,
         dry_run: config.dry_run,
         snapshots: config.snapshots,
@@ -103,7 +104,23 @@ pub async fn run(
             });
             // The scenario's secrets: what it declares and learns, and the run's.
             let redactor = context.redactor.child();
+            let unmet = |scenario: &crate::scenario::Scenario| {
+                needs::unmet(
+                    scenario,
+                    &context.target,
+                    context.max_wait,
+                    context.await_override,
+                )
+            };
             let mut report = match entry.open(&reloader) {
+                // Skipped, not failed: another target (the mock) can run it.
+                Ok(scenario) if let Some(unmet) = unmet(&scenario) => {
+                    let reason = SkipReason::TargetLacks {
+                        target: context.target.name.clone(),
+                        unmet,
+                    };
+                    skipped_report_of(&entry, &scenario, reason)
+                }
                 Ok(scenario) => {
                     let state = executor::ScenarioState::new(
                         &context,
@@ -134,18 +151,18 @@ pub async fn run(
                 stop.store(true, Ordering::Relaxed);
             }
             drop(permit);
-            let counted = (report.outcome, report.skip_reason);
+            let counted = report.counted();
             let report = Redacted::new(report, &redactor);
             let _ = events.send(Event::ScenarioFinished(Arc::new(report)));
             counted
         });
         // Reap finished tasks as we go so a long run holds no more than `jobs` of them.
         while let Some(done) = tasks.try_join_next() {
-            summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
+            summary.record_outcome(done.unwrap_or((Outcome::Failed, false)));
         }
     }
     while let Some(done) = tasks.join_next().await {
-        summary.record_outcome(done.unwrap_or((Outcome::Failed, None)));
+        summary.record_outcome(done.unwrap_or((Outcome::Failed, false)));
     }
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));

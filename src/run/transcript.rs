@@ -64,7 +64,8 @@ pub fn response(response: &HttpResponse, redactor: &Redactor) -> String {
             shorten(&redactor.redact(&pretty), JSON_BODY_LIMIT)
         }
         None => {
-            printable(&shorten(&redactor.redact(response.body()), TEXT_BODY_LIMIT)).into_owned()
+            crate::style::printable(&shorten(&redactor.redact(response.body()), TEXT_BODY_LIMIT))
+                .into_owned()
         }
     };
     out.push_str(&body);
@@ -91,28 +92,9 @@ fn shorten(body: &str, limit: usize) -> String {
     format!("{}\n… ({} more bytes)", &body[..cut], body.len() - cut)
 }
 
-/// `text` with every control character but newline and tab written as an escape
-/// (`\u{1b}`): a server's body must not move the cursor, retitle the window or clear the
-/// screen of whoever reads a transcript in a terminal.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if control(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use crate::style::printable;
 
     #[test]
     fn a_cut_body_never_shows_part_of_a_secret() {

@@ -23,6 +23,14 @@ pub enum ActionKind {
     Account,
     Balance,
     Transactions,
+    PendingTransactions,
+    StandingOrders,
+    DirectDebits,
+    Info,
+    Cards,
+    Card,
+    CardBalance,
+    CardTransactions,
     Extend,
     Wait,
 }
@@ -40,6 +48,14 @@ impl ActionKind {
         ActionKind::Account,
         ActionKind::Balance,
         ActionKind::Transactions,
+        ActionKind::PendingTransactions,
+        ActionKind::StandingOrders,
+        ActionKind::DirectDebits,
+        ActionKind::Info,
+        ActionKind::Cards,
+        ActionKind::Card,
+        ActionKind::CardBalance,
+        ActionKind::CardTransactions,
         ActionKind::Extend,
         ActionKind::Wait,
     ];
@@ -57,6 +73,14 @@ impl ActionKind {
             ActionKind::Account => "account",
             ActionKind::Balance => "balance",
             ActionKind::Transactions => "transactions",
+            ActionKind::PendingTransactions => "pending_transactions",
+            ActionKind::StandingOrders => "standing_orders",
+            ActionKind::DirectDebits => "direct_debits",
+            ActionKind::Info => "info",
+            ActionKind::Cards => "cards",
+            ActionKind::Card => "card",
+            ActionKind::CardBalance => "card_balance",
+            ActionKind::CardTransactions => "card_transactions",
             ActionKind::Extend => "extend",
             ActionKind::Wait => "wait",
         }
@@ -76,6 +100,76 @@ impl ActionKind {
             ActionKind::AuthLink | ActionKind::AwaitCode | ActionKind::Wait
         )
     }
+
+    /// For a Data API or Signup+ call (a GET with the session's token, read through
+    /// [`ApiParams`]), which id it names; `None` for every other action.
+    pub fn api_target(self) -> Option<ApiTarget> {
+        use ActionKind as K;
+        Some(match self {
+            K::SignupAccounts => ApiTarget::OptionalAccount,
+            K::Me | K::Accounts | K::Info | K::Cards => ApiTarget::Nothing,
+            K::Account | K::Balance | K::Transactions | K::StandingOrders | K::DirectDebits => {
+                ApiTarget::Account
+            }
+            K::Card | K::CardBalance | K::CardTransactions => ApiTarget::Card,
+            K::PendingTransactions => ApiTarget::AccountOrCard,
+            K::Request | K::AuthLink | K::AwaitCode | K::Exchange | K::Refresh | K::Extend => {
+                return None;
+            }
+            K::Wait => return None,
+        })
+    }
+
+    /// The Data API or Signup+ path this action calls, with the ids as given (already
+    /// percent-encoded, or placeholders in a guide). `None` when the action is not such a call
+    /// or lacks the id it needs (the loader refuses that, see [`ApiTarget`]).
+    pub fn api_path(self, account_id: Option<&str>, card_id: Option<&str>) -> Option<String> {
+        use ActionKind as K;
+        let account = || account_id.map(|id| format!("/data/v1/accounts/{id}"));
+        let card = || card_id.map(|id| format!("/data/v1/cards/{id}"));
+        Some(match self {
+            K::SignupAccounts => "/signup-plus/accounts".to_owned(),
+            K::Me => "/data/v1/me".to_owned(),
+            K::Info => "/data/v1/info".to_owned(),
+            K::Accounts => "/data/v1/accounts".to_owned(),
+            K::Cards => "/data/v1/cards".to_owned(),
+            K::Account => account()?,
+            K::Balance => format!("{}/balance", account()?),
+            K::Transactions => format!("{}/transactions", account()?),
+            K::StandingOrders => format!("{}/standing_orders", account()?),
+            K::DirectDebits => format!("{}/direct_debits", account()?),
+            K::Card => card()?,
+            K::CardBalance => format!("{}/balance", card()?),
+            K::CardTransactions => format!("{}/transactions", card()?),
+            K::PendingTransactions => format!("{}/transactions/pending", account().or_else(card)?),
+            _ => return None,
+        })
+    }
+
+    /// Whether the call reads `from`/`to` (a transactions list).
+    pub fn takes_date_range(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Transactions
+                | ActionKind::PendingTransactions
+                | ActionKind::CardTransactions
+        )
+    }
+}
+
+/// Which id a Data API or Signup+ step names, checked at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiTarget {
+    /// `me`, `info`, `accounts`, `cards`: no id.
+    Nothing,
+    /// `signup_accounts`: all linked accounts, or one by `account_id`.
+    OptionalAccount,
+    /// `account_id` is required; `card_id` is refused.
+    Account,
+    /// `card_id` is required; `account_id` is refused.
+    Card,
+    /// `pending_transactions`: exactly one of `account_id` and `card_id`.
+    AccountOrCard,
 }
 
 /// `scope:` and `providers:` take a list or a space-separated string.
@@ -170,9 +264,35 @@ pub struct AwaitCodeParams {
 pub struct ExchangeParams {
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
-    pub code_verifier: Option<String>,
+    /// The PKCE verifier to send instead of the one the auth link made, or `false` to send
+    /// none (to see a PKCE code refused without it).
+    pub code_verifier: Option<CodeVerifier>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+}
+
+/// `exchange`'s `code_verifier:`: a value, or `false` for none (`true` is the default: the
+/// verifier of the last PKCE auth link).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum CodeVerifier {
+    Value(String),
+    Session(bool),
+}
+
+impl CodeVerifier {
+    /// Whether the exchange sends no verifier at all.
+    pub fn is_omitted(&self) -> bool {
+        *self == CodeVerifier::Session(false)
+    }
+
+    /// The value written in the step, if it is one.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            CodeVerifier::Value(v) => Some(v),
+            CodeVerifier::Session(_) => None,
+        }
+    }
 }
 
 /// `refresh`: a new access token from the session's refresh token.
@@ -188,10 +308,17 @@ pub struct RefreshParams {
 #[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiParams {
-    /// Required for `account`, `balance`, `transactions`; optional for `signup_accounts`.
+    /// Required for `account`, `balance`, `transactions`, `standing_orders`,
+    /// `direct_debits`; optional for `signup_accounts`; for `pending_transactions`, this or
+    /// `card_id`.
     pub account_id: Option<String>,
-    /// `transactions`: ISO dates.
+    /// Required for `card`, `card_balance`, `card_transactions`; for `pending_transactions`,
+    /// this or `account_id`.
+    pub card_id: Option<String>,
+    /// `transactions`, `pending_transactions`, `card_transactions`: the first day (or
+    /// date-time) of the range, ISO 8601, e.g. `2024-04-01`.
     pub from: Option<String>,
+    /// The last day (or date-time) of the range.
     pub to: Option<String>,
     /// Overrides the session's access token (to test a bad or missing one: `""`).
     pub access_token: Option<String>,

@@ -150,7 +150,8 @@ fn walk(
     for entry in entries {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
+        // `obflow.yaml` configures the project; it is not a scenario.
+        if name.starts_with('.') || name.starts_with('_') || name == crate::target::PROJECT_FILE {
             continue;
         }
         let path = entry.path();

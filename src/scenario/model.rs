@@ -89,6 +89,9 @@ pub struct Step {
     pub id: Option<String>,
     /// A short sentence saying what the step is for (shown in reports and guides).
     pub name: Option<String>,
+    /// `note:`: what a reader of the scenario's guide should know about the step, shown
+    /// under its heading (Markdown limited to code spans). The engine never reads it.
+    pub note: Option<String>,
     pub action: Action,
     pub expect: Expectation,
     pub capture: CaptureSet,
@@ -182,7 +185,7 @@ pub struct Action {
 
 /// Keys a step may have besides its action.
 pub const STEP_KEYS: &[&str] = &[
-    "id", "name", "expect", "capture", "snapshot", "for_each", "as", "retry", "max_body",
+    "id", "name", "note", "expect", "capture", "snapshot", "for_each", "as", "retry", "max_body",
 ];
 
 impl Action {

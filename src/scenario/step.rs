@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::actions::{
-    ActionKind, ApiParams, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams,
+    ActionKind, ApiParams, ApiTarget, AuthLinkParams, AwaitCodeParams, CodeSource, ExchangeParams,
     ExtendParams, RefreshParams, WaitParams, empty_is_default,
 };
 use super::de::{check_templates, deserialize};
@@ -115,6 +115,19 @@ pub fn load_step(
         }
     };
 
+    let note = match map.get("note") {
+        None => None,
+        Some(Value::String(s)) => Some(s.trim().to_owned()),
+        Some(_) => {
+            errors.push(
+                source
+                    .error_at(&path.key("note"), "a step's `note` must be text")
+                    .help("a sentence or two for the reader of the scenario's guide"),
+            );
+            None
+        }
+    };
+
     let for_each = read_for_each(map, path, source, &mut errors);
     // Only a `for_each` step knows a name more than the steps around it.
     let step_known = match &for_each {
@@ -190,6 +203,7 @@ pub fn load_step(
             templated: super::de::contains_template(&action.raw),
             id,
             name,
+            note,
             action,
             expect,
             capture,
@@ -307,6 +321,9 @@ const DEFAULT_RETRY_COUNT: u32 = 3;
 /// The pause between attempts when `interval` is not given.
 const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Retries a step may ask for: enough to poll for minutes, not enough to spin for days.
+pub const MAX_RETRIES: u32 = 1000;
+
 /// `retry: 5`, or `retry: { count: 5, interval: 200ms, until: { json: {...} } }`.
 fn read_retry(
     raw: &Value,
@@ -318,6 +335,7 @@ fn read_retry(
     let read_count = |value: &Value, at: &YamlPath, errors: &mut Vec<Diagnostic>| match value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= MAX_RETRIES)
     {
         Some(n) => Some(n),
         None => {
@@ -326,7 +344,7 @@ fn read_retry(
                     .error_at(
                         at,
                         format!(
-                            "retry count must be a whole number, got `{}`",
+                            "retry count must be a whole number from 0 to {MAX_RETRIES}, got `{}`",
                             value_to_text(value)
                         ),
                     )
@@ -440,24 +458,36 @@ fn validate_action(
                         .help("use `accept` or `decline`"),
                 ]);
             }
-            check_duration(params.timeout.as_ref(), &path.key("timeout"), source)
+            match params.timeout.as_ref().filter(|t| !is_templated(t)) {
+                Some(t) => crate::duration::login_timeout(t).map(drop).map_err(|msg| {
+                    vec![
+                        source
+                            .error_at(&path.key("timeout"), msg)
+                            .help("write e.g. `5m`"),
+                    ]
+                }),
+                None => Ok(()),
+            }
         }
         ActionKind::Exchange => deserialize::<ExchangeParams>(raw, source, path).map(drop),
         ActionKind::Refresh => deserialize::<RefreshParams>(raw, source, path).map(drop),
         ActionKind::Extend => deserialize::<ExtendParams>(raw, source, path).map(drop),
-        ActionKind::SignupAccounts | ActionKind::Me | ActionKind::Accounts => {
-            deserialize::<ApiParams>(raw, source, path).map(drop)
-        }
-        ActionKind::Account | ActionKind::Balance | ActionKind::Transactions => {
+        ActionKind::SignupAccounts
+        | ActionKind::Me
+        | ActionKind::Info
+        | ActionKind::Accounts
+        | ActionKind::Account
+        | ActionKind::Balance
+        | ActionKind::Transactions
+        | ActionKind::PendingTransactions
+        | ActionKind::StandingOrders
+        | ActionKind::DirectDebits
+        | ActionKind::Cards
+        | ActionKind::Card
+        | ActionKind::CardBalance
+        | ActionKind::CardTransactions => {
             let params: ApiParams = deserialize(raw, source, path)?;
-            if params.account_id.is_none() {
-                return Err(vec![
-                    source
-                        .error_at(path, format!("`{}` needs an `account_id`", kind.keyword()))
-                        .help("e.g. `account_id: \"{{ account_id }}\"`"),
-                ]);
-            }
-            Ok(())
+            check_api_ids(kind, &params, source, path)
         }
         ActionKind::Wait => {
             let params: WaitParams = deserialize(raw, source, path)?;
@@ -467,6 +497,64 @@ fn validate_action(
             };
             check_duration(Some(params.duration()), &at, source)
         }
+    }
+}
+
+/// A Data API step names the id its route needs ([`ApiTarget`]), and not the other kind: a
+/// `card_id` on `balance` would be silently ignored, so it is refused with the step that
+/// takes it.
+fn check_api_ids(
+    kind: ActionKind,
+    params: &ApiParams,
+    source: &SourceFile,
+    path: &YamlPath,
+) -> Result<(), Vec<Diagnostic>> {
+    let word = kind.keyword();
+    let (account, card) = (params.account_id.is_some(), params.card_id.is_some());
+    let refuse_card = |instead: &str| {
+        vec![
+            source
+                .error_at(&path.key("card_id"), format!("`{word}` takes no `card_id`"))
+                .help(instead.to_owned()),
+        ]
+    };
+    match kind.api_target() {
+        Some(ApiTarget::Nothing | ApiTarget::OptionalAccount) if card => Err(refuse_card(
+            "for cards use `cards`, `card`, `card_balance` or `card_transactions`",
+        )),
+        Some(ApiTarget::Account) if card => Err(refuse_card(match kind {
+            ActionKind::Account => "use `card` for a card",
+            ActionKind::Balance => "use `card_balance` for a card",
+            ActionKind::Transactions => "use `card_transactions` for a card",
+            _ => "cards have no standing orders or direct debits in the Data API",
+        })),
+        Some(ApiTarget::Account) if !account => Err(vec![
+            source
+                .error_at(path, format!("`{word}` needs an `account_id`"))
+                .help("e.g. `account_id: \"{{ account_id }}\"`"),
+        ]),
+        Some(ApiTarget::Card) if account => Err(vec![
+            source
+                .error_at(
+                    &path.key("account_id"),
+                    format!("`{word}` takes a `card_id`, not an `account_id`"),
+                )
+                .help("a card's id is the `account_id` of an item of `cards`: capture it as `card_id`"),
+        ]),
+        Some(ApiTarget::Card) if !card => Err(vec![
+            source
+                .error_at(path, format!("`{word}` needs a `card_id`"))
+                .help("e.g. `card_id: \"{{ card_id }}\"`, captured from `cards` with `$.results[0].account_id`"),
+        ]),
+        Some(ApiTarget::AccountOrCard) if account == card => Err(vec![
+            source
+                .error_at(
+                    path,
+                    format!("`{word}` needs either an `account_id` or a `card_id`, not {}", if account { "both" } else { "neither" }),
+                )
+                .help("`account_id` for an account's pending transactions, `card_id` for a card's"),
+        ]),
+        _ => Ok(()),
     }
 }
 
@@ -516,14 +604,24 @@ fn validate_request(
     {
         errors.push(d);
     }
-    if let Err(mut e) = check_duration(fields.timeout.as_ref(), &path.key("timeout"), source) {
-        errors.append(&mut e);
+    if let Some(timeout) = fields.timeout.as_ref().filter(|t| !is_templated(t))
+        && let Err(msg) = crate::duration::request_timeout(timeout)
+    {
+        errors.push(
+            source
+                .error_at(&path.key("timeout"), msg)
+                .help("write e.g. `30s` or `2m`"),
+        );
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+fn is_templated(value: &Value) -> bool {
+    value.as_str().is_some_and(Templates::is_template)
 }
 
 /// Step ids are used as template names (`steps.<id>`), so they must be identifiers.

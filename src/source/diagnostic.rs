@@ -124,7 +124,13 @@ impl Diagnostic {
     fn render_as(&self, label: impl std::fmt::Display, style: &crate::style::Palette) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let _ = writeln!(out, "{label}: {}", style.bold.paint(&self.message));
+        // Control characters from a file or a server are shown escaped, never sent raw.
+        use crate::style::printable;
+        let _ = writeln!(
+            out,
+            "{label}: {}",
+            style.bold.paint(&printable(&self.message))
+        );
         let gutter_width = self
             .location
             .as_ref()
@@ -134,6 +140,9 @@ impl Diagnostic {
         if let Some(loc) = &self.location {
             let _ = writeln!(out, "{pad}{} {loc}", style.gutter.paint("-->"));
             if let Some(line) = &self.source_line {
+                let before: String = line.chars().take(loc.col.saturating_sub(1)).collect();
+                let (before, line) = (printable(&before), printable(line));
+                let col = before.chars().count() + 1;
                 let bar = style.gutter.paint("|");
                 let _ = writeln!(out, "{pad} {bar}");
                 let _ = writeln!(
@@ -143,20 +152,21 @@ impl Diagnostic {
                     line
                 );
                 // Tabs before the caret are kept as tabs so the caret lines up.
-                let lead: String = line
+                let lead: String = before
                     .chars()
-                    .take(loc.col.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let available = line.chars().count().saturating_sub(loc.col - 1).max(1);
+                let available = line.chars().count().saturating_sub(col - 1).max(1);
                 let carets = "^".repeat(self.span_len.min(available).max(1));
                 let _ = writeln!(out, "{pad} {bar} {lead}{}", style.error.paint(&carets));
             }
         }
         for note in &self.notes {
+            let note = printable(note);
             let _ = writeln!(out, "{pad} = {}: {note}", style.bold.paint("note"));
         }
         if let Some(help) = &self.help {
+            let help = printable(help);
             let _ = writeln!(out, "{pad} = {}: {help}", style.help.paint("help"));
         }
         out

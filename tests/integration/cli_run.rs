@@ -717,3 +717,56 @@ fn a_scenario_cannot_hold_unbounded_values() {
         );
     }
 }
+
+#[test]
+fn control_characters_from_files_never_reach_the_terminal_raw() {
+    let project = Project::new();
+    project.write(
+        "escapes.yaml",
+        "name: \"clear \\e[2J screen\"\nvars:\n  items: [\"\\e]0;title\\a\", \"\\u202eevil\"]\nsteps:\n  - for_each: \"{{ items }}\"\n    request:\n      url: \"http://127.0.0.1:1/\\e[31m\"\n      headers: { \"x\\u0000\": v }\n",
+    );
+    let out = project.obflow(&["run", "escapes.yaml", "-v"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    for raw in ['\u{1b}', '\u{7}', '\u{0}', '\u{202e}'] {
+        assert!(
+            !out.stdout.contains(raw) && !out.stderr.contains(raw),
+            "{raw:?} reached the terminal:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(
+        out.stdout.contains("\\u{1b}"),
+        "shown escaped: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn retries_are_bounded_in_number_and_in_real_waiting() {
+    let project = Project::new();
+    project.write(
+        "many.yaml",
+        "name: many\nsteps:\n  - wait: 1ms\n    retry: { count: 100000, interval: 0s }\n",
+    );
+    let out = project.obflow(&["check", "many.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("from 0 to 1000") && out.stderr.contains("many.yaml:4:21"),
+        "{}",
+        out.stderr
+    );
+
+    project.write(
+        "slow.yaml",
+        "name: slow\nsteps:\n  - request: { url: \"http://127.0.0.1:1/\" }\n    retry: { count: 10, interval: 1h }\n",
+    );
+    let out = project.obflow(&["run", "slow.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("`retry` could wait 10h in all")
+            && out.stdout.contains("slow.yaml:4:5"),
+        "{}",
+        out.stdout
+    );
+}

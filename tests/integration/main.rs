@@ -4,6 +4,7 @@
 mod mock_support;
 mod support;
 
+mod api_steps;
 mod canary;
 mod ci_examples;
 mod cli_errors;
@@ -11,10 +12,15 @@ mod cli_reports;
 mod cli_run;
 mod doc_guides;
 mod faults;
+mod guides_browser;
+mod guides_run;
 mod html_report;
 mod mock_connections;
 mod mock_data;
+mod mock_data_v1;
 mod mock_dialog;
+mod mock_memory;
+mod mock_observe;
 mod mock_token;
 mod oauth_steps;
 mod open_files;

@@ -54,7 +54,7 @@ async fn me_and_accounts_use_the_envelope_and_a_correlation_id() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(txs["results"].as_array().unwrap().len(), 2);
+    assert_eq!(txs["results"].as_array().unwrap().len(), 5);
     assert_eq!(txs["results"][1]["amount"], -56.78);
 }
 

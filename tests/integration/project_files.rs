@@ -186,3 +186,94 @@ fn an_include_cycle_is_refused() {
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("includes itself"), "{}", out.stderr);
 }
+
+#[test]
+fn a_target_without_the_mock_skips_what_only_the_mock_can_run_and_runs_the_rest() {
+    let server = crate::support::TestServer::start();
+    let project = Project::new();
+    project.write(
+        "obflow.yaml",
+        &format!(
+            "targets:\n  staging:\n    auth_url: {}\n    client_id: id\n    client_secret: staging-secret-value\n",
+            server.base
+        ),
+    );
+    project.write(
+        "a_expiry.yaml",
+        "name: tokens expire\nsteps:\n  - wait: 2h\n",
+    );
+    project.write(
+        "b_consent.yaml",
+        "name: consent\nsteps:\n  - auth_link: {}\n  - await_code: {}\n",
+    );
+    project.write(
+        "c_admin.yaml",
+        "name: reset\nsteps:\n  - request: { url: \"{{ target.auth_url }}/__mock/reset\" }\n",
+    );
+    project.write(
+        "d_plain.yaml",
+        "name: plain\nsteps:\n  - request: { url: \"{{ target.auth_url }}/json\" }\n    expect: { status: 200 }\n",
+    );
+    let out = project.obflow(&[
+        "run",
+        ".",
+        "--target",
+        "staging",
+        "--report-json",
+        "report.json",
+        "--report-junit",
+        "junit.xml",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("1 passed, 0 failed, 3 skipped"),
+        "{}",
+        out.stdout
+    );
+    for (reason, at) in [
+        ("needs the mock's virtual clock", "a_expiry.yaml:3:5"),
+        ("needs obflow's mock dialog", "b_consent.yaml:4:5"),
+        ("needs the mock's admin routes", "c_admin.yaml:3:5"),
+    ] {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.contains(reason))
+            .unwrap_or_else(|| panic!("no `{reason}` in:\n{}", out.stdout));
+        assert!(line.contains(at), "{line}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("report.json")).unwrap())
+            .unwrap();
+    let reasons: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["skip_reason"].as_str())
+        .collect();
+    assert_eq!(reasons, ["target_lacks"; 3]);
+    let junit = std::fs::read_to_string(project.path().join("junit.xml")).unwrap();
+    assert_eq!(
+        junit
+            .matches("<skipped message=\"not run on target `staging`")
+            .count(),
+        3,
+        "{junit}"
+    );
+
+    // `--await listen` makes the consent a person's: it is no longer skipped for the dialog.
+    let out = project.obflow(&[
+        "run",
+        "b_consent.yaml",
+        "--target",
+        "staging",
+        "--await",
+        "listen",
+        "--dry-run",
+    ]);
+    assert!(
+        !out.stdout.contains("needs obflow's mock dialog"),
+        "{}",
+        out.stdout
+    );
+}

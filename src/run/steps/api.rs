@@ -1,10 +1,12 @@
 //! Data API and Signup+ calls with the session's access token: `signup_accounts`, `me`,
-//! `accounts`, `account`, `balance`, `transactions`.
+//! `info`, `accounts`, `account`, `balance`, `transactions`, `pending_transactions`,
+//! `standing_orders`, `direct_debits`, `cards`, `card`, `card_balance`, `card_transactions`.
+//! Which path each calls is [`ActionKind::api_path`], shared with the guides.
 
 use super::super::executor::{ScenarioState, StepError};
 use super::oauth::endpoint;
 use crate::exchange::{HttpRequest, HttpResponse};
-use crate::scenario::actions::ApiParams;
+use crate::scenario::actions::{ApiParams, ApiTarget};
 use crate::scenario::model::value_to_text;
 use crate::scenario::{ActionKind, Step};
 
@@ -14,30 +16,32 @@ pub async fn run(
     params: ApiParams,
 ) -> Result<HttpResponse, StepError> {
     let id = params.account_id.as_deref();
-    let encoded = id.map(|id| {
+    let encode = |id: &str| {
         percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
-    });
-    let path = match (step.action.kind, encoded.as_deref()) {
-        (ActionKind::SignupAccounts, _) => "/signup-plus/accounts".to_owned(),
-        (ActionKind::Me, _) => "/data/v1/me".to_owned(),
-        (ActionKind::Accounts, _) => "/data/v1/accounts".to_owned(),
-        (ActionKind::Account, Some(id)) => format!("/data/v1/accounts/{id}"),
-        (ActionKind::Balance, Some(id)) => format!("/data/v1/accounts/{id}/balance"),
-        (ActionKind::Transactions, Some(id)) => format!("/data/v1/accounts/{id}/transactions"),
-        (kind, _) => {
-            return Err(step
-                .source
-                .error_at(
-                    &step.action.path,
-                    format!("`{}` needs an `account_id`", kind.keyword()),
-                )
-                .into());
-        }
+    };
+    let account = id.map(encode);
+    let card = params.card_id.as_deref().map(encode);
+    let kind = step.action.kind;
+    // The loader already refuses a step without the id it needs; this guards the engine
+    // against a caller that skipped the loader.
+    let Some(path) = kind.api_path(account.as_deref(), card.as_deref()) else {
+        let needs = match kind.api_target() {
+            Some(ApiTarget::Card) => "a `card_id`",
+            Some(ApiTarget::AccountOrCard) => "an `account_id` or a `card_id`",
+            _ => "an `account_id`",
+        };
+        return Err(step
+            .source
+            .error_at(
+                &step.action.path,
+                format!("`{}` needs {needs}", kind.keyword()),
+            )
+            .into());
     };
     let mut url = endpoint(&state.run.api_base, &path, step)?;
     {
         let mut query = url.query_pairs_mut();
-        if step.action.kind == ActionKind::SignupAccounts
+        if kind == ActionKind::SignupAccounts
             && let Some(id) = id
         {
             query.append_pair("account_id", id);

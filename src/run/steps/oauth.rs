@@ -7,7 +7,9 @@ use super::super::base_url::BaseUrl;
 use super::super::executor::{ScenarioState, StepError};
 use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::Step;
-use crate::scenario::actions::{AuthLinkParams, ExchangeParams, ExtendParams, RefreshParams};
+use crate::scenario::actions::{
+    AuthLinkParams, CodeVerifier, ExchangeParams, ExtendParams, RefreshParams,
+};
 use crate::scenario::model::value_to_text;
 use crate::secret::Secret;
 
@@ -125,12 +127,14 @@ pub async fn exchange(
         ("redirect_uri".to_owned(), redirect_uri),
         ("code".to_owned(), code),
     ];
-    let verifier = params.code_verifier.or_else(|| {
-        session
+    let verifier = match params.code_verifier {
+        Some(CodeVerifier::Value(given)) => Some(given),
+        Some(CodeVerifier::Session(false)) => None,
+        Some(CodeVerifier::Session(true)) | None => session
             .code_verifier
             .as_ref()
-            .map(|v| v.expose().to_owned())
-    });
+            .map(|v| v.expose().to_owned()),
+    };
     if let Some(verifier) = verifier {
         form.push(("code_verifier".to_owned(), verifier));
     }

@@ -24,13 +24,22 @@ pub async fn perform(
         ActionKind::Exchange => oauth::exchange(state, step, read(rendered, step)?).await,
         ActionKind::Refresh => oauth::refresh(state, step, read(rendered, step)?).await,
         ActionKind::Extend => oauth::extend(state, step, read(rendered, step)?).await,
+        ActionKind::Wait => wait::run(state, step, read(rendered, step)?).await,
+        // Every Data API and Signup+ call (`ActionKind::api_target`).
         ActionKind::SignupAccounts
         | ActionKind::Me
+        | ActionKind::Info
         | ActionKind::Accounts
         | ActionKind::Account
         | ActionKind::Balance
-        | ActionKind::Transactions => api::run(state, step, read(rendered, step)?).await,
-        ActionKind::Wait => wait::run(state, step, read(rendered, step)?).await,
+        | ActionKind::Transactions
+        | ActionKind::PendingTransactions
+        | ActionKind::StandingOrders
+        | ActionKind::DirectDebits
+        | ActionKind::Cards
+        | ActionKind::Card
+        | ActionKind::CardBalance
+        | ActionKind::CardTransactions => api::run(state, step, read(rendered, step)?).await,
     }
 }
 

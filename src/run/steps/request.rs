@@ -62,7 +62,7 @@ fn build(
         fields.body.map(RequestBody::Raw)
     };
     let timeout = match &fields.timeout {
-        Some(t) => crate::duration::from_value(t)
+        Some(t) => crate::duration::request_timeout(t)
             .map_err(|msg| source.error_at(&path.key("timeout"), msg))?,
         None => state.run.default_timeout,
     };

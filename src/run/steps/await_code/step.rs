@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<HttpResponse, StepError> {
     let link = params.link.clone().or_else(|| state.session.link.clone());
     let timeout = match &params.timeout {
-        Some(t) => crate::duration::from_value(t)
+        Some(t) => crate::duration::login_timeout(t)
             .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
         None => DEFAULT_HUMAN_TIMEOUT,
     };
@@ -35,9 +35,31 @@ pub async fn run(
                 .into()
         })
     };
+    // `--await` chooses for every step but those given their code (`value`).
+    let via = match (params.via, state.run.await_override) {
+        (CodeSource::Value, _) | (_, None) => params.via,
+        (_, Some(chosen)) => chosen,
+    };
+    // Under CI nobody comes to the login: waiting the default five minutes for a person
+    // would only delay the failure. A written `timeout` says someone (or something) will.
+    if via == CodeSource::Listen
+        && params.timeout.is_none()
+        && crate::snapshot::is_ci()
+        && !std::io::IsTerminal::is_terminal(&std::io::stdin())
+        && !state.run.dry_run
+    {
+        return Err(step
+            .source
+            .error_at(
+                &step.action.path,
+                "`via: listen` waits for a person to log in, and under CI with no terminal nobody will",
+            )
+            .help("give `timeout:` if something else completes the login, or use `via: auto` against the mock")
+            .into());
+    }
     // A bare code pasted as `value` carries no state to check; a pasted URL does.
-    let mut checks_state = params.via != CodeSource::Value;
-    let callback = match params.via {
+    let mut checks_state = via != CodeSource::Value;
+    let callback = match via {
         // A dry run opens no dialog: later steps see a placeholder code.
         _ if state.run.dry_run => Callback {
             code: Some("<code>".to_owned()),

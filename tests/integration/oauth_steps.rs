@@ -19,6 +19,7 @@ fn obflow_in_repo(args: &[&str]) -> support::Run {
         .env("NO_COLOR", "1")
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("OBFLOW_CLIENT_ID")
         .env_remove("OBFLOW_CLIENT_SECRET")
         .stdin(Stdio::null())

@@ -44,6 +44,7 @@ fn obflow_in(dir: &Path, args: &[&str], ci: Option<&str>) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("TF_BUILD");
     if let Some(ci) = ci {
         cmd.env("CI", ci);

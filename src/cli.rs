@@ -103,8 +103,9 @@ pub struct RunArgs {
     pub config: Option<PathBuf>,
 
     /// How every `await_code` of the run gets its code, whatever the scenarios say
-    /// (`value` steps keep their code): `auto` plays the user in the mock's dialog, `listen`
-    /// and `prompt` wait for a person.
+    /// (`value` steps keep their code): `auto` plays the user in the mock's dialog over HTTP,
+    /// `browser` in a headless browser by the target's plan, `listen` and `prompt` wait for
+    /// a person.
     #[arg(long = "await", value_name = "MODE")]
     pub await_code: Option<AwaitMode>,
 
@@ -154,6 +155,17 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub snapshot_dir: SnapshotDirArg,
+
+    /// The browser `await_code: { via: browser }` drives: a path, or a name on PATH.
+    /// Default: `browser:` in the project file, else the first of chromium,
+    /// chromium-browser, google-chrome... on PATH.
+    #[arg(long, value_name = "PATH", env = "OBFLOW_BROWSER")]
+    pub browser: Option<PathBuf>,
+
+    /// Where a failed browser step saves its screenshot and page text (default:
+    /// `obflow-artifacts/` beside the JUnit or JSON report, else in the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
 }
 
 /// Where snapshots are stored.
@@ -231,6 +243,12 @@ pub struct MockArgs {
     /// Replace the built-in fixtures (clients, users, accounts) with this YAML file.
     #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
+
+    /// How the auth dialog is served: forms (server-rendered HTML forms) or js (one page
+    /// that builds them with script, as TrueLayer's does). Default: the fixtures' option,
+    /// else forms.
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub dialog: Option<crate::mock::DialogStyle>,
 
     /// How access tokens are signed: rs256 (as TrueLayer; verifiable with the JWKS) or
     /// hs256 (far cheaper, for load tests and benchmarks only).
@@ -310,6 +328,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AwaitMode {
     Auto,
+    Browser,
     Listen,
     Prompt,
 }
@@ -319,6 +338,7 @@ impl AwaitMode {
         use crate::scenario::actions::CodeSource;
         match self {
             AwaitMode::Auto => CodeSource::Auto,
+            AwaitMode::Browser => CodeSource::Browser,
             AwaitMode::Listen => CodeSource::Listen,
             AwaitMode::Prompt => CodeSource::Prompt,
         }

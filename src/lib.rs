@@ -4,7 +4,8 @@
 //! (YAML to typed scenarios, with positions), [`template`] rendering, [`run`] (the engine),
 //! [`check`] (expectations and captures), [`snapshot`] (stored responses), [`report`]
 //! (terminal and files). [`mock`] is the
-//! TrueLayer-compatible server the default target runs against; [`protocol`] is what the
+//! TrueLayer-compatible server the default target runs against; [`browser`] drives a real
+//! headless browser through an auth dialog for the engine; [`protocol`] is what the
 //! engine and the mock agree on (header names, the demo client, the built-in logins), so
 //! neither imports the other.
 
@@ -13,6 +14,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod atomic_file;
+pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod command;

@@ -86,6 +86,18 @@ pub fn scenario_schema() -> Value {
             props.insert("steps".to_owned(), steps.clone());
         }
     }
+    // `plan` is read by the browser module's own parser (located errors), so schemars saw
+    // `any`: describe it.
+    if let Some(Value::Object(props)) = definitions
+        .get_mut("AwaitCodeParams")
+        .and_then(|d| d.get_mut("properties"))
+    {
+        props.insert(
+            "plan".to_owned(),
+            json!({ "$ref": "#/definitions/BrowserPlan" }),
+        );
+    }
+    definitions.insert("BrowserPlan".to_owned(), browser_plan_schema());
     definitions.insert("Step".to_owned(), step_schema(&actions, include));
     definitions.insert("Expect".to_owned(), expect_schema());
     definitions.insert("Capture".to_owned(), capture_schema());
@@ -113,6 +125,58 @@ fn reference<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
 fn nullable(schema: Value) -> Value {
     // `exchange:` with nothing after it means "all defaults", like `exchange: {}`.
     json!({ "anyOf": [{ "type": "null" }, schema] })
+}
+
+/// `await_code: { via: browser, plan }`: a built-in plan's name or a list of actions
+/// (docs/browser.md).
+fn browser_plan_schema() -> Value {
+    let names: Vec<&str> = crate::browser::BUILTIN.iter().map(|(n, _)| *n).collect();
+    let locator = |verb: &str| {
+        let mut props = json!({
+            "text": { "type": "string", "description": "its visible text" },
+            "label": { "type": "string", "description": "the label of a form field" },
+            "role": { "type": "string", "description": "its ARIA role (button, link, textbox, radio...)" },
+            "name": { "type": "string", "description": "with `role`: its accessible name" },
+            "css": { "type": "string", "description": "a CSS selector (the escape hatch)" },
+            "timeout": { "type": ["string", "number"], "description": "how long to wait for it (default 10s)" },
+            "optional": { "type": "boolean", "description": "skip when it is not there, instead of waiting" }
+        });
+        let mut required = vec![];
+        if verb == "fill" {
+            props["value"] =
+                json!({ "type": "string", "description": "what to type (a template)" });
+            props["secret"] = json!({ "type": "boolean", "description": "redact the typed value (default true)" });
+            required.push("value");
+        }
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": props,
+            "required": required,
+            "oneOf": [
+                { "required": ["text"] }, { "required": ["label"] },
+                { "required": ["role"] }, { "required": ["css"] }
+            ]
+        })
+    };
+    let actions: Vec<Value> = ["click", "choose", "fill", "wait_for"]
+        .iter()
+        .map(|verb| {
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": [verb],
+                "properties": { *verb: locator(verb) }
+            })
+        })
+        .collect();
+    json!({
+        "description": "What to click and type: a built-in plan's name, or a list of actions (docs/browser.md)",
+        "oneOf": [
+            { "type": "string", "enum": names },
+            { "type": "array", "minItems": 1, "items": { "oneOf": actions } }
+        ]
+    })
 }
 
 fn wait_schema() -> Value {

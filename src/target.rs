@@ -36,6 +36,9 @@ pub struct Target {
     pub redirect_uri: String,
     /// The providers auth links offer unless a step names them.
     pub providers: Vec<String>,
+    /// What `await_code: { via: browser }` clicks and types in this target's dialog, when
+    /// the project file says (else the built-in plan for a mock or the sandbox).
+    pub browser_plan: Option<std::sync::Arc<crate::browser::Plan>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +70,22 @@ impl Target {
             "redirect_uri": self.redirect_uri,
             "is_mock": self.is_mock(),
         })
+    }
+
+    /// The TrueLayer environment (`sandbox`, `live`) the target's auth server belongs to.
+    pub fn truelayer_environment(&self) -> Option<&'static str> {
+        url::Url::parse(&self.auth_url)
+            .ok()?
+            .host_str()
+            .and_then(truelayer_environment)
+    }
+
+    /// Whether `via: browser` has a plan here without the step's: the target's own, or the
+    /// built-in one for a mock (`obflow-mock`) or TrueLayer's sandbox (`truelayer-sandbox`).
+    pub fn has_browser_plan(&self) -> bool {
+        self.browser_plan.is_some()
+            || self.is_mock()
+            || self.truelayer_environment() == Some("sandbox")
     }
 
     /// Refuses a URL on a TrueLayer environment other than this target's.
@@ -117,6 +136,11 @@ pub struct TargetConfig {
     pub client_secret: Option<String>,
     pub redirect_uri: Option<String>,
     pub providers: Option<Vec<String>>,
+    /// `via: browser`'s plan for this target: a built-in plan's name or a list of actions.
+    pub browser_plan: Option<serde_json::Value>,
+    /// The plan, read (and located) when the project file is.
+    #[serde(skip)]
+    pub parsed_plan: Option<std::sync::Arc<crate::browser::Plan>>,
 }
 
 /// The project file, `obflow.yaml`.
@@ -131,6 +155,21 @@ pub struct ProjectConfig {
         deserialize_with = "crate::snapshot::redact::deserialize_paths"
     )]
     pub snapshot_redact: Vec<crate::check::JsonPathQuery>,
+    /// The browser `via: browser` drives (a path, or a name on PATH); `--browser` wins.
+    pub browser: Option<PathBuf>,
+    /// Settings of the mock a run starts for the `mock` target.
+    #[serde(default)]
+    pub embedded_mock: EmbeddedMockConfig,
+}
+
+/// `embedded_mock:` in the project file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddedMockConfig {
+    /// `forms` (the default: server-rendered HTML forms) or `js` (a page that builds the
+    /// dialog with script, as TrueLayer's does).
+    #[serde(default)]
+    pub dialog: crate::mock::DialogStyle,
 }
 
 impl ProjectConfig {
@@ -151,8 +190,22 @@ impl ProjectConfig {
         if value.is_null() {
             return Ok(ProjectConfig::default());
         }
-        crate::source::deserialize(&value, &source, &crate::source::YamlPath::root())
-            .map_err(|mut d| d.remove(0))
+        let mut config: ProjectConfig =
+            crate::source::deserialize(&value, &source, &crate::source::YamlPath::root())
+                .map_err(|mut d| d.remove(0))?;
+        let source = std::sync::Arc::new(source);
+        for (name, target) in config.targets.iter_mut() {
+            if let Some(plan) = &target.browser_plan {
+                let at = crate::source::YamlPath::root()
+                    .key("targets")
+                    .key(name.clone())
+                    .key("browser_plan");
+                let parsed =
+                    crate::browser::Plan::parse(plan, &source, &at).map_err(|mut d| d.remove(0))?;
+                target.parsed_plan = Some(parsed);
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -193,6 +246,7 @@ pub fn resolve(
             client_secret,
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
+            browser_plan: None,
         })
     };
     if let Some(custom) = config.targets.get(name) {
@@ -224,6 +278,7 @@ pub fn resolve(
                 .providers
                 .clone()
                 .unwrap_or_else(|| vec!["uk-cs-mock".to_owned()]),
+            browser_plan: custom.parsed_plan.clone(),
         };
         if let Some(env_name) = [&target.auth_url, &target.api_url]
             .iter()
@@ -246,6 +301,7 @@ pub fn resolve(
             client_secret: Secret::new(crate::protocol::DEMO_CLIENT_SECRET),
             redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
             providers: vec!["uk-cs-mock".to_owned()],
+            browser_plan: None,
         }),
         "sandbox" => remote(
             "sandbox",
@@ -302,6 +358,7 @@ mod tests {
         ]);
         let t = resolve("sandbox", &config, &creds, false).unwrap();
         assert_eq!(t.auth_url, "https://auth.truelayer-sandbox.com");
+        assert_eq!(t.truelayer_environment(), Some("sandbox"));
         assert_eq!(format!("{:?}", t.client_secret), "***");
         assert!(resolve("live", &config, &creds, false).is_err());
         assert!(resolve("live", &config, &creds, true).is_ok());

@@ -27,6 +27,10 @@ pub enum CommandError {
     /// The run ran out of file descriptors (exit 3, with what to change).
     #[error(transparent)]
     OutOfFiles(#[from] crate::descriptors::OutOfFiles),
+    /// The browser a `via: browser` step needs cannot be found (exit 3, with the install
+    /// hint).
+    #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
     /// Anything else outside the scenarios that stopped the command (a file it could not
     /// write, a terminal it needs).
     #[error("{0}")]
@@ -58,6 +62,7 @@ impl CommandError {
             CommandError::Runner(_)
             | CommandError::Reports(_)
             | CommandError::OutOfFiles(_)
+            | CommandError::Browser(_)
             | CommandError::Environment(_) => exit::ENVIRONMENT,
         }
     }
@@ -101,6 +106,18 @@ impl CommandError {
             }
             CommandError::OutOfFiles(e) => {
                 let _ = writeln!(out, "{error}: {e}");
+            }
+            CommandError::Browser(e) => {
+                let _ = writeln!(
+                    out,
+                    "{error}: a scenario goes through the dialog in a browser (`via: browser`), but {e}"
+                );
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    palette.help.paint("help"),
+                    crate::browser::INSTALL_HINT
+                );
             }
         }
         out

@@ -18,6 +18,10 @@ pub(super) struct Summary {
     pub(super) tags: Vec<String>,
     /// The `--var` names it reads.
     pub(super) cli_vars_used: Vec<String>,
+    /// Whether the scenario drives a real browser: as written (`via: browser`), and under
+    /// `--await browser`.
+    pub(super) needs_browser: bool,
+    pub(super) needs_browser_if_asked: bool,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -72,6 +76,11 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             name: s.name.clone(),
             tags: s.tags.clone(),
             cli_vars_used: s.cli_vars_used.clone(),
+            needs_browser: crate::run::needs::needs_browser(&s, None),
+            needs_browser_if_asked: crate::run::needs::needs_browser(
+                &s,
+                Some(crate::scenario::actions::CodeSource::Browser),
+            ),
         };
         (summary, uses, keep(s))
     })

@@ -11,6 +11,7 @@ pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
         bind: args.bind,
         port: args.port,
         fixtures: args.fixtures.clone(),
+        dialog: args.dialog,
         signing: match args.signing {
             TokenSigning::Rs256 => Signing::Rs256,
             TokenSigning::Hs256 => Signing::Hs256,

@@ -43,7 +43,21 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
     let redactor = redactor_for(&target, &loaded);
     let reporters = build_reporters(&args, Some(stdout), &target.name)?;
-    let (suite, config) = plan(&args, loaded, project, target, templates);
+    // A run that needs a browser and has none stops here, before anything is sent.
+    let asked = args.await_code == Some(crate::cli::AwaitMode::Browser);
+    let needs_browser = !args.dry_run
+        && loaded.scenarios.iter().any(|(s, _)| match asked {
+            true => s.needs_browser_if_asked,
+            false => s.needs_browser,
+        });
+    let browser = match needs_browser {
+        true => Some(crate::browser::locate(
+            args.browser.as_deref().or(project.browser.as_deref()),
+        )?),
+        false => None,
+    };
+    let (suite, mut config) = plan(&args, loaded, project, target, templates);
+    config.browser = browser;
     config.snapshots.store.remove_leftovers();
     let (jobs, limit) = (config.jobs, descriptors::limit().map(|l| l.soft));
     // Whatever ran out of descriptors, the run could not be carried out: one error that
@@ -208,8 +222,29 @@ fn plan(
         repeat: args.repeat as usize,
         shard: args.shard,
         report_other_shards: args.report_all_scenarios,
+        browser: None,
+        artifacts: artifacts_dir(args),
+        mock_dialog: project.embedded_mock.dialog,
     };
     (suite, config)
+}
+
+/// Where a failed browser step's screenshot and page text go: `--artifacts`, else beside
+/// the first report file, else the working directory; in `obflow-artifacts/` either way.
+fn artifacts_dir(args: &RunArgs) -> std::path::PathBuf {
+    const DIR: &str = "obflow-artifacts";
+    if let Some(dir) = &args.artifacts {
+        return dir.clone();
+    }
+    let report = args
+        .report_junit
+        .as_ref()
+        .or(args.report_json.as_ref())
+        .or(args.report_html.as_ref());
+    match report.and_then(|p| p.parent()) {
+        Some(parent) => parent.join(DIR),
+        None => std::path::PathBuf::from(DIR),
+    }
 }
 
 /// The terminal (unless `None`), and what the flags and the environment add: annotations under GitHub

@@ -427,6 +427,7 @@ fn await_code(p: AwaitCodeParams, input: &StepInput<'_>, flow: &mut Flow<'_>) ->
                 ),
                 None => "When obflow runs this scenario against its mock, it plays the user in the dialog.".to_owned(),
             },
+            CodeSource::Browser => "When obflow runs this scenario, it goes through the dialog in a headless browser, as the target's browser plan says.".to_owned(),
             CodeSource::Listen => "When obflow runs this scenario, it waits on the redirect URI for the browser to come back.".to_owned(),
             CodeSource::Prompt => "When obflow runs this scenario, it asks for the redirect URL on the terminal.".to_owned(),
             CodeSource::Value => "When obflow runs this scenario, the code is given to it.".to_owned(),

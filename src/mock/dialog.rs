@@ -2,6 +2,10 @@
 //! the bank selection, consent and bank login forms; the dialog ends with a redirect (or a
 //! `form_post` page) carrying a code or an error. The session id travels in the form action
 //! path, so no cookies are needed.
+//!
+//! With `dialog: js` the pages are one script page (pages.rs) that asks for each step as
+//! JSON and posts the forms with `fetch` (`Accept: application/json`); the same routes
+//! answer either way, so `via: auto` works on both.
 
 use std::sync::Arc;
 
@@ -11,6 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::body::{Params, RawBody};
 use super::clock::ClockName;
+use super::fixtures::DialogStyle;
 use super::pages;
 use super::state::{
     AuthCode, CONSENT_LIFETIME, Connection, ConnectionStatus, DIALOG_LIFETIME, DialogSession,
@@ -28,7 +33,7 @@ pub async fn start(
     let params = Params::from_query(query.as_deref());
     match open_session(&state, &headers, &params) {
         Ok(session) => {
-            let resp = render(&state, &session, None, StatusCode::OK);
+            let resp = render(&state, &session, None, StatusCode::OK, Reply::of(&headers));
             state.dialogs.insert(session.id.clone(), session);
             resp
         }
@@ -175,10 +180,31 @@ fn open_session(
     })
 }
 
+/// Whether the dialog's own script asked (JSON) or a browser or client did (a page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    Page,
+    Json,
+}
+
+impl Reply {
+    fn of(headers: &HeaderMap) -> Reply {
+        let json = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        if json { Reply::Json } else { Reply::Page }
+    }
+}
+
 /// `GET /dialog/{id}`: the current page of a dialog (also the extend `user_input_link`).
-pub async fn show(State(state): State<Arc<MockState>>, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match live_session(&state, &id) {
-        Ok(session) => render(&state, &session, None, StatusCode::OK),
+        Ok(session) => render(&state, &session, None, StatusCode::OK, Reply::of(&headers)),
         Err(resp) => resp,
     }
 }
@@ -187,9 +213,11 @@ pub async fn show(State(state): State<Arc<MockState>>, Path(id): Path<String>) -
 pub async fn choose_provider(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: RawBody,
 ) -> Response {
-    let (session, form) = match step_input(&state, &id, &body, DialogStep::SelectProvider) {
+    let reply = Reply::of(&headers);
+    let (session, form) = match step_input(&state, &id, &body, reply, DialogStep::SelectProvider) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -200,6 +228,7 @@ pub async fn choose_provider(
             &session,
             Some("Choose one of the banks listed."),
             StatusCode::BAD_REQUEST,
+            reply,
         );
     }
     let updated = state.dialogs.update(&id, |s| {
@@ -208,7 +237,7 @@ pub async fn choose_provider(
         s.clone()
     });
     match updated {
-        Some(s) => render(&state, &s, None, StatusCode::OK),
+        Some(s) => render(&state, &s, None, StatusCode::OK, reply),
         None => unknown_dialog(),
     }
 }
@@ -217,9 +246,11 @@ pub async fn choose_provider(
 pub async fn consent(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: RawBody,
 ) -> Response {
-    let (session, form) = match step_input(&state, &id, &body, DialogStep::Consent) {
+    let reply = Reply::of(&headers);
+    let (session, form) = match step_input(&state, &id, &body, reply, DialogStep::Consent) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -231,7 +262,7 @@ pub async fn consent(
             if let Some(s) = &session.state {
                 fields.push(("state", s.clone()));
             }
-            return redirect_to_client(&session, &fields);
+            return redirect_to_client(&session, &fields, reply);
         }
         _ => {
             return render(
@@ -239,6 +270,7 @@ pub async fn consent(
                 &session,
                 Some("Choose Allow or Decline."),
                 StatusCode::BAD_REQUEST,
+                reply,
             );
         }
     }
@@ -275,7 +307,7 @@ pub async fn consent(
         s.clone()
     });
     match updated {
-        Some(s) => render(&state, &s, None, StatusCode::OK),
+        Some(s) => render(&state, &s, None, StatusCode::OK, reply),
         None => unknown_dialog(),
     }
 }
@@ -284,9 +316,11 @@ pub async fn consent(
 pub async fn login(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: RawBody,
 ) -> Response {
-    let (session, form) = match step_input(&state, &id, &body, DialogStep::Login) {
+    let reply = Reply::of(&headers);
+    let (session, form) = match step_input(&state, &id, &body, reply, DialogStep::Login) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -298,7 +332,7 @@ pub async fn login(
         } else {
             "Unknown username or wrong password. Please try again."
         };
-        return render(&state, &session, Some(message), StatusCode::OK);
+        return render(&state, &session, Some(message), StatusCode::OK, reply);
     };
     if let Some(expected) = &session.reauth_user {
         if expected != username {
@@ -307,6 +341,7 @@ pub async fn login(
                 &session,
                 Some("Log in as the user who created this connection."),
                 StatusCode::OK,
+                reply,
             );
         }
     }
@@ -355,7 +390,7 @@ pub async fn login(
         fields.push(("state", s.clone()));
     }
     fields.push(("scope", session.scopes.join(" ")));
-    redirect_to_client(&session, &fields)
+    redirect_to_client(&session, &fields, reply)
 }
 
 /// The session, if it exists, is not stale, and is at `step`; plus the posted form.
@@ -365,6 +400,7 @@ fn step_input(
     state: &MockState,
     id: &str,
     body: &RawBody,
+    reply: Reply,
     step: DialogStep,
 ) -> Result<(DialogSession, Params), Response> {
     let form = body.params().map_err(IntoResponse::into_response)?;
@@ -383,6 +419,7 @@ fn step_input(
             &session,
             Some("That step is already done; continue here."),
             StatusCode::CONFLICT,
+            reply,
         ));
     }
     Ok((session, form))
@@ -412,6 +449,7 @@ fn render(
     session: &DialogSession,
     message: Option<&str>,
     status: StatusCode,
+    reply: Reply,
 ) -> Response {
     let bank = session
         .provider_id
@@ -419,31 +457,23 @@ fn render(
         .and_then(|p| state.fixtures.provider(p))
         .map(|p| p.display_name.as_str())
         .unwrap_or("your bank");
-    let (html, next) = match session.step {
-        DialogStep::SelectProvider => {
-            let providers: Vec<_> = session
-                .providers
-                .iter()
-                .filter_map(|p| state.fixtures.provider(p))
-                .collect();
-            (
-                pages::provider_page(&session.id, &providers, message),
-                "provider",
-            )
-        }
-        DialogStep::Consent => (
-            pages::consent_page(
-                &session.id,
-                &session.client_id,
-                bank,
-                &session.scopes,
-                message,
-            ),
-            "consent",
-        ),
-        DialogStep::Login => (pages::login_page(&session.id, bank, message), "login"),
+    let next = match session.step {
+        DialogStep::SelectProvider => "provider",
+        DialogStep::Consent => "consent",
+        DialogStep::Login => "login",
     };
-    let mut resp = (status, Html(html)).into_response();
+    let mut resp = match (reply, state.fixtures.dialog()) {
+        (Reply::Json, _) => {
+            let view = view_json(state, session, bank, next, message);
+            (status, axum::Json(view)).into_response()
+        }
+        (Reply::Page, DialogStyle::Js) => {
+            (status, Html(pages::script_page(&session.id))).into_response()
+        }
+        (Reply::Page, DialogStyle::Forms) => {
+            (status, Html(form_page(state, session, bank, message))).into_response()
+        }
+    };
     let headers = resp.headers_mut();
     set_header(headers, DIALOG_HEADER, &session.id);
     set_header(
@@ -457,8 +487,84 @@ fn render(
     no_cache(resp)
 }
 
-/// Sends the result to the client: a 302 with a query, or a `form_post` page.
-fn redirect_to_client(session: &DialogSession, fields: &[(&str, String)]) -> Response {
+/// A step as the script page builds it: what the form page shows, as data.
+fn view_json(
+    state: &MockState,
+    session: &DialogSession,
+    bank: &str,
+    next: &str,
+    message: Option<&str>,
+) -> serde_json::Value {
+    let providers: Vec<_> = session
+        .providers
+        .iter()
+        .filter_map(|p| state.fixtures.provider(p))
+        .map(|p| serde_json::json!({ "id": p.provider_id, "name": p.display_name }))
+        .collect();
+    let scopes: Vec<_> = session
+        .scopes
+        .iter()
+        .map(|s| {
+            let text = pages::SCOPES
+                .iter()
+                .find(|(k, _)| k == s)
+                .map_or("", |(_, d)| *d);
+            serde_json::json!({ "scope": s, "text": text })
+        })
+        .collect();
+    serde_json::json!({
+        "dialog_id": session.id,
+        "step": next,
+        "action": format!("/dialog/{}/{next}", session.id),
+        "message": message,
+        "client_id": session.client_id,
+        "bank": bank,
+        "providers": providers,
+        "scopes": scopes,
+    })
+}
+
+/// The plain HTML page of the session's step.
+fn form_page(
+    state: &MockState,
+    session: &DialogSession,
+    bank: &str,
+    message: Option<&str>,
+) -> String {
+    match session.step {
+        DialogStep::SelectProvider => {
+            let providers: Vec<_> = session
+                .providers
+                .iter()
+                .filter_map(|p| state.fixtures.provider(p))
+                .collect();
+            pages::provider_page(&session.id, &providers, message)
+        }
+        DialogStep::Consent => pages::consent_page(
+            &session.id,
+            &session.client_id,
+            bank,
+            &session.scopes,
+            message,
+        ),
+        DialogStep::Login => pages::login_page(&session.id, bank, message),
+    }
+}
+
+/// Sends the result to the client: a 302 with a query, or a `form_post` page (to the
+/// script page: where to go, or what to post, as JSON).
+fn redirect_to_client(
+    session: &DialogSession,
+    fields: &[(&str, String)],
+    reply: Reply,
+) -> Response {
+    if session.form_post && reply == Reply::Json {
+        let pairs: Vec<[&str; 2]> = fields.iter().map(|(k, v)| [*k, v.as_str()]).collect();
+        let body = serde_json::json!({
+            "form_post": { "action": session.redirect_uri, "fields": pairs }
+        });
+        return no_cache(axum::Json(body).into_response());
+    }
     if session.form_post {
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         return no_cache(
@@ -478,6 +584,9 @@ fn redirect_to_client(session: &DialogSession, fields: &[(&str, String)]) -> Res
             );
         }
     };
+    if reply == Reply::Json {
+        return no_cache(axum::Json(serde_json::json!({ "redirect": location })).into_response());
+    }
     let mut resp = StatusCode::FOUND.into_response();
     match HeaderValue::from_str(&location) {
         Ok(v) => {

@@ -43,6 +43,21 @@ pub(crate) struct FixtureOptions {
     /// Error code for an expired or reused authorisation code.
     #[serde(default)]
     pub expired_code_error: ExpiredCodeError,
+    /// How the auth dialog is served: plain forms, or a page that builds them with script.
+    #[serde(default)]
+    pub dialog: DialogStyle,
+}
+
+/// How the mock serves its auth dialog.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogStyle {
+    /// Server-rendered HTML forms, one page per step (the default; `via: auto` reads them).
+    #[default]
+    Forms,
+    /// One page that builds each step's form with script and moves between steps with
+    /// `fetch` to JSON endpoints, without page loads, as TrueLayer's dialog does.
+    Js,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -367,6 +382,18 @@ impl Default for Fixtures {
 }
 
 impl Fixtures {
+    /// How the dialog is served.
+    pub fn dialog(&self) -> DialogStyle {
+        self.file.options.dialog
+    }
+
+    /// The same fixtures with the dialog served as `style` (`obflow mock --dialog`, the
+    /// project file's `embedded_mock.dialog`).
+    pub fn with_dialog(mut self, style: DialogStyle) -> Fixtures {
+        self.file.options.dialog = style;
+        self
+    }
+
     /// Loads a fixture file (YAML, see docs/mock.md). Errors carry `file:line:col`.
     pub fn from_file(path: &Path) -> Result<Fixtures, MockError> {
         let text = crate::source::read_text(path).map_err(MockError::FixturesRead)?;

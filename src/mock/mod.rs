@@ -44,7 +44,7 @@ mod token;
 
 pub use clock::{ManualTime, RealClock};
 pub use error::MockError;
-pub use fixtures::Fixtures;
+pub use fixtures::{DialogStyle, Fixtures};
 pub use jwt::Signing;
 #[doc(hidden)]
 pub use jwt::time_rs256_signatures;

@@ -1,5 +1,6 @@
 //! The auth dialog's HTML: plain server-rendered pages with plain forms and no JavaScript
-//! (except the optional auto-submit of the `form_post` page, which also has a button).
+//! (except the optional auto-submit of the `form_post` page, which also has a button); or,
+//! with `dialog: js`, one page whose script (`dialog.js`) builds the same forms itself.
 //!
 //! Every page carries stable markers for automated clients, documented in docs/mock.md:
 //! `<body data-step="...">`, forms with fixed ids (`provider`, `consent`, `login`,
@@ -28,6 +29,22 @@ pub const SCOPES: &[(&str, &str)] = &[
         "Your identity details, to fill in a sign-up form (Signup+)",
     ),
 ];
+
+/// The script-built dialog: an empty page that `dialog.js` fills in, step by step.
+pub fn script_page(dialog_id: &str) -> String {
+    let body = format!(
+        "<main id=\"app\" aria-live=\"polite\"><p>Loading…</p></main>\n<script>\n{}</script>\n",
+        include_str!("dialog.js")
+    );
+    layout("loading", "Connecting", &body).replacen(
+        "<body data-step=\"loading\">",
+        &format!(
+            "<body data-step=\"loading\" data-dialog=\"{}\">",
+            escape(dialog_id)
+        ),
+        1,
+    )
+}
 
 fn layout(step: &str, title: &str, body: &str) -> String {
     format!(

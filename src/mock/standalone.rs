@@ -24,6 +24,8 @@ pub struct StandaloneOptions {
     pub fixtures: Option<PathBuf>,
     pub signing: Signing,
     pub retention: Retention,
+    /// Overrides the fixture file's `options.dialog`.
+    pub dialog: Option<super::DialogStyle>,
     /// One access-log line per request on stderr.
     pub access_log: bool,
 }
@@ -34,6 +36,10 @@ impl StandaloneOptions {
         let fixtures = match &self.fixtures {
             Some(path) => Fixtures::from_file(path)?,
             None => Fixtures::default(),
+        };
+        let fixtures = match self.dialog {
+            Some(style) => fixtures.with_dialog(style),
+            None => fixtures,
         };
         Ok(MockOptions {
             bind: self.bind,

@@ -48,6 +48,12 @@ pub struct RunConfig {
     pub report_other_shards: bool,
     /// Snapshot mode, folder and project-wide redactions.
     pub snapshots: crate::snapshot::SnapshotSettings,
+    /// `via: browser`: the browser found before the run (if a scenario needs one), and
+    /// where a failure's screenshot and page text go.
+    pub browser: Option<std::path::PathBuf>,
+    pub artifacts: std::path::PathBuf,
+    /// How the embedded mock serves its dialog (the project file's `embedded_mock.dialog`).
+    pub mock_dialog: crate::mock::DialogStyle,
 }
 
 /// What every scenario of a run shares.
@@ -70,6 +76,9 @@ pub struct RunContext {
     pub max_body: u64,
     pub dry_run: bool,
     pub snapshots: crate::snapshot::SnapshotSettings,
+    /// The run's one browser, started when a scenario first needs it.
+    pub browser: crate::browser::BrowserHost,
+    pub artifacts: std::path::PathBuf,
     /// Only one scenario asks the person at the terminal at a time.
     pub prompt_lock: tokio::sync::Mutex<()>,
     pub(super) events: mpsc::UnboundedSender<Event>,

@@ -8,7 +8,7 @@ pub mod cookies;
 pub mod event;
 pub mod executor;
 pub mod http;
-mod needs;
+pub mod needs;
 mod plan;
 mod redact;
 pub mod render;

@@ -1,6 +1,7 @@
 //! What a scenario needs of its target that not every target has: the parts of obflow's
 //! mock — its virtual clock (for waits longer than `--max-wait`), its scripted dialog
-//! (`await_code: { via: auto }`) and its admin routes (`/__mock/...`). Read from the scenario
+//! (`await_code: { via: auto }`) and its admin routes (`/__mock/...`) — and a browser plan
+//! for `via: browser` (a mock and the sandbox have a built-in one). Read from the scenario
 //! as written, before it sends anything, so a suite run against the sandbox skips — with the
 //! reason — what only the mock can run, and runs the rest from the same files.
 //!
@@ -38,11 +39,16 @@ pub fn unmet(
     scenario
         .steps
         .iter()
-        .find_map(|step| step_need(step, max_wait, via).map(|need| (need, step.location())))
+        .find_map(|step| step_need(step, target, max_wait, via).map(|need| (need, step.location())))
         .map(|(need, location)| Unmet { need, location })
 }
 
-fn step_need(step: &Step, max_wait: Duration, via: Option<CodeSource>) -> Option<String> {
+fn step_need(
+    step: &Step,
+    target: &Target,
+    max_wait: Duration,
+    via: Option<CodeSource>,
+) -> Option<String> {
     let raw = &step.action.raw;
     match step.action.kind {
         ActionKind::Wait => {
@@ -59,23 +65,20 @@ fn step_need(step: &Step, max_wait: Duration, via: Option<CodeSource>) -> Option
                 )
             })
         }
-        ActionKind::AwaitCode => {
-            let written = match raw.get("via").and_then(|v| v.as_str()) {
-                Some("listen") => CodeSource::Listen,
-                Some("prompt") => CodeSource::Prompt,
-                Some("value") => CodeSource::Value,
-                _ => CodeSource::Auto,
-            };
-            // `value` takes a code the scenario already has: no override changes that.
-            let via = match (written, via) {
-                (CodeSource::Value, _) | (_, None) => written,
-                (_, Some(chosen)) => chosen,
-            };
-            (via == CodeSource::Auto).then(|| {
+        ActionKind::AwaitCode => match effective_via(step, via) {
+            CodeSource::Auto => Some(
                 "obflow's mock dialog (`await_code` with `via: auto` plays the user in it)"
-                    .to_owned()
-            })
-        }
+                    .to_owned(),
+            ),
+            // A step's own plan serves any target.
+            CodeSource::Browser if raw.get("plan").is_none() && !target.has_browser_plan() => {
+                Some(
+                    "a browser plan (`via: browser` on a target with no `browser_plan:` in obflow.yaml)"
+                        .to_owned(),
+                )
+            }
+            _ => None,
+        },
         ActionKind::Request => {
             let url = raw.get("url").and_then(|u| u.as_str())?;
             url.contains("/__mock/")
@@ -83,6 +86,30 @@ fn step_need(step: &Step, max_wait: Duration, via: Option<CodeSource>) -> Option
         }
         _ => None,
     }
+}
+
+/// How a written `await_code` step gets its code in this run: as written, unless `--await`
+/// says otherwise (`value` takes a code the scenario already has: no override changes that).
+pub fn effective_via(step: &Step, via: Option<CodeSource>) -> CodeSource {
+    let written = match step.action.raw.get("via").and_then(|v| v.as_str()) {
+        Some("listen") => CodeSource::Listen,
+        Some("prompt") => CodeSource::Prompt,
+        Some("value") => CodeSource::Value,
+        Some("browser") => CodeSource::Browser,
+        _ => CodeSource::Auto,
+    };
+    match (written, via) {
+        (CodeSource::Value, _) | (_, None) => written,
+        (_, Some(chosen)) => chosen,
+    }
+}
+
+/// Whether the scenario drives a real browser in this run (`via: browser`, written or by
+/// `--await browser`): the run then needs one, found before it starts.
+pub fn needs_browser(scenario: &Scenario, via: Option<CodeSource>) -> bool {
+    scenario.steps.iter().any(|step| {
+        step.action.kind == ActionKind::AwaitCode && effective_via(step, via) == CodeSource::Browser
+    })
 }
 
 fn is_templated(value: &serde_json::Value) -> bool {
@@ -116,6 +143,7 @@ mod tests {
             client_secret: crate::secret::Secret::new("s"),
             redirect_uri: crate::target::DEFAULT_REDIRECT_URI.into(),
             providers: vec![],
+            browser_plan: None,
         }
     }
 
@@ -149,6 +177,18 @@ mod tests {
 
         let admin = scenario("  - request: { url: \"{{ target.auth_url }}/__mock/reset\" }\n");
         assert!(unmet(&admin, &sandbox, max, None).is_some());
+
+        // `via: browser` needs a plan: the target's, the step's, or a built-in one.
+        let browser = scenario("  - auth_link: {}\n  - await_code: { via: browser }\n");
+        assert!(unmet(&browser, &sandbox, max, None).is_some());
+        assert!(unmet(&auto, &sandbox, max, Some(CodeSource::Browser)).is_some());
+        let own = "  - auth_link: {}\n  - await_code: { via: browser, plan: [{ click: { text: Allow } }] }\n";
+        assert!(unmet(&scenario(own), &sandbox, max, None).is_none());
+        let mut planned = target(TargetKind::Remote);
+        planned.browser_plan = crate::browser::Plan::builtin("truelayer-sandbox");
+        assert!(unmet(&browser, &planned, max, None).is_none());
+        assert!(needs_browser(&browser, None) && needs_browser(&auto, Some(CodeSource::Browser)));
+        assert!(!needs_browser(&auto, None) && !needs_browser(&browser, Some(CodeSource::Listen)));
 
         // The mock has everything.
         let mock = target(TargetKind::ExternalMock);

@@ -77,6 +77,7 @@ impl Runner {
             let mock = match embedded_mock {
                 true => Some(
                     crate::mock::start(MockOptions {
+                        fixtures: crate::mock::Fixtures::default().with_dialog(config.mock_dialog),
                         journal: false,
                         ..MockOptions::loopback()
                     })

@@ -48,6 +48,8 @@ pub async fn run(
         max_body: config.max_body,
         dry_run: config.dry_run,
         snapshots: config.snapshots,
+        browser: crate::browser::BrowserHost::new(config.browser),
+        artifacts: config.artifacts,
         prompt_lock: tokio::sync::Mutex::new(()),
         events: events.clone(),
     });
@@ -164,6 +166,8 @@ pub async fn run(
     while let Some(done) = tasks.join_next().await {
         summary.record_outcome(done.unwrap_or((Outcome::Failed, false)));
     }
+    // Every scenario is done with the browser: it goes before the run is reported done.
+    context.browser.close().await;
     summary.duration = started.elapsed();
     let _ = events.send(Event::RunFinished(summary));
     summary

@@ -230,6 +230,9 @@ pub enum CodeSource {
     Prompt,
     /// Takes the code from `value`.
     Value,
+    /// Goes through the dialog in a real headless browser, as the target's browser plan
+    /// (or the step's `plan`) says, and takes the code from the redirect.
+    Browser,
 }
 
 /// `await_code`: the user goes through the dialog and comes back with a code (or an error).
@@ -238,24 +241,28 @@ pub enum CodeSource {
 pub struct AwaitCodeParams {
     #[serde(default)]
     pub via: CodeSource,
-    /// `auto`: the mock user who logs in (default `john`).
+    /// `auto`, `browser`: the mock user who logs in (default `john`).
     pub user: Option<String>,
-    /// `auto`: their password (default: the mock's for that user).
+    /// `auto`, `browser`: their password (default: the mock's for that user).
     pub password: Option<String>,
-    /// `auto`: the bank picked when the dialog asks (default: the first offered).
+    /// `auto`, `browser`: the bank picked when the dialog asks (default: the first offered).
     pub provider: Option<String>,
-    /// `auto`: `accept` (default) or `decline` consent.
+    /// `auto`, `browser`: `accept` (default) or `decline` consent.
     pub decision: Option<String>,
     /// `value`: the code, usually a template such as `{{ env.AUTH_CODE }}`.
     pub value: Option<Value>,
     /// The link to open; default: the last `auth_link`, or the `user_input_link` of the
     /// last `extend` that asked for re-authentication.
     pub link: Option<String>,
-    /// `listen` and `prompt`: how long to wait (default 5m).
+    /// `listen` and `prompt`: how long to wait (default 5m); `browser`: how long the whole
+    /// dialog may take (default 1m).
     pub timeout: Option<Value>,
     /// `listen`: open the link in the default browser.
     #[serde(default)]
     pub open_browser: bool,
+    /// `browser`: what to click and type: a built-in plan's name (`obflow-mock`,
+    /// `truelayer-sandbox`) or a list of actions; default: the target's plan.
+    pub plan: Option<Value>,
 }
 
 /// `exchange`: the code for tokens. Everything defaults to the session's values.

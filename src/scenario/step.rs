@@ -458,6 +458,16 @@ fn validate_action(
                         .help("use `accept` or `decline`"),
                 ]);
             }
+            if let Some(plan) = &params.plan {
+                if params.via != CodeSource::Browser {
+                    return Err(vec![
+                        source
+                            .error_at_key(&path.key("plan"), "`plan` is for `via: browser`")
+                            .help("add `via: browser`, or remove `plan`"),
+                    ]);
+                }
+                crate::browser::Plan::check(plan, source, &path.key("plan"))?;
+            }
             match params.timeout.as_ref().filter(|t| !is_templated(t)) {
                 Some(t) => crate::duration::login_timeout(t).map(drop).map_err(|msg| {
                     vec![

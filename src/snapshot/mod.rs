@@ -20,7 +20,7 @@
 pub mod compare;
 pub mod format;
 mod mode;
-mod naming;
+pub(crate) mod naming;
 mod outcome;
 pub mod redact;
 pub mod review;

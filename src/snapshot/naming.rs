@@ -47,7 +47,7 @@ pub fn run_name(base: &str, item: Option<usize>) -> String {
 
 /// A step name as a file-name part: lower case, runs of other characters as one `_`, at
 /// most 60 characters.
-fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {

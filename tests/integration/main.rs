@@ -5,6 +5,7 @@ mod mock_support;
 mod support;
 
 mod api_steps;
+mod browser;
 mod canary;
 mod ci_examples;
 mod cli_errors;

@@ -248,3 +248,106 @@ async fn markup_in_parameters_is_escaped() {
     assert!(!page.html.contains("<script>x"));
     assert!(page.html.contains("&lt;script&gt;"));
 }
+
+/// The script-built dialog (`dialog: js`): the page holds no form, and the routes the
+/// script calls with `Accept: application/json` answer each step, the redirect and the
+/// `form_post` fields as JSON; without that header they answer as in the form flow.
+#[tokio::test]
+async fn the_script_dialog_moves_through_json_answers() {
+    let mock = obflow::mock::start(obflow::mock::MockOptions {
+        fixtures: obflow::mock::Fixtures::default().with_dialog(obflow::mock::DialogStyle::Js),
+        ..obflow::mock::MockOptions::loopback()
+    })
+    .await
+    .expect("mock starts");
+    let http = client();
+    let base = mock.base_url();
+    let link = auth_link(
+        base,
+        "info accounts",
+        &[
+            ("providers", "uk-ob-all uk-cs-mock"),
+            ("response_mode", "form_post"),
+        ],
+    );
+    let page = get_page(&http, &link, None).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains(r#"data-step="loading""#),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("<script>") && !page.html.contains("<form"));
+    let dialog = page.header("x-obflow-dialog").unwrap().to_owned();
+    assert_eq!(
+        page.header("x-obflow-next"),
+        Some(format!("/dialog/{dialog}/provider").as_str())
+    );
+
+    let json = |url: String, form: Option<Vec<(&'static str, String)>>| {
+        let http = http.clone();
+        async move {
+            let request = match form {
+                Some(form) => http.post(url).form(&form),
+                None => http.get(url),
+            };
+            let response = request
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, view) = json(format!("{base}/dialog/{dialog}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["step"], "provider");
+    assert_eq!(view["action"], format!("/dialog/{dialog}/provider"));
+    assert!(
+        view["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == "mock")
+    );
+
+    let (status, view) = json(format!("{base}/dialog/{dialog}/provider"), Some(vec![])).await;
+    assert_eq!((status, view["step"].as_str()), (400, Some("provider")));
+    assert_eq!(view["message"], "Choose one of the banks listed.");
+    let chosen = vec![("provider_id", "mock".to_owned())];
+    let (_, view) = json(format!("{base}/dialog/{dialog}/provider"), Some(chosen)).await;
+    assert_eq!(
+        (view["step"].as_str(), view["bank"].as_str()),
+        (Some("consent"), Some("Mock Bank"))
+    );
+    assert_eq!(view["scopes"][0]["scope"], "info");
+    let accept = vec![("decision", "accept".to_owned())];
+    let (_, view) = json(format!("{base}/dialog/{dialog}/consent"), Some(accept)).await;
+    assert_eq!(view["step"], "login");
+    let login = vec![
+        ("username", "john".to_owned()),
+        ("password", "doe".to_owned()),
+    ];
+    let (status, done) = json(format!("{base}/dialog/{dialog}/login"), Some(login)).await;
+    assert_eq!(status, 200);
+    assert_eq!(done["form_post"]["action"], REDIRECT);
+    let fields = done["form_post"]["fields"].as_array().unwrap();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f[0] == "code" && f[1].as_str().unwrap().starts_with("code-"))
+    );
+
+    // A redirect (no form_post) comes back as where to go.
+    let link = auth_link(base, "info", &[]);
+    let page = get_page(&http, &link, None).await;
+    let dialog = page.header("x-obflow-dialog").unwrap().to_owned();
+    let decline = vec![("decision", "decline".to_owned())];
+    let (_, done) = json(format!("{base}/dialog/{dialog}/consent"), Some(decline)).await;
+    let to = done["redirect"].as_str().unwrap();
+    assert!(
+        to.starts_with(REDIRECT) && to.contains("error=access_denied"),
+        "{to}"
+    );
+}

@@ -251,3 +251,23 @@ fn every_json_report_holds_to_the_report_schema() {
     extra["scenarios"][0]["steps"][0]["surprise"] = Value::Bool(true);
     assert!(!errors(&validator, &extra).is_empty());
 }
+
+#[test]
+fn browser_plans_are_described() {
+    let v = validator();
+    let good = yaml(
+        "name: b\nsteps:\n  - await_code:\n      via: browser\n      plan:\n        - click: { role: button, name: Allow }\n        - fill: { label: Password, value: x, secret: true }\n  - await_code: { via: browser, plan: obflow-mock }\n",
+    );
+    assert!(errors(&v, &good).is_empty(), "{:?}", errors(&v, &good));
+    for bad in [
+        "plan: obflow-mok",
+        "plan: [{ clik: { text: A } }]",
+        "plan: [{ fill: { label: A } }]",
+        "plan: [{ click: { text: A, css: b } }]",
+    ] {
+        let doc = yaml(&format!(
+            "name: b\nsteps:\n  - await_code:\n      via: browser\n      {bad}\n"
+        ));
+        assert!(!errors(&v, &doc).is_empty(), "{bad} passed the schema");
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::super::super::executor::{ScenarioState, StepError};
-use super::{Callback, auto, listen, prompt};
+use super::{Callback, auto, browser, listen, prompt};
 use crate::exchange::HttpResponse;
 use crate::scenario::Step;
 use crate::scenario::actions::{AwaitCodeParams, CodeSource};
@@ -22,11 +22,14 @@ pub async fn run(
     params: AwaitCodeParams,
 ) -> Result<HttpResponse, StepError> {
     let link = params.link.clone().or_else(|| state.session.link.clone());
-    let timeout = match &params.timeout {
-        Some(t) => crate::duration::login_timeout(t)
-            .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
-        None => DEFAULT_HUMAN_TIMEOUT,
+    let given_timeout = match &params.timeout {
+        Some(t) => Some(
+            crate::duration::login_timeout(t)
+                .map_err(|m| step.source.error_at(&step.action.path.key("timeout"), m))?,
+        ),
+        None => None,
     };
+    let timeout = given_timeout.unwrap_or(DEFAULT_HUMAN_TIMEOUT);
     let need_link = || -> Result<String, StepError> {
         link.clone().ok_or_else(|| {
             step.source
@@ -79,6 +82,9 @@ pub async fn run(
             }
         }
         CodeSource::Auto => auto::run(state, step, &params, &need_link()?).await?,
+        CodeSource::Browser => {
+            browser::run(state, step, &params, &need_link()?, given_timeout).await?
+        }
         CodeSource::Listen => listen::run(state, step, &params, &need_link()?, timeout).await?,
         CodeSource::Prompt => prompt::run(state, step, &need_link()?, timeout).await?,
     };

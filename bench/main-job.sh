@@ -6,6 +6,7 @@
 #   OBFLOW_PROFILE=release bench/main-job.sh     # cargo profile to build (default: dist)
 #   OBFLOW_BIN=path/to/obflow bench/main-job.sh  # measure this binary, build nothing
 #   OBFLOW_REPORTS=1 bench/main-job.sh 1250      # 20,000 scenarios with JUnit and JSON reports
+#   OBFLOW_REPORTS=all bench/main-job.sh 1250    # ... and the HTML report too
 #
 # Prints, per round:
 #   main_job 1600 scenarios cpu X.XXs  Y.YY ms/scenario  wall Z.ZZs  peak RSS N MB
@@ -66,6 +67,11 @@ for _ in $(seq "$ROUNDS"); do
   if [ -n "${OBFLOW_REPORTS:-}" ]; then
     reports=(--report-junit "$WORK/junit.xml" --report-json "$WORK/report.json")
   fi
+  label="${OBFLOW_REPORTS:+ +JUnit+JSON}"
+  if [ "${OBFLOW_REPORTS:-}" = all ]; then
+    reports+=(--report-html "$WORK/report.html")
+    label=" +JUnit+JSON+HTML"
+  fi
   (cd "$WORK/suite" && /usr/bin/time -o "$WORK/time" -f '%U %S %e %M' \
     "$OBFLOW" run --color never "${reports[@]}" . >"$WORK/out" 2>&1) || status=$?
   if [ "$status" -ne 0 ]; then
@@ -74,7 +80,7 @@ for _ in $(seq "$ROUNDS"); do
     exit 1
   fi
   read -r user sys wall rss_kb <"$WORK/time"
-  awk -v n="$COUNT" -v reports="${OBFLOW_REPORTS:+ +JUnit+JSON}" -v u="$user" -v s="$sys" -v w="$wall" -v r="$rss_kb" 'BEGIN {
+  awk -v n="$COUNT" -v reports="$label" -v u="$user" -v s="$sys" -v w="$wall" -v r="$rss_kb" 'BEGIN {
     cpu = u + s
     printf "main_job %d scenarios%s cpu %.2fs  %.2f ms/scenario  wall %.2fs  peak RSS %d MB\n",
       n, reports, cpu, cpu * 1000 / n, w, r / 1024

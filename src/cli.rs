@@ -68,9 +68,14 @@ pub struct RunArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// How many scenarios run at once (default: the number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// How many scenarios run at once, at least 1 (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs_arg)]
     pub jobs: Option<usize>,
+
+    /// Run (and pass) when --filter or --tag selects no scenario; without it, an empty
+    /// selection is an error (exit 2), so a typo in CI is not green.
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Stop starting new scenarios after the first failure.
     #[arg(long)]
@@ -79,6 +84,10 @@ pub struct RunArgs {
     /// Print every request and response (secrets redacted).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Print only the failed scenarios, the recap of failures and the totals.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
 
     /// Where requests go: mock (the embedded mock), sandbox, live, or a target from the
     /// project file.
@@ -120,10 +129,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
 
+    /// Write a self-contained HTML report here: failures first, steps, exchanges, diffs and
+    /// a sequence diagram per scenario, filters by outcome and tag.
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
+
     /// Run shard K of N (1 <= K <= N): N machines with K = 1..N together run every scenario
-    /// once. The others are reported as skipped.
+    /// once. Reports list this shard's scenarios, so the N reports merged equal one run.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::run::Shard>,
+
+    /// With --shard: list the other shards' scenarios in the JUnit and JSON reports too, as
+    /// skipped (each shard's report then lists the whole suite).
+    #[arg(long, requires = "shard")]
+    pub report_all_scenarios: bool,
 
     /// Run each selected scenario N times (soak runs); each run is reported on its own.
     #[arg(long, value_name = "N", default_value_t = 1,
@@ -186,12 +205,21 @@ pub struct PruneArgs {
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
 
-    /// Only list the files that would be removed.
-    #[arg(long)]
+    /// Only list the files that would be removed, and exit 1 when there are any (a CI
+    /// gate; `--check` is the same).
+    #[arg(long, visible_alias = "check")]
     pub dry_run: bool,
 
     #[command(flatten)]
     pub snapshot_dir: SnapshotDirArg,
+}
+
+fn parse_jobs_arg(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least one scenario must run at a time: give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

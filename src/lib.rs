@@ -18,6 +18,7 @@ pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod command;
+pub mod datetime;
 pub mod descriptors;
 pub mod doc;
 pub mod duration;

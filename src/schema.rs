@@ -263,7 +263,7 @@ fn step_schema(actions: &Map<String, Value>, include: Value) -> Value {
 
 fn expect_schema() -> Value {
     json!({
-        "description": "Checks on the response: `status`, `headers`, `json` (JSONPath keys), `body`, or JSONPath keys starting with `$` directly. Values are expected values or matchers (equals, exists, absent, length, matches, contains, one_of, gt, gte, lt, lte, type, each, not); see docs/checks.md.",
+        "description": "Checks on the response: `status`, `headers`, `json` (JSONPath keys), `body`, or JSONPath keys starting with `$` directly. Values are expected values or matchers (equals, exists, absent, length, matches, contains, one_of, gt, gte, lt, lte, before, after, same_instant, type, each, not); see docs/checks.md.",
         "type": ["object", "null"],
         "properties": {
             "status": {

@@ -162,6 +162,7 @@ impl Capture {
             expected,
             actual,
             location: self.spot.location(),
+            differences: Vec::new(),
         };
         match &self.source {
             Source::Status => Ok(Value::from(response.status)),

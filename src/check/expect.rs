@@ -212,6 +212,7 @@ impl Expectation {
                 expected,
                 actual,
                 location: check.spot.location(),
+                differences: Vec::new(),
             };
             let matcher = match check.matcher.resolve(render) {
                 Ok(m) => m,
@@ -245,7 +246,30 @@ impl Expectation {
                 _ => Subject::Single(owned.as_ref()),
             };
             if let Err(m) = matcher.check(&subject) {
-                failures.push(fail(&m.detail, m.expected, m.actual));
+                let mut actual = m.actual;
+                // A status alone does not say why: an error answer's own words do.
+                if matches!(check.target, Target::Status) {
+                    if let Some(why) = response.json().and_then(super::error_answer) {
+                        actual = format!("{actual} ({why})");
+                    }
+                }
+                let mut failure = fail(&m.detail, m.expected, actual);
+                // Paths inside the value checked: `$.account` + `.currency`.
+                let root = match &check.target {
+                    Target::Json(query) => query.as_str().to_owned(),
+                    _ => "$".to_owned(),
+                };
+                failure.differences = m
+                    .differences
+                    .into_iter()
+                    .map(|mut d| {
+                        if !d.path.starts_with('(') {
+                            d.path = format!("{root}{}", d.path);
+                        }
+                        d
+                    })
+                    .collect();
+                failures.push(failure);
             }
         }
         failures
@@ -515,7 +539,7 @@ mod tests {
         assert_eq!(
             failures(&expectation, &response),
             [
-                failure("status", "200", "404", 4),
+                failure("status", "200", "404 (invalid_grant)", 4),
                 failure(
                     "header content-type",
                     "contains \"application/json\"",

@@ -17,6 +17,8 @@ pub struct CheckFailure {
     pub actual: String,
     /// The check's key in the scenario file.
     pub location: Location,
+    /// For an object or array that is not the expected one: the paths that differ.
+    pub differences: Vec<super::Difference>,
 }
 
 #[cfg(test)]
@@ -31,11 +33,12 @@ mod tests {
             expected: "200".into(),
             actual: "404".into(),
             location: Location::new(std::sync::Arc::new("t.yaml".into()), 3, 5),
+            differences: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&failure).unwrap(),
             json!({"check": "status", "expected": "200", "actual": "404",
-                   "location": {"file": "t.yaml", "line": 3, "col": 5}})
+                   "location": {"file": "t.yaml", "line": 3, "col": 5}, "differences": []})
         );
     }
 }

@@ -62,6 +62,25 @@ impl HttpResponse {
     }
 }
 
+/// What an error answer says about itself, on one line: OAuth's and the Data API's
+/// `error: error_description`, or a problem document's `title: detail`. `None` for a body
+/// that is no error answer.
+pub fn error_answer(json: &Value) -> Option<String> {
+    let text = |key: &str| {
+        json.get(key)
+            .map(crate::scenario::model::value_to_text)
+            .filter(|t| !t.is_empty())
+    };
+    let (name, why) = match text("error") {
+        Some(error) => (error, text("error_description")),
+        None => (text("title")?, text("detail")),
+    };
+    Some(match why {
+        Some(why) => format!("{name}: {why}"),
+        None => name,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +101,23 @@ mod tests {
         assert_eq!(view.header("Set-Cookie").as_deref(), Some("a=1, b=2"));
         assert_eq!(view.header_values("SET-COOKIE"), ["a=1", "b=2"]);
         assert_eq!(view.header("x-missing"), None);
+    }
+
+    #[test]
+    fn error_answers_say_why_in_their_own_words() {
+        use serde_json::json;
+        let oauth = json!({"error": "invalid_grant", "error_description": "code expired"});
+        assert_eq!(
+            error_answer(&oauth).as_deref(),
+            Some("invalid_grant: code expired")
+        );
+        let bare = json!({"error": "access_denied"});
+        assert_eq!(error_answer(&bare).as_deref(), Some("access_denied"));
+        let problem = json!({"title": "Not Found", "detail": "no such account"});
+        assert_eq!(
+            error_answer(&problem).as_deref(),
+            Some("Not Found: no such account")
+        );
+        assert_eq!(error_answer(&json!({"results": []})), None);
     }
 }

@@ -19,6 +19,8 @@ pub(super) struct Summary {
     /// How its `await_code` steps are written to get their code (whether the run needs a
     /// browser depends on the target and `--await` too).
     pub(super) vias: Vec<crate::scenario::actions::CodeSource>,
+    /// The `--var` names it reads.
+    pub(super) cli_vars_used: Vec<String>,
 }
 
 /// Everything `run`, `check`, `list` and the others share: the environment, `--var`s and
@@ -73,6 +75,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
             name: s.name.clone(),
             tags: s.tags.clone(),
             vias: crate::run::needs::written_vias(&s),
+            cli_vars_used: s.cli_vars_used.clone(),
         };
         (summary, uses, keep(s))
     })
@@ -98,11 +101,12 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     if !clashes.is_empty() {
         return Err(CommandError::Invalid(clashes));
     }
-    let scenarios = loaded
+    let scenarios: Vec<(Summary, T)> = loaded
         .into_iter()
         .filter(|(summary, _, _)| selected(summary, args))
         .map(|(summary, _, kept)| (summary, kept))
         .collect();
+    print_warnings(&unused_cli_vars(&cli_vars, &scenarios));
     Ok(Loaded {
         scenarios,
         files: files.len(),
@@ -110,6 +114,29 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         cli_vars,
         options,
     })
+}
+
+/// A `--var` that no selected scenario reads is most likely a typo (`--var acount_id=...`),
+/// which would otherwise be silently ignored: a warning each.
+fn unused_cli_vars<T>(cli_vars: &[(String, Value)], selected: &[(Summary, T)]) -> Vec<Diagnostic> {
+    if selected.is_empty() {
+        return Vec::new();
+    }
+    cli_vars
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !selected
+                .iter()
+                .any(|(s, _)| s.cli_vars_used.iter().any(|used| used == *name))
+        })
+        .map(|name| {
+            Diagnostic::new(format!(
+                "`--var {name}` is not used by any selected scenario"
+            ))
+            .help("check its spelling against the variables the scenarios' templates read")
+        })
+        .collect()
 }
 
 /// Warnings go to stderr as they are found; they stop nothing.
@@ -132,7 +159,7 @@ fn selected(scenario: &Summary, args: &LoadArgs) -> bool {
 
 /// The process environment, plus the env file (`--env-file`, or `.env` when present). The
 /// process environment wins, as with dotenv everywhere.
-fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
+pub(super) fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
     let mut env = Map::new();
     let file = match env_file {
         Some(path) => Some(path.to_path_buf()),
@@ -158,7 +185,7 @@ fn read_env(env_file: Option<&Path>) -> Result<Map<String, Value>, Diagnostic> {
 }
 
 /// `--var KEY=VALUE`: numbers, booleans and null keep their type, like YAML scalars.
-fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
+pub(super) fn parse_cli_vars(vars: &[String]) -> Result<Vec<(String, Value)>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for var in vars {

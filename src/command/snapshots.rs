@@ -51,20 +51,23 @@ fn prune(args: PruneArgs) -> Result<i32, CommandError> {
     let uses: Vec<_> = scenarios.iter().flat_map(Scenario::snapshot_uses).collect();
     let files = crate::snapshot::review::prune(&store, &uses, args.dry_run)
         .map_err(|e| CommandError::Environment(e.to_string()))?;
-    let verb = if args.dry_run {
-        "would remove"
-    } else {
-        "removed"
+    let (verb, done) = match args.dry_run {
+        true => ("would remove", "would be removed"),
+        false => ("removed", "removed"),
     };
     let mut out = String::new();
     for f in &files {
         out.push_str(&format!("{verb} {}\n", f.display()));
     }
     out.push_str(&format!(
-        "{} unreferenced snapshot file{} {verb}\n",
+        "{} unreferenced snapshot file{} {done}\n",
         files.len(),
         if files.len() == 1 { "" } else { "s" }
     ));
     print_stdout(out.as_bytes())?;
-    Ok(exit::PASSED)
+    // `--dry-run` / `--check` gates CI: snapshots nobody writes are a failure to look at.
+    Ok(match args.dry_run && !files.is_empty() {
+        true => exit::FAILED,
+        false => exit::PASSED,
+    })
 }

@@ -122,22 +122,36 @@ fn expressions() -> &'static Regex {
 /// A value of an earlier step's answer is prefixed with that step's id, so it cannot be
 /// mistaken for a capture or a loop's item of the same name:
 /// `{{ steps.extend.json.user_input_link }}` gives `$EXTEND_USER_INPUT_LINK`.
+/// Date arithmetic stays visible, since it is the point of the check:
+/// `{{ created | date_add('90d') }}` gives `$CREATED + 90d`.
 pub fn fallback(text: &str) -> String {
     static NAME: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static SHIFT: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let name = NAME.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("static regex"));
+    let shift = SHIFT.get_or_init(|| {
+        Regex::new(r#"^\s*date_(add|sub)\(\s*['"]?([^'")]*?)['"]?\s*\)\s*$"#).expect("static regex")
+    });
     expressions()
         .replace_all(text, |c: &regex::Captures<'_>| {
             // The expression before any filter: `account_id | upper` reads `account_id`.
-            let expr = c[1].split('|').next().unwrap_or("");
+            let mut parts = c[1].split('|');
+            let expr = parts.next().unwrap_or("");
             let last = name
                 .find_iter(expr)
                 .last()
                 .map(|m| m.as_str())
                 .unwrap_or("value");
-            match step_of(expr) {
+            let mut shown = match step_of(expr) {
                 Some(step) => placeholder(&format!("{step}_{last}")),
                 None => placeholder(last),
+            };
+            for filter in parts {
+                if let Some(m) = shift.captures(filter) {
+                    let sign = if &m[1] == "add" { '+' } else { '-' };
+                    shown.push_str(&format!(" {sign} {}", &m[2]));
+                }
             }
+            shown
         })
         .into_owned()
 }

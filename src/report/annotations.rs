@@ -1,17 +1,18 @@
-//! GitHub Actions workflow annotations: when `GITHUB_ACTIONS=true`, every failed check and
-//! every step error is also printed as an `::error file=…,line=…,col=…,title=…::message`
-//! command, so it shows on the pull request's diff at the line that states the check.
+//! GitHub Actions workflow annotations: when `GITHUB_ACTIONS=true`, every failed check,
+//! every step error and every problem of a scenario file that does not load is also printed
+//! as an `::error file=…,line=…,col=…,title=…::message` command, so it shows on the pull
+//! request's diff at the line that states the check (or holds the typo).
 //!
 //! GitHub reads commands from stdout line by line, so values are escaped by its rules:
 //! `%`, `\r` and `\n` everywhere, and `:` and `,` in properties too.
 
 use std::io::Write;
 
-use crate::run::{Event, Outcome, ScenarioReport};
+use crate::run::{Event, InvalidFile, Outcome, ScenarioReport};
 use crate::secret::Redacted;
 
 use super::Reporter;
-use super::text::problems;
+use super::text::{ANNOTATION_DIFF_LINES, cut_diff, problems};
 
 /// Whether annotations are wanted: GitHub Actions sets `GITHUB_ACTIONS=true` in every step.
 pub fn enabled(github_actions: Option<&str>) -> bool {
@@ -38,7 +39,27 @@ impl<W: Write> AnnotationReporter<W> {
             if problem.step.attempts > 1 {
                 message.push_str(&format!("\nafter {} attempts", problem.step.attempts));
             }
+            if let Some(diff) = problem.diff {
+                message.push('\n');
+                message.push_str(&cut_diff(diff, ANNOTATION_DIFF_LINES));
+            }
             let line = command(problem.location.as_ref(), &title, &message);
+            writeln!(self.out, "{line}")?;
+        }
+        self.out.flush()
+    }
+
+    fn invalid_file(&mut self, invalid: &Redacted<InvalidFile>) -> std::io::Result<()> {
+        for problem in &invalid.problems {
+            let mut message = problem.message.clone();
+            for note in &problem.notes {
+                message.push('\n');
+                message.push_str(note.trim());
+            }
+            if let Some(help) = &problem.help {
+                message.push_str(&format!("\nhelp: {help}"));
+            }
+            let line = command(problem.location.as_ref(), "invalid scenario file", &message);
             writeln!(self.out, "{line}")?;
         }
         self.out.flush()
@@ -51,6 +72,7 @@ impl<W: Write + Send> Reporter for AnnotationReporter<W> {
             Event::ScenarioFinished(report) if report.outcome == Outcome::Failed => {
                 self.scenario(report)
             }
+            Event::InvalidFile(invalid) => self.invalid_file(invalid),
             _ => Ok(()),
         }
     }

@@ -1,7 +1,9 @@
 //! `--report-json PATH`: the run as one JSON document for machines: every scenario run, every
-//! step run and every check, with outcomes, durations in milliseconds, and located failures
-//! and step errors. The format is versioned (`schema_version`) and documented in
-//! `docs/reports.md`; fields are only ever added within a version.
+//! step run with the requests it sent, and every check, with outcomes, durations in
+//! milliseconds, and located failures and step errors. The format is versioned
+//! (`schema_version`), documented in `docs/reports.md` and described by
+//! `schema/report.schema.json` (which the tests hold every report they write to); fields are
+//! only ever added within a version.
 //!
 //! Each scenario is rendered as it finishes (from its redacted report) and spooled to disk;
 //! the document is written when the run ends, scenarios in plan order, so memory does not
@@ -18,6 +20,7 @@ use crate::source::Location;
 
 use super::file::millis;
 use super::spool::Spool;
+use super::text::{CheckOutcome, check_results};
 use super::{FileReport, ReportError};
 
 /// Bumped when a field changes meaning or goes away; adding fields keeps the version.
@@ -29,6 +32,12 @@ pub struct JsonReport {
     /// Each scenario's JSON, indented for its place in the document, by plan position.
     scenarios: Spool<usize>,
     summary: RunSummary,
+    started_at: Option<String>,
+    /// Of the failed scenarios, those failed by a check and by a step error.
+    failures: usize,
+    errors: usize,
+    /// Files that did not load: only ever in a run that ran nothing, so kept in memory.
+    invalid_files: Vec<InvalidFileJson>,
 }
 
 /// What the run was asked to do, echoed at the top of the report.
@@ -39,6 +48,8 @@ pub struct RunInfo {
     pub repeat: usize,
     #[serde(serialize_with = "shard_json")]
     pub shard: Option<Shard>,
+    /// `--report-all-scenarios`: other shards' scenarios are listed too, as skipped.
+    pub all_scenarios: bool,
 }
 
 fn shard_json<S: serde::Serializer>(shard: &Option<Shard>, s: S) -> Result<S::Ok, S::Error> {
@@ -60,9 +71,34 @@ fn shard_json<S: serde::Serializer>(shard: &Option<Shard>, s: S) -> Result<S::Ok
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
-    run: &'a RunInfo,
+    run: RunJson<'a>,
     summary: Summary,
+    /// Scenario files that did not load (nothing ran then).
+    invalid_files: &'a [InvalidFileJson],
     scenarios: [(); 0],
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    #[serde(flatten)]
+    info: &'a RunInfo,
+    /// When the run started, RFC 3339 in UTC.
+    started_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InvalidFileJson {
+    file: Option<String>,
+    problems: Vec<ProblemJson>,
+}
+
+/// A located problem: a step error, or why a file did not load.
+#[derive(Serialize)]
+struct ProblemJson {
+    message: String,
+    location: Option<Location>,
+    notes: Vec<String>,
+    help: Option<String>,
 }
 
 /// How deep the scenarios' objects sit in the document, as the pretty printer indents them.
@@ -79,8 +115,13 @@ struct Summary {
     total: usize,
     passed: usize,
     failed: usize,
+    /// Of `failed`: those where a check did not hold, and those where a step could not
+    /// complete and no check failed (JUnit's `<failure>` and `<error>`).
+    failures: usize,
+    errors: usize,
     skipped: usize,
     outside_shard: usize,
+    invalid_files: usize,
     duration_ms: f64,
 }
 
@@ -94,6 +135,9 @@ struct ScenarioJson<'a> {
     tags: &'a [String],
     repetition: Option<RepetitionJson>,
     outcome: Outcome,
+    /// For a failed scenario: `check` (a check did not hold) or `error` (a step could not
+    /// complete, and no check failed).
+    failed_by: Option<&'static str>,
     skip_reason: Option<&'static str>,
     duration_ms: f64,
     steps: Vec<StepJson<'a>>,
@@ -117,8 +161,28 @@ struct StepJson<'a> {
     duration_ms: f64,
     attempts: u32,
     checks: Vec<CheckJson>,
-    failures: &'a [CheckFailure],
+    failures: Vec<FailureJson<'a>>,
     error: Option<ErrorJson<'a>>,
+    requests: Vec<RequestJson<'a>>,
+}
+
+/// A request a step sent (of its last attempt).
+#[derive(Serialize)]
+struct RequestJson<'a> {
+    method: &'a str,
+    /// Redacted, as every text of the report.
+    url: &'a str,
+    /// `null` when no response came (or in a dry run).
+    status: Option<u16>,
+    duration_ms: f64,
+}
+
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    #[serde(flatten)]
+    failure: &'a CheckFailure,
+    /// For a changed snapshot: the unified diff from the stored one (cut, with a note).
+    diff: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -126,15 +190,6 @@ struct CheckJson {
     check: String,
     location: Location,
     outcome: CheckOutcome,
-}
-
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-enum CheckOutcome {
-    Passed,
-    Failed,
-    /// The step did not get as far as its checks (skipped, or it failed before a response).
-    NotRun,
 }
 
 #[derive(Serialize)]
@@ -152,13 +207,23 @@ impl JsonReport {
             run,
             scenarios: Spool::open(),
             summary: RunSummary::default(),
+            started_at: None,
+            failures: 0,
+            errors: 0,
+            invalid_files: Vec::new(),
         }
     }
 
     /// One scenario's object, pretty-printed as it sits in the document. JSON strings hold
     /// no raw line break, so indenting every line is safe.
     fn spool(&mut self, report: &ScenarioReport) {
-        let bytes = match serde_json::to_vec_pretty(&scenario_json(report)) {
+        let scenario = scenario_json(report);
+        match scenario.failed_by {
+            Some("check") => self.failures += 1,
+            Some(_) => self.errors += 1,
+            None => {}
+        }
+        let bytes = match serde_json::to_vec_pretty(&scenario) {
             Ok(bytes) => bytes,
             Err(e) => {
                 self.scenarios.fail(e.into());
@@ -180,21 +245,33 @@ impl JsonReport {
     /// scenarios streamed from the spool in plan order.
     fn write_to(&mut self, out: &mut impl Write) -> Result<(), ReportError> {
         let s = &self.summary;
+        // The skipped runs listed: another shard's are listed only when asked for.
+        let skipped = match self.run.all_scenarios {
+            true => s.skipped,
+            false => s.skipped.saturating_sub(s.outside_shard),
+        };
         let head = serde_json::to_string_pretty(&Document {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: "obflow",
                 version: env!("CARGO_PKG_VERSION"),
             },
-            run: &self.run,
+            run: RunJson {
+                info: &self.run,
+                started_at: self.started_at.clone(),
+            },
             summary: Summary {
-                total: s.passed + s.failed + s.skipped,
+                total: s.passed + s.failed + skipped,
                 passed: s.passed,
                 failed: s.failed,
-                skipped: s.skipped,
+                failures: self.failures,
+                errors: self.errors,
+                skipped,
                 outside_shard: s.outside_shard,
+                invalid_files: self.invalid_files.len(),
                 duration_ms: millis(s.duration),
             },
+            invalid_files: &self.invalid_files,
             scenarios: [],
         })?;
         let (parts, mut reader) = self.scenarios.finish().map_err(io_error)?;
@@ -220,6 +297,25 @@ impl JsonReport {
     }
 }
 
+/// Now, as RFC 3339 in UTC with milliseconds.
+pub(super) fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn problem_json(d: &crate::source::Diagnostic) -> ProblemJson {
+    ProblemJson {
+        message: d.message.clone(),
+        location: d.location.clone(),
+        notes: d.notes.clone(),
+        help: d.help.clone(),
+    }
+}
+
 fn io_error(source: std::io::Error) -> ReportError {
     ReportError::Spool {
         kind: "JSON",
@@ -239,6 +335,12 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
             of: r.of,
         }),
         outcome: report.outcome,
+        failed_by: (report.outcome == Outcome::Failed).then(|| {
+            match report.steps.iter().any(|s| !s.failures.is_empty()) {
+                true => "check",
+                false => "error",
+            }
+        }),
         skip_reason: report.skip_reason.as_ref().map(|r| match r {
             SkipReason::FailFast => "fail_fast",
             SkipReason::OutsideShard(_) => "outside_shard",
@@ -256,38 +358,14 @@ fn scenario_json(report: &ScenarioReport) -> ScenarioJson<'_> {
 
 fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'a> {
     let model = report.scenario.steps.get(step.index);
-    // Checks ran when the step got a response: it passed, or it failed on checks alone.
-    let checked = step.outcome == Outcome::Passed
-        || (step.outcome == Outcome::Failed && step.error.is_none());
-    let mut checks = Vec::new();
-    if let Some(model) = model {
-        let until = model.retry.as_ref().and_then(|r| r.until.as_ref());
-        let listed = model
-            .expect
-            .checks()
-            .map(|(name, at)| (name.to_owned(), at))
-            .chain(
-                until
-                    .into_iter()
-                    .flat_map(|u| u.checks())
-                    .map(|(name, at)| (format!("retry until {name}"), at)),
-            );
-        for (check, spot) in listed {
-            let location = spot.location();
-            let outcome = if !checked {
-                CheckOutcome::NotRun
-            } else if step.failures.iter().any(|f| f.location == location) {
-                CheckOutcome::Failed
-            } else {
-                CheckOutcome::Passed
-            };
-            checks.push(CheckJson {
-                check,
-                location,
-                outcome,
-            });
-        }
-    }
+    let checks = check_results(report, step)
+        .into_iter()
+        .map(|c| CheckJson {
+            check: c.check,
+            location: c.location,
+            outcome: c.outcome,
+        })
+        .collect();
     StepJson {
         index: step.index,
         label: &step.label,
@@ -299,20 +377,43 @@ fn step_json<'a>(report: &'a ScenarioReport, step: &'a StepReport) -> StepJson<'
         duration_ms: millis(step.duration),
         attempts: step.attempts,
         checks,
-        failures: &step.failures,
+        failures: step
+            .failures
+            .iter()
+            .map(|failure| FailureJson {
+                failure,
+                diff: super::text::snapshot_diff(step, failure)
+                    .map(|d| super::text::cut_diff(d, super::text::REPORT_DIFF_LINES)),
+            })
+            .collect(),
         error: step.error.as_ref().map(|d| ErrorJson {
             message: &d.message,
             location: d.location.as_ref(),
             notes: &d.notes,
             help: d.help.as_deref(),
         }),
+        requests: step
+            .requests
+            .iter()
+            .map(|r| RequestJson {
+                method: &r.method,
+                url: &r.url,
+                status: r.status,
+                duration_ms: millis(r.duration),
+            })
+            .collect(),
     }
 }
 
 impl FileReport for JsonReport {
     fn on_event(&mut self, event: &Event) {
         match event {
+            Event::RunStarted { .. } => self.started_at = Some(now_rfc3339()),
             Event::ScenarioFinished(report) => self.spool(report),
+            Event::InvalidFile(invalid) => self.invalid_files.push(InvalidFileJson {
+                file: invalid.file.as_ref().map(|f| f.display().to_string()),
+                problems: invalid.problems.iter().map(problem_json).collect(),
+            }),
             Event::RunFinished(summary) => self.summary = *summary,
             _ => {}
         }

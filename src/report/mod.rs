@@ -12,13 +12,16 @@
 //! - `file.rs`: [`FileReport`], [`ReportError`] and the atomic write the report files share.
 //! - `spool.rs`: where report files keep their rendered scenarios until the run ends.
 //! - `terminal.rs`, `progress.rs`, `annotations.rs`: the console reporters and the bar.
-//! - `junit.rs`, `json.rs`: the report files.
+//! - `junit.rs`, `json.rs`, `html.rs`: the report files; `step_summary.rs`: the Markdown summary
+//!   appended to `GITHUB_STEP_SUMMARY`.
 //! - `text.rs`: the plain text of problems and transcripts, for files and annotations.
 
 pub mod annotations;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod progress;
+pub mod step_summary;
 
 pub mod terminal;
 mod text;

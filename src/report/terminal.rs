@@ -1,11 +1,14 @@
 //! The terminal reporter: one line per scenario, details for failures, transcripts with
-//! `-v`, and a closing `N passed, M failed` line. It writes to the writer it is given (for
-//! stdout, a buffer of the caller's) and flushes it at the end of each event it prints, so a
-//! scenario's lines are out as it finishes, in one write.
+//! `-v`, a recap of the failed scenarios at the end (each with its first problem and where,
+//! as nextest closes a run: in a long run the last failure is far up), and a closing
+//! `N passed, M failed` line. `--quiet` prints only the failures, the recap and the totals.
+//! It writes to the writer it is given (for stdout, a buffer of the caller's) and flushes it
+//! at the end of each event it prints, so a scenario's lines are out as it finishes, in one
+//! write.
 
 use std::io::Write;
 
-use super::text::{failure_diagnostic, step_context};
+use super::text::{failure_diagnostic, problems, step_context};
 use crate::duration::format_duration;
 use crate::run::{Event, Outcome, ScenarioReport, SkipReason, StepReport};
 use crate::secret::Redacted;
@@ -15,8 +18,25 @@ pub struct TerminalReporter<W: Write> {
     out: W,
     palette: Palette,
     verbose: bool,
+    /// `--quiet`: no line for scenarios that passed or were skipped.
+    quiet: bool,
     /// Snapshot files written so far, for the closing lines.
     snapshots: SnapshotTally,
+    /// The failed scenarios, for the recap: the first [`RECAP_MAX`], then only a count.
+    recap: Vec<RecapEntry>,
+    recap_more: usize,
+}
+
+/// The recap lists this many failed scenarios; a run with more says how many it left out
+/// (they are above, and in the reports), so memory stays flat however many fail.
+const RECAP_MAX: usize = 100;
+
+/// One failed scenario in the recap: its name, where its first problem is, and that
+/// problem on one line (all redacted: they come from the scenario's report).
+struct RecapEntry {
+    name: String,
+    at: String,
+    problem: String,
 }
 
 /// Snapshots the run left pending (`.snap.new`) or wrote in place.
@@ -33,8 +53,17 @@ impl<W: Write> TerminalReporter<W> {
             out,
             palette,
             verbose,
+            quiet: false,
             snapshots: SnapshotTally::default(),
+            recap: Vec::new(),
+            recap_more: 0,
         }
+    }
+
+    /// `--quiet`: print only failures, the recap and the totals.
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
@@ -43,7 +72,10 @@ impl<W: Write> TerminalReporter<W> {
 
     pub fn on_event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
-            Event::RunStarted { .. } | Event::ScenarioStarted { .. } => Ok(()),
+            // An invalid file is printed by the command's error, once.
+            Event::RunStarted { .. } | Event::ScenarioStarted { .. } | Event::InvalidFile(_) => {
+                Ok(())
+            }
             Event::ScenarioFinished(report) => {
                 self.scenario(report)?;
                 self.out.flush()
@@ -59,6 +91,7 @@ impl<W: Write> TerminalReporter<W> {
             }
             Event::RunFinished(summary) => {
                 // Before the totals, so the last line stays `N passed, M failed`.
+                self.recap()?;
                 self.snapshot_summary()?;
                 let p = &self.palette;
                 writeln!(
@@ -110,6 +143,11 @@ impl<W: Write> TerminalReporter<W> {
             if self.snapshots.dir.is_none() {
                 self.snapshots.dir = s.file.parent().map(|d| d.to_path_buf());
             }
+        }
+        if report.outcome == Outcome::Failed {
+            self.remember_failure(report);
+        } else if self.quiet {
+            return Ok(());
         }
         let tag = match report.outcome {
             Outcome::Passed => p.pass.paint("PASS"),
@@ -208,6 +246,66 @@ impl<W: Write> TerminalReporter<W> {
         if let Some(diff) = step.snapshot.as_ref().and_then(|s| s.diff.as_deref()) {
             let colored = crate::snapshot::compare::colored(diff, &self.palette);
             write_indented(&mut self.out, &colored)?;
+        }
+        Ok(())
+    }
+
+    fn remember_failure(&mut self, report: &Redacted<ScenarioReport>) {
+        if self.recap.len() == RECAP_MAX {
+            self.recap_more += 1;
+            return;
+        }
+        let first = problems(report).into_iter().next();
+        let (at, problem) = match first {
+            Some(problem) => {
+                let at = problem
+                    .location
+                    .clone()
+                    .unwrap_or(report.scenario.location());
+                let mut line = format!("step `{}`: {}", problem.step.label, problem.headline);
+                if !problem.notes.is_empty() {
+                    let notes: Vec<&str> = super::text::one_line_notes(&problem.notes).collect();
+                    line.push_str(&format!(" ({})", notes.join(", ")));
+                }
+                (at, line)
+            }
+            None => (report.scenario.location(), "failed".to_owned()),
+        };
+        self.recap.push(RecapEntry {
+            name: report.name.clone(),
+            at: at.to_string(),
+            problem,
+        });
+    }
+
+    /// The failed scenarios again, one entry each, with the first problem and where it is.
+    fn recap(&mut self) -> std::io::Result<()> {
+        if self.recap.is_empty() {
+            return Ok(());
+        }
+        let p = self.palette;
+        let failed = self.recap.len() + self.recap_more;
+        let heading = format!(
+            "{failed} failed scenario{}:",
+            if failed == 1 { "" } else { "s" }
+        );
+        writeln!(self.out, "{}", p.bold.paint(&heading))?;
+        for entry in &self.recap {
+            writeln!(
+                self.out,
+                "  {}  {}  {}",
+                p.error.paint("FAIL"),
+                p.bold.paint(&entry.name),
+                p.dim.paint(&entry.at)
+            )?;
+            writeln!(self.out, "        {}", entry.problem)?;
+        }
+        if self.recap_more > 0 {
+            writeln!(
+                self.out,
+                "  ... and {} more (above, and in the reports)",
+                self.recap_more
+            )?;
         }
         Ok(())
     }
@@ -335,6 +433,7 @@ steps:
             exchanges: Vec::new(),
             attempts: 1,
             snapshot: None,
+            requests: Vec::new(),
         }
     }
 
@@ -352,6 +451,7 @@ steps:
             expected: "length 2".into(),
             actual: "length 3".into(),
             location: Location::new(Arc::new(PathBuf::from("checks/fail.yaml")), 8, 9),
+            differences: Vec::new(),
         });
         let failing = report(
             "checks/fail.yaml",
@@ -394,5 +494,41 @@ steps:
         }
         let text = String::from_utf8(out.0.lock().unwrap().written.clone()).unwrap();
         insta::assert_snapshot!(text);
+
+        // --quiet: the failure, the recap and the totals only.
+        let out = Capture::default();
+        let mut reporter = TerminalReporter::new(out.clone(), Palette::plain(), false).quiet(true);
+        for event in &events {
+            reporter.on_event(event).unwrap();
+        }
+        let quiet = String::from_utf8(out.0.lock().unwrap().written.clone()).unwrap();
+        insta::assert_snapshot!("quiet", quiet);
+    }
+
+    #[test]
+    fn the_recap_lists_so_many_failures_then_counts_the_rest() {
+        let out = Capture::default();
+        let mut reporter = TerminalReporter::new(out.clone(), Palette::plain(), false).quiet(true);
+        let failing = report(
+            "checks/fail.yaml",
+            FAILING,
+            Outcome::Failed,
+            vec![step(0, "doc", Outcome::Failed)],
+        );
+        for _ in 0..RECAP_MAX + 3 {
+            reporter
+                .on_event(&Event::ScenarioFinished(failing.clone()))
+                .unwrap();
+        }
+        reporter
+            .on_event(&Event::RunFinished(RunSummary::default()))
+            .unwrap();
+        let text = String::from_utf8(out.0.lock().unwrap().written.clone()).unwrap();
+        assert!(text.contains("103 failed scenarios:"), "{text}");
+        assert!(
+            text.contains("  ... and 3 more (above, and in the reports)"),
+            "{text}"
+        );
+        assert_eq!(reporter.recap.len(), RECAP_MAX);
     }
 }

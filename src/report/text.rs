@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use crate::check::CheckFailure;
 use crate::duration::format_duration;
 use crate::run::{Outcome, ScenarioReport, StepReport};
 use crate::secret::{Redact, Redacted};
@@ -28,6 +29,39 @@ pub(crate) struct Problem<'a> {
     pub notes: Vec<String>,
     /// The rustc-style rendering, with the source line and caret.
     pub rendered: String,
+    /// For a snapshot that changed, the unified diff from the stored one, whole (reporters
+    /// cut it with [`cut_diff`]).
+    pub diff: Option<&'a str>,
+}
+
+/// Lines of a snapshot diff shown in JUnit and JSON reports, and in annotations.
+pub(crate) const REPORT_DIFF_LINES: usize = 200;
+pub(crate) const ANNOTATION_DIFF_LINES: usize = 40;
+/// And at most this many bytes of it, whatever the lines (a one-line body can be large).
+const DIFF_BYTES: usize = 16 * 1024;
+
+/// `diff` cut to `max_lines` lines and [`DIFF_BYTES`], with a note saying what was left out
+/// and where the whole diff is, when something was.
+pub(crate) fn cut_diff(diff: &str, max_lines: usize) -> String {
+    let total = diff.lines().count();
+    let mut out = String::new();
+    let mut shown = 0;
+    for line in diff.lines().take(max_lines) {
+        if out.len() + line.len() + 1 > DIFF_BYTES {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+        shown += 1;
+    }
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "... diff cut: {} more line(s) not shown; `obflow run` prints it whole, `obflow snapshots review` shows pending ones",
+            total - shown
+        );
+    }
+    out
 }
 
 impl Problem<'_> {
@@ -36,7 +70,7 @@ impl Problem<'_> {
     pub fn summary(&self) -> String {
         let mut line = format!("step `{}`: {}", self.step.label, self.headline);
         if !self.notes.is_empty() {
-            let notes: Vec<&str> = self.notes.iter().map(|n| n.trim()).collect();
+            let notes: Vec<&str> = one_line_notes(&self.notes).collect();
             let _ = write!(line, " ({})", notes.join(", "));
         }
         if let Some(at) = &self.location {
@@ -44,6 +78,14 @@ impl Problem<'_> {
         }
         line
     }
+}
+
+/// The notes that fit on one line: expected and actual, not the paths that differ.
+pub(crate) fn one_line_notes(notes: &[String]) -> impl Iterator<Item = &str> {
+    notes
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.starts_with("differs at "))
 }
 
 /// Every problem of a scenario, in step order: a step's error first, then its failed checks.
@@ -64,21 +106,92 @@ pub(crate) fn problems(report: &Redacted<ScenarioReport>) -> Vec<Problem<'_>> {
                 headline: error.message.clone(),
                 notes,
                 rendered: error.clone().note(context.clone()).render(&plain),
+                diff: None,
             });
         }
         for failure in &step.failures {
             let d = failure_diagnostic(report, failure);
+            let diff = snapshot_diff(step, failure);
+            let mut rendered = d.clone().note(context.clone()).render(&plain);
+            if let Some(diff) = diff {
+                rendered.push_str(&cut_diff(diff, REPORT_DIFF_LINES));
+            }
             out.push(Problem {
                 step,
                 kind: "check",
                 location: Some(failure.location.clone()),
                 headline: d.message.clone(),
                 notes: d.notes.clone(),
-                rendered: d.note(context.clone()).render(&plain),
+                rendered,
+                diff,
             });
         }
     }
     out
+}
+
+/// The diff of the step's snapshot, when `failure` is that snapshot's.
+pub(crate) fn snapshot_diff<'a>(step: &'a StepReport, failure: &CheckFailure) -> Option<&'a str> {
+    let snapshot = step.snapshot.as_ref()?;
+    let check = format!("snapshot {}", snapshot.file.display());
+    (failure.check == check)
+        .then_some(snapshot.diff.as_deref())
+        .flatten()
+}
+
+/// How one check of a step's `expect` (or `retry.until`) went.
+#[derive(serde::Serialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CheckOutcome {
+    Passed,
+    Failed,
+    /// The step did not get as far as its checks (skipped, or it failed before a response).
+    NotRun,
+}
+
+pub(crate) struct CheckResult {
+    pub check: String,
+    pub location: Location,
+    pub outcome: CheckOutcome,
+}
+
+/// Every check the step states, in file order, with how it went: reports list the checks
+/// that held too, not only the failures.
+pub(crate) fn check_results(report: &ScenarioReport, step: &StepReport) -> Vec<CheckResult> {
+    let Some(model) = report.scenario.steps.get(step.index) else {
+        return Vec::new();
+    };
+    // Checks ran when the step got a response: it passed, or it failed on checks alone.
+    let checked = step.outcome == Outcome::Passed
+        || (step.outcome == Outcome::Failed && step.error.is_none());
+    let until = model.retry.as_ref().and_then(|r| r.until.as_ref());
+    let listed = model
+        .expect
+        .checks()
+        .map(|(name, at)| (name.to_owned(), at))
+        .chain(
+            until
+                .into_iter()
+                .flat_map(|u| u.checks())
+                .map(|(name, at)| (format!("retry until {name}"), at)),
+        );
+    listed
+        .map(|(check, spot)| {
+            let location = spot.location();
+            let outcome = if !checked {
+                CheckOutcome::NotRun
+            } else if step.failures.iter().any(|f| f.location == location) {
+                CheckOutcome::Failed
+            } else {
+                CheckOutcome::Passed
+            };
+            CheckResult {
+                check,
+                location,
+                outcome,
+            }
+        })
+        .collect()
 }
 
 /// How a failure names where it happened: the scenario, the step and its attempts.
@@ -145,6 +258,40 @@ pub fn failure_diagnostic(
         )
         .note(format!("expected: {}", failure.expected))
         .note(format!("  actual: {}", failure.actual));
+    for difference in &failure.differences {
+        d = d.note(match difference.path.starts_with('(') {
+            true => format!("  differs at {} other paths", difference.path),
+            false => format!(
+                "  differs at {}: expected {}, actual {}",
+                difference.path, difference.expected, difference.actual
+            ),
+        });
+    }
     d.source_line.redact(report.redactor());
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_diff_is_cut_with_a_note() {
+        let diff: String = (0..10).map(|i| format!("+line {i}\n")).collect();
+        assert_eq!(cut_diff(&diff, 10), diff, "a diff that fits is whole");
+        let cut = cut_diff(&diff, 3);
+        assert_eq!(
+            cut.lines().collect::<Vec<_>>()[..3],
+            ["+line 0", "+line 1", "+line 2"]
+        );
+        assert!(
+            cut.lines()
+                .nth(3)
+                .unwrap()
+                .starts_with("... diff cut: 7 more line(s) not shown"),
+            "{cut}"
+        );
+        let wide = format!("+{}\n+short\n", "x".repeat(DIFF_BYTES));
+        assert!(cut_diff(&wide, 10).starts_with("... diff cut: 2 more line(s)"));
+    }
 }

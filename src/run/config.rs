@@ -41,8 +41,11 @@ pub struct RunConfig {
     pub dry_run: bool,
     /// `--repeat`: how many times each selected scenario runs (at least 1).
     pub repeat: usize,
-    /// `--shard K/N`: run only this shard's scenarios; the others are reported skipped.
+    /// `--shard K/N`: run only this shard's scenarios; the others are counted as skipped.
     pub shard: Option<Shard>,
+    /// `--report-all-scenarios`: another shard's scenarios are also reported, as skipped
+    /// (by default a shard's reports list its own, so merged shard reports equal one run).
+    pub report_other_shards: bool,
     /// Snapshot mode, folder and project-wide redactions.
     pub snapshots: crate::snapshot::SnapshotSettings,
     /// `via: browser`: the browser found before the run (if a scenario needs one), and

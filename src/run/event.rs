@@ -26,6 +26,9 @@ pub enum Event {
     ScenarioFinished(Arc<Redacted<ScenarioReport>>),
     /// Something the person running obflow must act on now (open a link, paste a URL).
     Notice(Redacted<String>),
+    /// A scenario file that did not load: nothing runs, but reports and annotations show
+    /// it at its line (the terminal has it from the command's error).
+    InvalidFile(Arc<Redacted<InvalidFile>>),
     RunFinished(RunSummary),
 }
 
@@ -144,6 +147,19 @@ pub struct StepReport {
     /// The step's snapshot check, when it has `snapshot:` (its failure, if any, is also one
     /// of `failures`; this carries the file, the status and the diff).
     pub snapshot: Option<crate::snapshot::SnapshotReport>,
+    /// Every request the step sent (of its last attempt), in order: a few words each,
+    /// recorded always (reports list them), unlike the transcripts.
+    pub requests: Vec<RequestRecord>,
+}
+
+/// One request a step sent: method, URL (redacted with the rest of the report), the status
+/// that came back (`None`: no response, or a dry run), and how long it took.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub duration: Duration,
 }
 
 impl StepReport {
@@ -154,6 +170,40 @@ impl StepReport {
         let snapshot_failed = self.snapshot.as_ref().is_some_and(|s| s.status.fails());
         self.outcome == Outcome::Failed
             && (self.error.is_some() || self.failures.len() > usize::from(snapshot_failed))
+    }
+}
+
+/// A scenario file that could not be loaded, and why: every problem found in it. Problems
+/// that belong to no file (a bad `--var`) are gathered under no file.
+#[derive(Debug, Clone)]
+pub struct InvalidFile {
+    pub file: Option<std::path::PathBuf>,
+    pub problems: Vec<Diagnostic>,
+}
+
+impl InvalidFile {
+    /// The problems grouped by the file they are located in, files in the order their first
+    /// problem comes.
+    pub fn group(problems: &[Diagnostic]) -> Vec<InvalidFile> {
+        let mut files: Vec<InvalidFile> = Vec::new();
+        for problem in problems {
+            let file = problem.location.as_ref().map(|l| l.file.to_path_buf());
+            match files.iter_mut().find(|f| f.file == file) {
+                Some(f) => f.problems.push(problem.clone()),
+                None => files.push(InvalidFile {
+                    file,
+                    problems: vec![problem.clone()],
+                }),
+            }
+        }
+        files
+    }
+
+    /// The file as reports name it (`obflow` for problems of no file).
+    pub fn name(&self) -> String {
+        self.file
+            .as_ref()
+            .map_or_else(|| "obflow".to_owned(), |f| f.display().to_string())
     }
 }
 

@@ -47,6 +47,8 @@ pub struct ScenarioState<'a> {
     pub redactor: crate::secret::Redactor,
     /// Exchanges of the step being run, for `-v` and reports.
     transcripts: Vec<Transcript>,
+    /// Requests the step being run sent, for the JSON report.
+    requests: Vec<super::RequestRecord>,
     /// Whether the step being run has a snapshot, which describes its last request.
     keep_request: bool,
     /// The last request the step being run sent: its snapshot describes it.
@@ -108,6 +110,7 @@ impl<'a> ScenarioState<'a> {
             cookies: Default::default(),
             redactor,
             transcripts: Vec::new(),
+            requests: Vec::new(),
             last_request: None,
             held: 0,
             step_sizes: Default::default(),
@@ -249,6 +252,18 @@ impl<'a> ScenarioState<'a> {
         };
         let items = match self.render(&for_each.items, &for_each.path, &step.source, &scope) {
             Ok(Value::Array(items)) => items,
+            // A dry run knows no response, so no list made of one: the step runs once, for an
+            // item marked unknown.
+            _ if self.run.dry_run => {
+                let mut item_scope = scope.clone();
+                let var = &for_each.var;
+                item_scope.insert(var.clone(), super::context::placeholder_text(var));
+                let label = format!("[?] <{var}: the list is known only at run time>");
+                return vec![
+                    self.run_with_retry(step, &item_scope, Some((0, label)))
+                        .await,
+                ];
+            }
             Ok(other) => {
                 let d = step
                     .source
@@ -339,7 +354,20 @@ impl<'a> ScenarioState<'a> {
         }
     }
 
+    /// Runs a step once; its report lists the requests it sent.
     async fn run_once(
+        &mut self,
+        step: &Step,
+        scope: &Map<String, Value>,
+        item: Option<(usize, String)>,
+    ) -> StepReport {
+        self.requests.clear();
+        let mut report = self.run_once_recorded(step, scope, item).await;
+        report.requests = std::mem::take(&mut self.requests);
+        report
+    }
+
+    async fn run_once_recorded(
         &mut self,
         step: &Step,
         scope: &Map<String, Value>,
@@ -370,6 +398,19 @@ impl<'a> ScenarioState<'a> {
         };
         let effect = match rendered {
             Ok(params) => steps::perform(self, step, &params).await,
+            // What a dry run cannot render depends on a value only a run would know (a
+            // placeholder used as a number, say): the step is shown, not failed.
+            // (Its text is scrubbed with the rest of the report when the scenario ends.)
+            Err(d) if self.run.dry_run => {
+                self.transcripts.push(Transcript {
+                    request: format!(
+                        "(not rendered: {}; a dry run has placeholders for what responses would give)\n",
+                        d.message
+                    ),
+                    response: "(dry run: not sent)\n".to_owned(),
+                });
+                Ok(HttpResponse::from_json(Value::Null))
+            }
             Err(d) => Err(d.into()),
         };
         let transcripts = std::mem::take(&mut self.transcripts);
@@ -393,7 +434,7 @@ impl<'a> ScenarioState<'a> {
             // Nothing came back: later steps see placeholders where captures would be.
             for name in step.capture.names() {
                 self.captures
-                    .insert(name.to_owned(), Value::String(format!("<{name}>")));
+                    .insert(name.to_owned(), super::context::placeholder_text(name));
             }
             return step_report(
                 step,
@@ -588,14 +629,25 @@ impl<'a> ScenarioState<'a> {
         if self.keep_request {
             self.last_request = Some(request.clone());
         }
+        let mut sent_request = super::RequestRecord {
+            method: request.method.to_string(),
+            url: self.redactor.redact(request.url.as_str()).into_owned(),
+            status: None,
+            duration: Duration::ZERO,
+        };
         if self.run.dry_run {
+            self.requests.push(sent_request);
             self.transcripts.push(Transcript {
                 request: transcript::request(&request, &self.redactor),
                 response: "(dry run: not sent)\n".to_owned(),
             });
             return Ok(HttpResponse::from_json(Value::Null));
         }
+        let sent = Instant::now();
         let result = http::send(&self.run.client, &mut self.cookies, &request, self.body_cap).await;
+        sent_request.duration = sent.elapsed();
+        sent_request.status = result.as_ref().ok().map(|r| r.status);
+        self.requests.push(sent_request);
         let record = self.run.record_transcripts;
         match result {
             Ok(response) => {
@@ -720,6 +772,7 @@ fn step_report(
         exchanges,
         snapshot: None,
         attempts: u32::from(outcome != Outcome::Skipped),
+        requests: Vec::new(),
     }
 }
 

@@ -22,7 +22,8 @@ pub mod transcript;
 
 pub use config::{DEFAULT_TIMEOUT, RunConfig, RunContext};
 pub use event::{
-    Event, Outcome, Repetition, RunSummary, ScenarioReport, SkipReason, StepReport, Transcript,
+    Event, InvalidFile, Outcome, Repetition, RequestRecord, RunSummary, ScenarioReport, SkipReason,
+    StepReport, Transcript,
 };
 pub use plan::{Kept, ScenarioRef};
 pub use runner::{EventSink, Runner, RunnerError, Suite};

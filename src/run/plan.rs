@@ -140,6 +140,7 @@ fn failed_report(
             exchanges: vec![],
             attempts: 0,
             snapshot: None,
+            requests: vec![],
         }],
     }
 }
@@ -194,6 +195,7 @@ pub(super) fn skipped_report_of(
                 exchanges: vec![],
                 attempts: 0,
                 snapshot: None,
+                requests: vec![],
             })
             .collect(),
     }

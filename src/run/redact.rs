@@ -11,7 +11,7 @@ use crate::snapshot::SnapshotReport;
 use crate::source::Diagnostic;
 use crate::style::printable;
 
-use super::{ScenarioReport, StepReport, Transcript};
+use super::{InvalidFile, ScenarioReport, StepReport, Transcript};
 
 /// Scrubs a text: its secrets, then its control characters.
 fn clean(text: &mut String, redactor: &Redactor) {
@@ -45,6 +45,9 @@ impl Redact for StepReport {
         self.error.redact(redactor);
         self.exchanges.redact(redactor);
         self.snapshot.redact(redactor);
+        for request in &mut self.requests {
+            clean(&mut request.url, redactor);
+        }
     }
 }
 
@@ -53,6 +56,11 @@ impl Redact for CheckFailure {
         clean(&mut self.check, redactor);
         clean(&mut self.expected, redactor);
         clean(&mut self.actual, redactor);
+        for d in &mut self.differences {
+            clean(&mut d.path, redactor);
+            clean(&mut d.expected, redactor);
+            clean(&mut d.actual, redactor);
+        }
     }
 }
 
@@ -65,6 +73,12 @@ impl Redact for Diagnostic {
         self.source_line.redact(redactor);
         clean_all(&mut self.notes, redactor);
         clean_some(&mut self.help, redactor);
+    }
+}
+
+impl Redact for InvalidFile {
+    fn redact(&mut self, redactor: &Redactor) {
+        self.problems.redact(redactor);
     }
 }
 

@@ -56,13 +56,18 @@ pub async fn run(
     let (plan, elsewhere) = plan(scenarios, config.repeat, config.shard);
     let _ = events.send(Event::RunStarted { total: plan.len() });
     let mut summary = RunSummary::default();
-    // Scenarios another shard runs are reported at once, so reports list every scenario.
+    // Scenarios another shard runs are counted; with `--report-all-scenarios` they are also
+    // reported, at once, so each shard's reports list the whole suite.
     for entry in elsewhere {
+        summary.outside_shard += 1;
+        if !config.report_other_shards {
+            summary.record(Outcome::Skipped);
+            continue;
+        }
         let reason = SkipReason::OutsideShard(config.shard.expect("only a shard leaves some out"));
         let report = skipped_report(&entry, &reloader, reason);
         let report = Arc::new(Redacted::new(report, &context.redactor));
         summary.record(report.outcome);
-        summary.outside_shard += 1;
         let _ = events.send(Event::ScenarioFinished(report));
     }
     let permits = Arc::new(Semaphore::new(jobs));

@@ -64,3 +64,22 @@ impl TokenSession {
         ]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_see_exactly_the_fields_the_loader_checks() {
+        let value = TokenSession::default().to_template_value();
+        let mut fields: Vec<String> = value
+            .try_iter()
+            .unwrap()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect();
+        fields.sort();
+        let mut checked: Vec<&str> = crate::scenario::load::SESSION_FIELDS.to_vec();
+        checked.sort();
+        assert_eq!(fields, checked);
+    }
+}

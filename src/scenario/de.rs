@@ -48,8 +48,32 @@ pub fn check_templates(
     match value {
         Value::String(s) if Templates::is_template(s) => match templates.validate(s) {
             Ok(found) => {
+                used::record(&found.variables);
                 for unknown in &found.unknown {
                     errors.push(unknown_name(unknown, path, source, templates, known));
+                }
+                let fields = super::load::SESSION_FIELDS.iter().copied();
+                for field in found
+                    .session_fields
+                    .iter()
+                    .filter(|f| !super::load::SESSION_FIELDS.contains(&f.as_str()))
+                {
+                    let range = s.find(&format!("session.{field}")).map(|byte| {
+                        let start = s[..byte].chars().count() + "session.".len();
+                        (start, start + field.chars().count())
+                    });
+                    let d = source.error_in_scalar(
+                        path,
+                        range,
+                        format!("`session` has no field `{field}`"),
+                    );
+                    errors.push(match closest(field, fields.clone()) {
+                        Some(s) => d.help(format!("did you mean `session.{s}`?")),
+                        None => d.help(format!(
+                            "the session's fields are {}",
+                            super::load::SESSION_FIELDS.join(", ")
+                        )),
+                    });
                 }
                 for name in found
                     .variables
@@ -135,5 +159,35 @@ fn unknown_name(
                     .join(", ")
             ),
         }),
+    }
+}
+
+/// The root names a scenario's templates read, gathered while its file loads, so that a
+/// `--var` no selected scenario reads can be pointed out. Template checks happen in every
+/// corner of the loader with what is known there; what they read is a by-product, gathered
+/// per loading thread (a file loads on one thread, start to end) rather than threaded through
+/// every call.
+pub(super) mod used {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    thread_local! {
+        static USED: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `load`, and returns what it returned with the names its templates read.
+    pub fn gather<R>(load: impl FnOnce() -> R) -> (R, BTreeSet<String>) {
+        let outer = USED.with(|u| u.replace(Some(BTreeSet::new())));
+        let result = load();
+        let names = USED.with(|u| u.replace(outer)).unwrap_or_default();
+        (result, names)
+    }
+
+    pub fn record(names: &BTreeSet<String>) {
+        USED.with(|u| {
+            if let Some(used) = u.borrow_mut().as_mut() {
+                used.extend(names.iter().cloned());
+            }
+        });
     }
 }

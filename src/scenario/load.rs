@@ -21,6 +21,22 @@ use crate::template::Templates;
 /// Root names every template may use besides variables and captures.
 pub const BUILTIN_ROOTS: &[&str] = &["env", "steps", "vars", "scenario", "session", "target"];
 
+/// What templates find under `session` (the scenario's token session): checked at load, so
+/// `{{ session.acess_token }}` is refused with a suggestion rather than failing mid-run.
+/// `run::session` builds exactly these (a test holds the two together).
+pub const SESSION_FIELDS: &[&str] = &[
+    "link",
+    "state",
+    "nonce",
+    "redirect_uri",
+    "code",
+    "code_verifier",
+    "access_token",
+    "refresh_token",
+    "expires_in",
+    "scope",
+];
+
 /// What loading needs to know beyond the files.
 #[derive(Debug, Default, Clone)]
 pub struct LoadOptions {
@@ -294,6 +310,34 @@ fn load_document(
     options: &LoadOptions,
     templates: &Templates,
 ) -> Result<Scenario, Vec<Diagnostic>> {
+    if options.cli_var_names.is_empty() {
+        return load_scenario(source, value, options, templates);
+    }
+    let (loaded, read) =
+        super::de::used::gather(|| load_scenario(source, value, options, templates));
+    let mut scenario = loaded?;
+    // `vars.NAME` reads any variable: a scenario reading `vars` may read every `--var`.
+    let reads_all = read.contains("vars");
+    scenario.cli_vars_used = options
+        .cli_var_names
+        .iter()
+        .filter(|name| {
+            reads_all
+                || read.contains(name.as_str())
+                || scenario.vars.iter().any(|(v, _)| v == *name)
+                || scenario.secrets.contains(name)
+        })
+        .cloned()
+        .collect();
+    Ok(scenario)
+}
+
+fn load_scenario(
+    source: Arc<SourceFile>,
+    value: &Value,
+    options: &LoadOptions,
+    templates: &Templates,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let root = YamlPath::root();
     let header: ScenarioHeader = deserialize(value, &source, &root)?;
     // The header read `steps` as a list without copying it: the steps are read from here.
@@ -363,6 +407,7 @@ fn load_document(
         secrets: header.secrets,
         steps: steps.steps,
         source,
+        cli_vars_used: Vec::new(),
     })
 }
 

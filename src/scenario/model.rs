@@ -29,6 +29,9 @@ pub struct Scenario {
     pub secrets: Vec<String>,
     pub steps: Vec<Step>,
     pub source: Arc<SourceFile>,
+    /// The `--var` names the scenario reads (in a template, or as a variable it defines and
+    /// `--var` overrides), so a `--var` no selected scenario reads can be pointed out.
+    pub cli_vars_used: Vec<String>,
 }
 
 impl Scenario {
@@ -43,6 +46,7 @@ impl Scenario {
             vars: Vec::new(),
             secrets: Vec::new(),
             steps: Vec::new(),
+            cli_vars_used: Vec::new(),
             source,
         }
     }

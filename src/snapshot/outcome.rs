@@ -100,6 +100,7 @@ impl SnapshotReport {
             expected,
             actual,
             location: location.clone(),
+            differences: Vec::new(),
         })
     }
 

@@ -61,6 +61,8 @@ pub struct Validation {
     /// are not functions or globals (`"{{ steps.token.json.access_token }}"` reads
     /// `{"steps"}`).
     pub variables: BTreeSet<String>,
+    /// The fields of `session` it reads (`session.access_token` gives `access_token`).
+    pub session_fields: BTreeSet<String>,
     /// The filters, tests and functions it calls that the environment does not define, in
     /// source order.
     pub unknown: Vec<UnknownName>,
@@ -217,7 +219,7 @@ impl Templates {
             .collect();
         // A name called as an unknown function is reported as that, not also as an
         // undefined variable.
-        let variables = template
+        let variables: BTreeSet<String> = template
             .undeclared_variables(false)
             .into_iter()
             .filter(|name| !self.globals.contains(name))
@@ -227,7 +229,22 @@ impl Templates {
                     .any(|u| u.kind == NameKind::Function && &u.name == name)
             })
             .collect();
-        let found = Validation { variables, unknown };
+        let session_fields = match variables.contains("session") {
+            true => template
+                .undeclared_variables(true)
+                .into_iter()
+                .filter_map(|path| {
+                    let field = path.strip_prefix("session.")?;
+                    Some(field.split('.').next().unwrap_or(field).to_owned())
+                })
+                .collect(),
+            false => BTreeSet::new(),
+        };
+        let found = Validation {
+            variables,
+            session_fields,
+            unknown,
+        };
         let mut cache = cache();
         if cache.len() < MAX_CACHED {
             cache.insert(source.to_owned(), found.clone());

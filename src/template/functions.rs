@@ -4,7 +4,9 @@
 //! Functions: `uuid()`, `now()`, `now(fmt)`, `timestamp()`, `random_string(len=16)`,
 //! `random_hex(len=32)`. Filters: `b64encode`, `b64decode`, `b64url_encode`, `b64url_decode`,
 //! `sha256` (hex), `sha256_bytes` (raw digest), `pkce_challenge`, `jwt_claims`, `jwt_header`,
-//! `fromjson`. `tojson` and `urlencode` are minijinja builtins.
+//! `fromjson`, and for dates (read by [`crate::datetime`]) `date`, `date_add(duration)`,
+//! `date_sub(duration)`, `timestamp`, `date_format(fmt)`, `date_parse(fmt)`. `tojson` and
+//! `urlencode` are minijinja builtins.
 //!
 //! Every one of them fails with a template error on bad input (never panics), and the ones
 //! that take text go through minijinja's argument conversion or [`StringInput`], so an
@@ -52,6 +54,12 @@ pub(super) const FILTERS: &[&str] = &[
     "jwt_claims",
     "jwt_header",
     "fromjson",
+    "date",
+    "date_add",
+    "date_sub",
+    "timestamp",
+    "date_format",
+    "date_parse",
 ];
 
 /// minijinja's built-in functions, filters and tests (3.0, with the features Cargo.toml
@@ -166,6 +174,100 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("jwt_claims", jwt_claims);
     env.add_filter("jwt_header", jwt_header);
     env.add_filter("fromjson", fromjson);
+
+    env.add_filter("date", date);
+    env.add_filter("date_add", date_add);
+    env.add_filter("date_sub", date_sub);
+    env.add_filter("timestamp", date_timestamp);
+    env.add_filter("date_format", date_format);
+    env.add_filter("date_parse", date_parse);
+}
+
+/// A filter's input as a moment: a whole number is Unix seconds, anything else its text.
+fn moment(state: &State, value: &Value) -> Result<crate::datetime::Moment, Error> {
+    if let Some(seconds) = value.as_i64() {
+        return crate::datetime::Moment::from_json(&seconds.into()).map_err(invalid);
+    }
+    let text = StringInput::new(state, value)?;
+    crate::datetime::Moment::parse(text.as_str()).map_err(invalid)
+}
+
+/// A duration argument: obflow's duration text (`90d`, `1h30m`) or a number of seconds.
+fn duration_arg(value: &Value) -> Result<std::time::Duration, Error> {
+    let text = match value.as_str() {
+        Some(text) => text.to_owned(),
+        None => value.to_string(),
+    };
+    crate::duration::parse_duration(&text).map_err(invalid)
+}
+
+/// `date`: the date as RFC 3339 in UTC (`YYYY-MM-DD` stays a calendar date).
+fn date(state: &State, value: Value) -> Result<String, Error> {
+    Ok(moment(state, &value)?.to_text())
+}
+
+/// `date_add("90d")`: the date that much later, written as [`date`] writes it.
+fn date_add(state: &State, value: Value, by: Value) -> Result<String, Error> {
+    let moved = moment(state, &value)?.shifted(duration_arg(&by)?, true);
+    Ok(moved.map_err(invalid)?.to_text())
+}
+
+/// `date_sub("30d")`: the date that much earlier.
+fn date_sub(state: &State, value: Value, by: Value) -> Result<String, Error> {
+    let moved = moment(state, &value)?.shifted(duration_arg(&by)?, false);
+    Ok(moved.map_err(invalid)?.to_text())
+}
+
+/// `| timestamp`: the date's Unix time in whole seconds, to compare or subtract as numbers.
+fn date_timestamp(state: &State, value: Value) -> Result<i64, Error> {
+    Ok(moment(state, &value)?.unix_timestamp())
+}
+
+/// A format in strftime (`%Y-%m-%d`) or `time` (`[year]-[month]-[day]`) syntax.
+fn format_description(
+    format: &str,
+) -> Result<Vec<time::format_description::BorrowedFormatItem<'_>>, Error> {
+    // strftime (`%Y-%m-%d`) is what most people know; `time`'s own syntax
+    // (`[year]-[month]-[day]`) is accepted too.
+    if format.contains('%') {
+        time::format_description::parse_strftime_borrowed(format)
+    } else {
+        time::format_description::parse_borrowed::<2>(format)
+    }
+    .map_err(|e| invalid(format!("bad time format `{format}`: {e}")))
+}
+
+/// `date_format("%d %b %Y")`: the date (in UTC) written with a format.
+fn date_format(state: &State, value: Value, format: Cow<'_, str>) -> Result<String, Error> {
+    let at = moment(state, &value)?.at.to_offset(time::UtcOffset::UTC);
+    let description = format_description(&format)?;
+    at.format(&description)
+        .map_err(|e| invalid(format!("cannot format the date with `{format}`: {e}")))
+}
+
+/// `date_parse("%d/%m/%Y")`: text in that format read as a date, written as [`date`] writes
+/// it. Without an offset it is UTC; without a time of day, a calendar date.
+fn date_parse(state: &State, value: Value, format: Cow<'_, str>) -> Result<String, Error> {
+    let text = StringInput::new(state, &value)?;
+    let text = text.as_str();
+    let description = format_description(&format)?;
+    let moment = |at, date_only| crate::datetime::Moment { at, date_only };
+    let parsed = OffsetDateTime::parse(text, &description)
+        .map(|at| moment(at, false))
+        .or_else(|_| {
+            time::PrimitiveDateTime::parse(text, &description)
+                .map(|at| moment(at.assume_utc(), false))
+        })
+        .or_else(|_| {
+            time::Date::parse(text, &description).map(|d| {
+                moment(
+                    time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT).assume_utc(),
+                    true,
+                )
+            })
+        })
+        .map_err(|e| invalid(format!("`{text}` does not read as `{format}`: {e}")))?;
+    Ok(parsed.to_text())
 }
 
 fn invalid(detail: impl Into<Cow<'static, str>>) -> Error {
@@ -208,14 +310,7 @@ fn now(format: Option<Cow<'_, str>>) -> Result<String, Error> {
             .format(&Rfc3339)
             .map_err(|e| invalid(format!("cannot format the current time: {e}"))),
         Some(format) => {
-            // strftime (`%Y-%m-%d`) is what most people know; `time`'s own syntax
-            // (`[year]-[month]-[day]`) is accepted too.
-            let description = if format.contains('%') {
-                time::format_description::parse_strftime_borrowed(&format)
-            } else {
-                time::format_description::parse_borrowed::<2>(&format)
-            }
-            .map_err(|e| invalid(format!("bad time format `{format}`: {e}")))?;
+            let description = format_description(&format)?;
             now.format(&description).map_err(|e| {
                 invalid(format!(
                     "cannot format the current time with `{format}`: {e}"

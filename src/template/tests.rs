@@ -650,3 +650,48 @@ fn every_render_is_bounded_in_work_and_size() {
     // An ordinary template is far inside both.
     assert_eq!(render("{% for i in range(3) %}{{ i }}{% endfor %}"), "012");
 }
+
+#[test]
+fn date_filters_read_add_compare_and_write_dates() {
+    let created = "'2024-01-01T10:30:00.000+01:00'";
+    assert_eq!(
+        render(&format!("{{{{ {created} | date_add('90d') }}}}")),
+        "2024-03-31T09:30:00Z"
+    );
+    assert_eq!(
+        render(&format!("{{{{ {created} | date_sub(3600) }}}}")),
+        "2024-01-01T08:30:00Z"
+    );
+    assert_eq!(
+        render(&format!("{{{{ {created} | date }}}}")),
+        "2024-01-01T09:30:00Z"
+    );
+    assert_eq!(render("{{ '2024-03-01' | date_sub('1d') }}"), "2024-02-29");
+    assert_eq!(value("{{ '1970-01-02' | timestamp }}"), json!(86400));
+    assert_eq!(
+        value("{{ ('2024-04-01' | timestamp) - ('2024-01-01' | timestamp) }}"),
+        json!(91 * 86400)
+    );
+    assert_eq!(
+        render("{{ 86400 | date_format('%d %b %Y') }}"),
+        "02 Jan 1970"
+    );
+    assert_eq!(
+        render("{{ '31/12/2024' | date_parse('%d/%m/%Y') }}"),
+        "2024-12-31"
+    );
+    assert_eq!(
+        render("{{ '31/12/2024 23:59' | date_parse('%d/%m/%Y %H:%M') }}"),
+        "2024-12-31T23:59:00Z"
+    );
+    assert!(
+        error("{{ 'soon' | date_add('1d') }}")
+            .to_string()
+            .contains("not a date")
+    );
+    assert!(
+        error("{{ '2024-01-01' | date_add('a week') }}")
+            .to_string()
+            .contains("duration")
+    );
+}

@@ -63,7 +63,9 @@ fn a_new_step_without_expect_fails_on_an_error_and_passes_when_the_error_is_expe
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("card succeeded"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("404 (account_not_found)"),
+        // The error answer's own words follow its code.
+        run.stdout
+            .contains("404 (account_not_found: card 'card-nope' was not found)"),
         "{}",
         run.stdout
     );

@@ -58,6 +58,7 @@ fn report_filters() -> insta::Settings {
     settings.add_filter(r#"time="[0-9.]+""#, r#"time="[time]""#);
     settings.add_filter(r"date: [^\n]+ GMT", "date: [date]");
     settings.add_filter(r#""duration_ms": [0-9.]+"#, r#""duration_ms": "[ms]""#);
+    settings.add_filter(r#""started_at": "[^"]+""#, r#""started_at": "[date]""#);
     settings
 }
 
@@ -279,49 +280,124 @@ fn outcomes(report: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     (passed, skipped)
 }
 
+/// Runs the seed scenarios with these arguments in `project`, writing `json` and `xml`.
+fn run_seeds(project: &Project, extra: &[&str], json: &str, xml: &str) -> (Value, String) {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let snapshots = format!("{}/snapshots", env!("CARGO_MANIFEST_DIR"));
+    let mut args = vec![
+        "run",
+        seeds.to_str().unwrap(),
+        "--report-json",
+        json,
+        "--report-junit",
+        xml,
+        "--snapshots",
+        "check",
+        "--snapshot-dir",
+        &snapshots,
+    ];
+    args.extend_from_slice(extra);
+    let out = project.obflow(&args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report = serde_json::from_str::<Value>(&read(project.path().join(json))).unwrap();
+    (report, read(project.path().join(xml)))
+}
+
 #[test]
 fn two_shards_together_run_every_scenario_once() {
     let project = Project::new();
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let seeds = seeds.to_str().unwrap();
-    let snapshots = format!("{}/snapshots", env!("CARGO_MANIFEST_DIR"));
     let mut reports = Vec::new();
     for shard in ["1/2", "2/2"] {
-        let path = format!("shard-{}.json", &shard[..1]);
-        let out = project.obflow(&[
-            "run",
-            seeds,
-            "--shard",
-            shard,
-            "--report-json",
-            &path,
-            "--snapshots",
-            "check",
-            "--snapshot-dir",
-            &snapshots,
-        ]);
-        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-        assert!(
-            out.stdout.contains("skipped: in other shards"),
-            "{}",
-            out.stdout
+        let (json, _) = run_seeds(
+            &project,
+            &["--shard", shard, "--report-all-scenarios"],
+            "shard.json",
+            "shard.xml",
         );
-        reports.push(serde_json::from_str::<Value>(&read(project.path().join(path))).unwrap());
+        reports.push(json);
     }
     let (ran_1, skipped_1) = outcomes(&reports[0]);
     let (ran_2, skipped_2) = outcomes(&reports[1]);
     assert!(!ran_1.is_empty() && !ran_2.is_empty());
     assert!(ran_1.is_disjoint(&ran_2));
+    // With --report-all-scenarios each shard lists the others' scenarios as skipped.
     assert_eq!(ran_1, skipped_2);
     assert_eq!(ran_2, skipped_1);
+    assert_eq!(reports[0]["run"]["all_scenarios"], true);
     let all: BTreeSet<String> = ran_1.union(&ran_2).cloned().collect();
-    let listed = project.obflow(&["list", seeds]);
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let listed = project.obflow(&["list", seeds.to_str().unwrap()]);
     assert_eq!(
         all.len(),
         listed.stdout.lines().count(),
         "{}",
         listed.stdout
     );
+}
+
+/// Every testcase of a JUnit report: suite, name, classname, file, line and status.
+fn testcases(xml: &str) -> Vec<(String, String, String, String, String)> {
+    let report = quick_junit::Report::deserialize_from_str(xml).expect("valid JUnit XML");
+    let mut cases = Vec::new();
+    for suite in &report.test_suites {
+        for case in &suite.test_cases {
+            let status = match &case.status {
+                quick_junit::TestCaseStatus::Success { .. } => "passed".to_owned(),
+                other => format!("{other:?}"),
+            };
+            cases.push((
+                suite.name.to_string(),
+                case.name.to_string(),
+                case.classname
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+                format!("{:?}", case.extra),
+                status,
+            ));
+        }
+    }
+    cases
+}
+
+#[test]
+fn sharded_junit_merged_equals_the_unsharded_run() {
+    let project = Project::new();
+    let (whole_json, whole_xml) = run_seeds(&project, &[], "all.json", "all.xml");
+    let mut whole = testcases(&whole_xml);
+    whole.sort();
+    assert!(whole.len() > 10, "{whole:?}");
+    let mut merged = Vec::new();
+    let mut total = 0;
+    for shard in ["1/3", "2/3", "3/3"] {
+        let (json, xml) = run_seeds(&project, &["--shard", shard], "shard.json", "shard.xml");
+        let cases = testcases(&xml);
+        // A shard lists its own scenarios and no skipped one.
+        assert!(cases.iter().all(|c| c.4 == "passed"), "{shard}: {cases:?}");
+        let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(report.tests, cases.len());
+        assert_eq!(json["summary"]["skipped"], 0, "{shard}");
+        assert_eq!(json["summary"]["total"], cases.len(), "{shard}");
+        assert_eq!(json["scenarios"].as_array().unwrap().len(), cases.len());
+        total += cases.len();
+        merged.extend(cases);
+    }
+    merged.sort();
+    assert_eq!(merged, whole);
+    assert_eq!(
+        total,
+        whole_json["summary"]["total"].as_u64().unwrap() as usize
+    );
+
+    // --report-all-scenarios keeps the old listing: each shard lists the whole suite.
+    let (_, xml) = run_seeds(
+        &project,
+        &["--shard", "1/3", "--report-all-scenarios"],
+        "one.json",
+        "one.xml",
+    );
+    assert_eq!(testcases(&xml).len(), whole.len());
+    assert!(xml.contains("<skipped message=\"not in shard 1/3: another shard runs it\"/>"));
 }
 
 #[test]
@@ -378,10 +454,194 @@ fn repeat_runs_each_scenario_n_times_as_separate_entries() {
     assert_eq!(json["scenarios"][1]["repetition"]["run"], 2);
     let junit = quick_junit::Report::deserialize_from_str(&read(project.path().join("j.xml")))
         .expect("valid JUnit");
-    assert_eq!(junit.tests, 3);
+    // JUnit keeps one testcase per scenario, under its own name, for test history.
+    assert_eq!(junit.tests, 1);
+    let case = &junit.test_suites[0].test_cases[0];
+    assert_eq!(case.name.as_str(), "everything holds");
+    assert!(matches!(
+        case.status,
+        quick_junit::TestCaseStatus::Success { .. }
+    ));
 
     let zero = project.obflow(&["run", "pass.yaml", "--repeat", "0"]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
+
+#[test]
+fn repeated_failures_are_one_testcase_with_reruns() {
+    let server = TestServer::start();
+    let project = Project::new();
+    // Fails the first two calls: runs 1 and 2 fail, run 3 passes.
+    project.write(
+        "soak.yaml",
+        r#"name: soak
+steps:
+  - id: ready
+    request:
+      url: "{{ base }}/flaky/soak-junit/2"
+    expect:
+      status: 200
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "soak.yaml",
+        "--var",
+        &base,
+        "-j",
+        "1",
+        "--repeat",
+        "3",
+        "--report-junit",
+        "j.xml",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let xml = read(project.path().join("j.xml"));
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit");
+    assert_eq!((junit.tests, junit.failures), (1, 1), "{xml}");
+    let case = &junit.test_suites[0].test_cases[0];
+    assert_eq!(case.name.as_str(), "soak");
+    match &case.status {
+        quick_junit::TestCaseStatus::NonSuccess { kind, reruns, .. } => {
+            assert_eq!(*kind, quick_junit::NonSuccessKind::Failure);
+            assert_eq!(reruns.kind, quick_junit::FlakyOrRerun::Rerun);
+            assert_eq!(reruns.runs.len(), 1, "{xml}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let properties: Vec<(String, String)> = case
+        .properties
+        .iter()
+        .map(|p| (p.name.to_string(), p.value.to_string()))
+        .collect();
+    assert!(
+        properties.contains(&("obflow.runs_failed".into(), "2".into())),
+        "{properties:?}"
+    );
+    assert!(
+        properties.contains(&("obflow.runs_passed".into(), "1".into())),
+        "{properties:?}"
+    );
+    assert!(xml.contains("══ run 3/3: passed"), "{xml}");
+}
+
+#[test]
+fn an_invalid_file_is_an_error_testcase_a_json_entry_and_an_annotation() {
+    let project = Project::new();
+    project.write("ok.yaml", "name: fine\nsteps:\n  - wait: 1ms\n");
+    project.write(
+        "typo.yaml",
+        "name: typo\nvars:\n  api_token: tok-LITERAL-SECRET\nsteps:\n  - id: a\n    requestt: { url: \"http://x/tok-LITERAL-SECRET\" }\n",
+    );
+    let out = project.obflow_env(
+        &[
+            "run",
+            ".",
+            "--report-junit",
+            "j.xml",
+            "--report-json",
+            "r.json",
+            "--var",
+            "api_token=tok-LITERAL-SECRET",
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("nothing was run"), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("::error file=typo.yaml,line=6,col=5,title=invalid scenario file::unknown step key `requestt`"),
+        "{}",
+        out.stdout
+    );
+    let xml = read(project.path().join("j.xml"));
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit");
+    assert_eq!((junit.tests, junit.errors), (1, 1), "{xml}");
+    let case = &junit.test_suites[0].test_cases[0];
+    assert_eq!(case.name.as_str(), "./typo.yaml");
+    match &case.status {
+        quick_junit::TestCaseStatus::NonSuccess { kind, ty, .. } => {
+            assert_eq!(*kind, quick_junit::NonSuccessKind::Error);
+            assert_eq!(ty.as_ref().unwrap().as_str(), "invalid scenario file");
+        }
+        other => panic!("{other:?}"),
+    }
+    let json: Value = serde_json::from_str(&read(project.path().join("r.json"))).unwrap();
+    assert_eq!(json["summary"]["invalid_files"], 1);
+    let invalid = &json["invalid_files"][0];
+    assert_eq!(invalid["file"], "./typo.yaml");
+    assert_eq!(invalid["problems"][0]["location"]["line"], 6);
+    assert_eq!(invalid["problems"][0]["help"], "did you mean `request`?");
+    // The literal is known secret from --var: no output shows it, stderr neither.
+    for (what, text) in [
+        ("stdout", &out.stdout),
+        ("stderr", &out.stderr),
+        ("junit", &xml),
+    ] {
+        assert_no_secret(what, text);
+        assert!(!text.contains("tok-LITERAL-SECRET"), "{what}: {text}");
+    }
+}
+
+#[test]
+fn the_github_step_summary_is_appended_with_counts_failures_and_slowest() {
+    let server = TestServer::start();
+    let project = mixed_project();
+    let summary = project.path().join("summary.md");
+    std::fs::write(&summary, "# an earlier step's summary\n").unwrap();
+    let base = format!("base={}", server.base);
+    let github = [
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "acme/flows"),
+        ("GITHUB_SHA", "abc123"),
+    ];
+    let args = [
+        "run",
+        "pass.yaml",
+        "checks/fail.yaml",
+        "error.yaml",
+        "--var",
+        &base,
+    ];
+    let out = project.obflow_env(&args, &github);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let text = read(&summary);
+    assert!(
+        text.starts_with("# an earlier step's summary\n## obflow: ❌ 2 failed\n"),
+        "{text}"
+    );
+    assert!(text.contains("| 1 | 2 | 0 |"), "{text}");
+    assert!(
+        text.contains(
+            "| token count is wrong | [checks/fail.yaml:9](https://github.com/acme/flows/blob/abc123/checks/fail.yaml#L9) | step `doc`: check failed: $.items length (expected: length 2, actual: 3) |"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("### Slowest scenarios"), "{text}");
+    assert_eq!(text.matches("| everything holds |").count(), 1, "{text}");
+    assert_no_secret("step summary", &text);
+
+    // A second step appends its own; without the variable nothing is written.
+    let again = project.obflow_env(&["run", "pass.yaml", "--var", &base], &github);
+    assert_eq!(again.code, 0);
+    let text = read(&summary);
+    assert!(text.contains("## obflow: ✅ passed"), "{text}");
+    assert_eq!(text.matches("## obflow").count(), 2, "{text}");
+    let before = text.len();
+    project.obflow(&["run", "pass.yaml", "--var", &base]);
+    assert_eq!(read(&summary).len(), before);
+
+    // Invalid files: the summary says so, at the line.
+    project.write("bad.yaml", "name: bad\nsteps:\n  - requestt: {}\n");
+    let bad = project.obflow_env(&["run", "bad.yaml"], &github);
+    assert_eq!(bad.code, 2);
+    assert!(
+        read(&summary).contains("| [bad.yaml:3](https://github.com/acme/flows/blob/abc123/bad.yaml#L3) | unknown step key `requestt` |"),
+        "{}",
+        read(&summary)
+    );
 }
 
 #[test]

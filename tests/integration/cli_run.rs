@@ -324,6 +324,229 @@ fn filters_tags_and_fail_fast_select_what_runs() {
 }
 
 #[test]
+fn an_empty_selection_is_an_error_unless_allowed() {
+    let project = Project::new();
+    project.write("a.yaml", "name: a\ntags: [smoke]\nsteps:\n  - wait: 1ms\n");
+    let typo = project.obflow(&["run", ".", "--filter", "alhpa"]);
+    assert_eq!(typo.code, 2, "{}{}", typo.stdout, typo.stderr);
+    assert!(
+        typo.stderr
+            .contains("error: no scenario matches --filter `alhpa`"),
+        "{}",
+        typo.stderr
+    );
+    assert!(typo.stderr.contains("--allow-empty"), "{}", typo.stderr);
+    let tags = project.obflow(&["run", ".", "--tag", "smok", "--tag", "nightly"]);
+    assert_eq!(tags.code, 2, "{}", tags.stderr);
+    assert!(
+        tags.stderr
+            .contains("no scenario matches --tag `smok` and --tag `nightly`"),
+        "{}",
+        tags.stderr
+    );
+    let allowed = project.obflow(&["run", ".", "--tag", "nightly", "--allow-empty"]);
+    assert_eq!(allowed.code, 0, "{}{}", allowed.stdout, allowed.stderr);
+    assert_eq!(allowed.stdout.lines().last(), Some("0 passed, 0 failed"));
+}
+
+#[test]
+fn the_run_ends_with_a_recap_of_its_failures_and_quiet_prints_only_them() {
+    let server = TestServer::start();
+    let project = Project::new();
+    for i in 0..300 {
+        let path = if i == 137 { "/status/500" } else { "/json" };
+        project.write(
+            &format!("s{i:03}.yaml"),
+            &format!(
+                "name: scenario {i}\nsteps:\n  - id: call\n    request: {{ url: \"{{{{ base }}}}{path}\" }}\n    expect: {{ status: 200 }}\n"
+            ),
+        );
+    }
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&["run", ".", "--var", &base]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let tail = lines[lines.len() - 5..].join("\n");
+    assert_eq!(
+        tail,
+        format!(
+            "1 failed scenario:\n  FAIL  scenario 137  ./s137.yaml:5:15\n        step `call`: check failed: status (expected: 200, actual: 500)\nran 300 scenarios in {}\n299 passed, 1 failed",
+            lines[lines.len() - 2].trim_start_matches("ran 300 scenarios in ")
+        )
+    );
+
+    let quiet = project.obflow(&["run", ".", "--var", &base, "--quiet"]);
+    assert_eq!(quiet.code, 1);
+    assert!(!quiet.stdout.contains("PASS"), "{}", quiet.stdout);
+    assert!(
+        quiet.stdout.starts_with("FAIL  scenario 137"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(
+        quiet.stdout.contains("1 failed scenario:"),
+        "{}",
+        quiet.stdout
+    );
+    assert_eq!(quiet.stdout.lines().last(), Some("299 passed, 1 failed"));
+    assert!(quiet.stdout.lines().count() < 20, "{}", quiet.stdout);
+    let both = project.obflow(&["run", ".", "--quiet", "-v"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+#[test]
+fn failures_show_what_error_answers_say_and_where_objects_differ() {
+    let server = TestServer::start();
+    let project = Project::new();
+    // Against the embedded mock: a code it never issued.
+    project.write(
+        "oauth.yaml",
+        "name: bad code\nsteps:\n  - id: token\n    exchange: { code: never-issued }\n    expect:\n      status: 200\n",
+    );
+    let out = project.obflow(&["run", "oauth.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("actual: 400 (invalid_grant: unknown authorisation code)"),
+        "{}",
+        out.stdout
+    );
+
+    project.write(
+        "object.yaml",
+        r#"name: object differs
+steps:
+  - id: doc
+    request: { url: "{{ base }}/json" }
+    expect:
+      json:
+        $.items[0]: { id: a, n: 2, currency: GBP, extra: 1 }
+        $.items[*].currency: [GBP, EUR]
+"#,
+    );
+    let base = format!("base={}", server.base);
+    let out = project.obflow(&[
+        "run",
+        "object.yaml",
+        "--var",
+        &base,
+        "--report-json",
+        "r.json",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    for line in [
+        "= note:   differs at $.items[0].n: expected 2, actual 1",
+        "= note:   differs at $.items[0].extra: expected 1, actual absent",
+        "= note:   differs at $.items[*].currency[1]: expected \"EUR\", actual \"GBP\"",
+        "= note:   differs at $.items[*].currency[2]: expected absent, actual \"EUR\"",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("r.json")).unwrap())
+            .unwrap();
+    let first = &json["scenarios"][0]["steps"][0]["failures"][0];
+    assert_eq!(
+        first["differences"][0],
+        serde_json::json!({"path": "$.items[0].n", "expected": "2", "actual": "1"})
+    );
+}
+
+#[test]
+fn a_ninety_day_consent_is_checked_with_date_functions() {
+    let project = Project::new();
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // The seed's check, with the wrong number of days.
+    let seed = std::fs::read_to_string(seeds.join("consent_expires_after_90_days.yaml")).unwrap();
+    assert!(seed.contains("date_add('90d')"), "{seed}");
+    std::fs::create_dir_all(project.path().join("_flows")).unwrap();
+    for flow in std::fs::read_dir(seeds.join("_flows")).unwrap().flatten() {
+        std::fs::copy(
+            flow.path(),
+            project.path().join("_flows").join(flow.file_name()),
+        )
+        .unwrap();
+    }
+    project.write("ninety.yaml", &seed);
+    project.write(
+        "eighty_nine.yaml",
+        &seed.replace("date_add('90d')", "date_add('89d')"),
+    );
+    let out = project.obflow(&["run", "ninety.yaml"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = project.obflow(&["run", "eighty_nine.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("check failed: $.results[0].consent_expires_at")
+            && out.stdout.contains("expected: same_instant \""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_var_no_selected_scenario_reads_is_warned_about() {
+    let project = Project::new();
+    project.write(
+        "a.yaml",
+        "name: a\nvars:\n  region: uk\nsteps:\n  - wait: \"{{ delay }}\"\n",
+    );
+    project.write(
+        "b.yaml",
+        "name: b\nsteps:\n  - wait: \"{{ vars.other }}\"\n",
+    );
+    let args = [
+        "run",
+        "a.yaml",
+        "--var",
+        "delay=1ms",
+        "--var",
+        "region=eu",
+        "--var",
+        "dealy=2ms",
+    ];
+    let out = project.obflow(&args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: `--var dealy` is not used by any selected scenario"),
+        "{}",
+        out.stderr
+    );
+    // A --var that overrides a `vars` entry is read; so is any, by a scenario reading `vars`.
+    assert!(!out.stderr.contains("--var region"), "{}", out.stderr);
+    assert!(!out.stderr.contains("--var delay`"), "{}", out.stderr);
+    let all = project.obflow(&[
+        "run",
+        ".",
+        "--var",
+        "delay=1ms",
+        "--var",
+        "other=1ms",
+        "--var",
+        "x=1",
+    ]);
+    assert_eq!(all.code, 0, "{}{}", all.stdout, all.stderr);
+    assert!(!all.stderr.contains("warning"), "{}", all.stderr);
+}
+
+#[test]
+fn jobs_zero_is_refused() {
+    let project = Project::new();
+    project.write("a.yaml", "name: a\nsteps:\n  - wait: 1ms\n");
+    let out = project.obflow(&["run", "a.yaml", "--jobs", "0"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("invalid value '0' for '--jobs <N>'")
+            && out.stderr.contains("at least one"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(project.obflow(&["run", "a.yaml", "-j", "1"]).code, 0);
+}
+
+#[test]
 fn secrets_never_reach_verbose_output() {
     let server = TestServer::start();
     let project = Project::new();

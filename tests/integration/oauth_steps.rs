@@ -19,6 +19,7 @@ fn obflow_in_repo(args: &[&str]) -> support::Run {
         .env("NO_COLOR", "1")
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("OBFLOW_CLIENT_ID")
         .env_remove("OBFLOW_CLIENT_SECRET")
         .stdin(Stdio::null())
@@ -299,6 +300,52 @@ steps:
     assert!(out.stdout.contains("/connect/token"), "{}", out.stdout);
     assert!(out.stdout.contains("dry run: not sent"), "{}", out.stdout);
     assert!(!out.stdout.contains("shh-very-secret"));
+}
+
+#[test]
+fn dry_run_shows_placeholders_for_what_only_a_run_knows() {
+    let project = Project::new();
+    project.write(
+        "dry.yaml",
+        r#"name: dry placeholders
+steps:
+  - id: list
+    request: { url: "{{ target.api_url }}/things" }
+    capture:
+      ids: { jsonpath: "$.items[*].id", all: true }
+  - id: each
+    for_each: "{{ ids }}"
+    as: id
+    request: { url: "{{ target.api_url }}/things/{{ id }}?first={{ steps.list.json.items[0].id }}" }
+  - id: sum
+    request: { url: "{{ target.api_url }}/n/{{ steps.list.json.count + 1 }}" }
+"#,
+    );
+    let out = project.obflow(&["run", "dry.yaml", "--dry-run"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // The list is not known: the step is shown once, for an item marked unknown.
+    assert!(
+        out.stdout
+            .contains("step each[?] <id: the list is known only at run time> (request) ok"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("/things/%3Cid%3E?first=%3Csteps.list.json.items[0].id%3E")
+            || out
+                .stdout
+                .contains("/things/<id>?first=<steps.list.json.items[0].id>"),
+        "{}",
+        out.stdout
+    );
+    // What cannot be rendered from a placeholder is said, not failed.
+    assert!(out.stdout.contains("(not rendered: "), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("1 passed, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// Kills the standalone mock when the test ends, pass or fail.

@@ -23,6 +23,7 @@ fn obflow_under(limit: &str, dir: &Path, args: &[&str]) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .expect("run sh");
     Run::from(output)

@@ -127,6 +127,131 @@ fn a_step_has_exactly_one_action_and_include_stands_alone() {
     }
 }
 
+/// The committed schema of the JSON report.
+fn report_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("schema/report.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).expect("the report schema is JSON");
+    jsonschema::validator_for(&schema).expect("the report schema is a valid JSON Schema")
+}
+
+/// Runs `obflow run ARGS --report-json r.json` in `project`; the report, whatever the exit.
+fn json_report(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--report-json", "r.json"]);
+    let out = project.obflow_env(&all, env);
+    let text = std::fs::read_to_string(project.path().join("r.json"))
+        .unwrap_or_else(|e| panic!("no report ({e}): {}{}", out.stdout, out.stderr));
+    serde_json::from_str(&text).expect("the report is JSON")
+}
+
+#[test]
+fn every_json_report_holds_to_the_report_schema() {
+    let validator = report_validator();
+    let server = crate::support::TestServer::start();
+    let base = format!("base={}", server.base);
+    let project = Project::new();
+    project.write(
+        "mixed/pass.yaml",
+        "name: passes\ntags: [smoke]\nsteps:\n  - id: doc\n    request: { url: \"{{ base }}/json\" }\n    expect: { status: 200, json: { $.name: demo } }\n",
+    );
+    project.write(
+        "mixed/fail.yaml",
+        "name: fails\nsteps:\n  - id: doc\n    request: { url: \"{{ base }}/json\" }\n    expect:\n      json:\n        $.items[0]: { id: b }\n  - id: later\n    wait: 1ms\n",
+    );
+    project.write(
+        "mixed/error.yaml",
+        "name: errs\nsteps:\n  - id: token\n    exchange: {}\n",
+    );
+    let mut reports = vec![
+        (
+            "mixed, repeated",
+            json_report(&project, &["mixed", "--var", &base, "--repeat", "2"], &[]),
+        ),
+        (
+            "dry run",
+            json_report(&project, &["mixed", "--var", &base, "--dry-run"], &[]),
+        ),
+        (
+            "another shard's listed",
+            json_report(
+                &project,
+                &[
+                    "mixed",
+                    "--var",
+                    &base,
+                    "--shard",
+                    "1/2",
+                    "--report-all-scenarios",
+                ],
+                &[],
+            ),
+        ),
+        (
+            "fail-fast",
+            json_report(
+                &project,
+                &["mixed", "--var", &base, "--fail-fast", "-j", "1"],
+                &[],
+            ),
+        ),
+    ];
+    let seeds = repo().join("scenarios");
+    let snapshots = repo().join("snapshots");
+    reports.push((
+        "seed scenarios",
+        json_report(
+            &project,
+            &[
+                seeds.to_str().unwrap(),
+                "--snapshots",
+                "check",
+                "--snapshot-dir",
+                snapshots.to_str().unwrap(),
+            ],
+            &[],
+        ),
+    ));
+    project.write("broken/typo.yaml", "name: typo\nsteps:\n  - requestt: {}\n");
+    reports.push((
+        "invalid files",
+        json_report(&project, &["broken", "--var", "x"], &[]),
+    ));
+    for (what, report) in &reports {
+        assert_eq!(
+            errors(&validator, report),
+            Vec::<String>::new(),
+            "{what}: {report:#}"
+        );
+    }
+    // What the schema promises is in them: requests with statuses, the start time, failures
+    // told from errors, invalid files.
+    let mixed = &reports[0].1;
+    assert_eq!(mixed["summary"]["failures"], 2, "{mixed:#}");
+    assert_eq!(mixed["summary"]["errors"], 2, "{mixed:#}");
+    assert!(mixed["run"]["started_at"].is_string());
+    let passing = mixed["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scenario"] == "passes")
+        .unwrap();
+    let request = &passing["steps"][0]["requests"][0];
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["status"], 200);
+    assert!(
+        request["url"].as_str().unwrap().ends_with("/json"),
+        "{request}"
+    );
+    assert_eq!(reports[5].1["summary"]["invalid_files"], 1);
+    assert!(reports[5].1["run"]["started_at"].is_string());
+
+    // And the schema is strict: a field it does not describe is refused.
+    let mut extra = reports[0].1.clone();
+    extra["scenarios"][0]["steps"][0]["surprise"] = Value::Bool(true);
+    assert!(!errors(&validator, &extra).is_empty());
+}
+
 #[test]
 fn browser_plans_are_described() {
     let v = validator();

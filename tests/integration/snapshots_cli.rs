@@ -44,6 +44,7 @@ fn obflow_in(dir: &Path, args: &[&str], ci: Option<&str>) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("TF_BUILD");
     if let Some(ci) = ci {
         cmd.env("CI", ci);
@@ -350,7 +351,8 @@ fn prune_lists_then_removes_unreferenced_files() {
         "base=x",
         "--dry-run",
     ]);
-    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    // Orphans found: a CI gate fails.
+    assert_eq!(dry.code, 1, "{}{}", dry.stdout, dry.stderr);
     assert!(
         dry.stdout
             .contains("would remove snapshots/snap__gone.snap"),
@@ -359,7 +361,7 @@ fn prune_lists_then_removes_unreferenced_files() {
     );
     assert!(
         dry.stdout
-            .contains("3 unreferenced snapshot files would remove"),
+            .contains("3 unreferenced snapshot files would be removed"),
         "{}",
         dry.stdout
     );
@@ -368,6 +370,78 @@ fn prune_lists_then_removes_unreferenced_files() {
     let real = f.obflow(&["snapshots", "prune", "snap.yaml", "--var", "base=x"]);
     assert_eq!(real.code, 0, "{}{}", real.stdout, real.stderr);
     assert_eq!(f.files(), STORED);
+    // Nothing left to prune: the gate passes.
+    let check = f.obflow(&[
+        "snapshots",
+        "prune",
+        "snap.yaml",
+        "--var",
+        "base=x",
+        "--check",
+    ]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("0 unreferenced snapshot files would be removed"),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
+fn a_changed_snapshot_shows_its_diff_in_junit_json_and_annotations() {
+    let f = Fixture::new();
+    assert_eq!(f.run(&["--snapshots", "update"], None).code, 0);
+    let stored = f.read("snap__doc.snap");
+    assert!(stored.contains("\"demo\""), "{stored}");
+    f.project.write(
+        "snapshots/snap__doc.snap",
+        &stored.replace("\"demo\"", "\"stored-name\""),
+    );
+    let base = format!("base={}", f.server.base);
+    let out = support::obflow_in(
+        f.project.path(),
+        &[
+            "run",
+            "snap.yaml",
+            "--var",
+            &base,
+            "--snapshots",
+            "check",
+            "--report-junit",
+            "j.xml",
+            "--report-json",
+            "r.json",
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let removed = "-  \"name\": \"stored-name\",";
+    let added = "+  \"name\": \"demo\",";
+    let xml = std::fs::read_to_string(f.project.path().join("j.xml")).unwrap();
+    let xml_text = xml.replace("&quot;", "\"");
+    assert!(
+        xml_text.contains(removed) && xml_text.contains(added),
+        "{xml}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.project.path().join("r.json")).unwrap())
+            .unwrap();
+    let failure = &json["scenarios"][0]["steps"][0]["failures"][0];
+    let diff = failure["diff"]
+        .as_str()
+        .expect("a diff on the snapshot failure");
+    assert!(diff.contains(removed) && diff.contains(added), "{diff}");
+    let annotation = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error") && l.contains("snapshot"))
+        .expect("an annotation for the snapshot");
+    assert!(
+        annotation.contains(&format!("%0A{removed}%0A{added}")),
+        "{annotation}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::{Comparison, Matcher};
+use super::{Comparison, DateComparison, Matcher};
 
 /// Values longer than this are cut in failure messages: a failure names the value, it does
 /// not dump the response (the whole body is in the verbose log and the report).
@@ -32,6 +32,14 @@ impl Matcher {
                     Comparison::Gte => "is at least",
                     Comparison::Lt => "is less than",
                     Comparison::Lte => "is at most",
+                };
+                format!("{words} {}", code_value(&e.value))
+            }
+            Matcher::Date(op, e) => {
+                let words = match op {
+                    DateComparison::Before => "is a date before",
+                    DateComparison::After => "is a date after",
+                    DateComparison::SameInstant => "is the same instant as",
                 };
                 format!("{words} {}", code_value(&e.value))
             }
@@ -83,6 +91,7 @@ impl fmt::Display for Matcher {
             Matcher::Contains(e) => write!(f, "contains {}", show(&e.value)),
             Matcher::OneOf(e) => write!(f, "one of {}", show(&e.value)),
             Matcher::Compare(op, e) => write!(f, "{} {}", op.symbol(), show(&e.value)),
+            Matcher::Date(op, e) => write!(f, "{} {}", op.name(), show(&e.value)),
             Matcher::Type(t) => write!(f, "type {}", t.name()),
             Matcher::Each(m) => write!(f, "each {m}"),
             Matcher::Not(m) => write!(f, "not {m}"),

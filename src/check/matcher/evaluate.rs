@@ -50,6 +50,8 @@ pub struct Mismatch {
     pub detail: String,
     pub expected: String,
     pub actual: String,
+    /// For an object or array unequal to the expected one: the paths that differ.
+    pub differences: Vec<crate::check::Difference>,
 }
 
 impl Mismatch {
@@ -58,6 +60,7 @@ impl Mismatch {
             detail: String::new(),
             expected: expected.to_string(),
             actual: actual.into(),
+            differences: Vec::new(),
         }
     }
 }
@@ -68,7 +71,11 @@ impl Matcher {
         match self {
             Matcher::Equals(e) => match subject.value() {
                 Some(actual) if json_eq(&actual, &e.value) => Ok(()),
-                _ => Err(Mismatch::new(self, subject.shown())),
+                Some(actual) => Err(Mismatch {
+                    differences: crate::check::differences(&e.value, &actual),
+                    ..Mismatch::new(self, subject.shown())
+                }),
+                None => Err(Mismatch::new(self, subject.shown())),
             },
             Matcher::Exists(wanted) => {
                 if subject.is_present() == *wanted {
@@ -94,6 +101,7 @@ impl Matcher {
                         detail: format!(" length{}", m.detail),
                         expected: format!("length {}", m.expected),
                         actual: m.actual,
+                        differences: m.differences,
                     })
             }
             Matcher::Matches(pattern) => match subject.value().as_deref() {
@@ -142,6 +150,19 @@ impl Matcher {
                 (Some(other), _) => Err(Mismatch::new(self, not_a(other, "number"))),
                 (None, _) => Err(Mismatch::new(self, "absent")),
             },
+            Matcher::Date(op, e) => {
+                let expected = crate::datetime::Moment::from_json(&e.value).map_err(|why| {
+                    Mismatch::new(self, format!("(the expected value is no date: {why})"))
+                })?;
+                match subject.value().as_deref() {
+                    Some(value) => match crate::datetime::Moment::from_json(value) {
+                        Ok(actual) if op.holds(actual.at.cmp(&expected.at)) => Ok(()),
+                        Ok(_) => Err(Mismatch::new(self, show(value))),
+                        Err(why) => Err(Mismatch::new(self, format!("{} ({why})", show(value)))),
+                    },
+                    None => Err(Mismatch::new(self, "absent")),
+                }
+            }
             Matcher::Type(t) => match subject.value() {
                 Some(actual) if t.admits(&actual) => Ok(()),
                 Some(actual) => Err(Mismatch::new(

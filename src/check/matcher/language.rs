@@ -9,8 +9,23 @@ use super::{Expected, Pattern};
 
 /// Every matcher name, in the order the docs list them.
 pub const MATCHER_NAMES: &[&str] = &[
-    "equals", "exists", "absent", "length", "matches", "contains", "one_of", "gt", "gte", "lt",
-    "lte", "type", "each", "not",
+    "equals",
+    "exists",
+    "absent",
+    "length",
+    "matches",
+    "contains",
+    "one_of",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "before",
+    "after",
+    "same_instant",
+    "type",
+    "each",
+    "not",
 ];
 
 /// The names `type:` accepts.
@@ -43,6 +58,42 @@ impl Comparison {
             Comparison::Gte => ">=",
             Comparison::Lt => "<",
             Comparison::Lte => "<=",
+        }
+    }
+}
+
+/// `before`, `after`, `same_instant`: dates compared as moments (RFC 3339 with any offset,
+/// `YYYY-MM-DD`, Unix seconds; see [`crate::datetime`]), not as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateComparison {
+    Before,
+    After,
+    SameInstant,
+}
+
+impl DateComparison {
+    pub(super) fn from_name(name: &str) -> Option<DateComparison> {
+        Some(match name {
+            "before" => DateComparison::Before,
+            "after" => DateComparison::After,
+            "same_instant" => DateComparison::SameInstant,
+            _ => return None,
+        })
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            DateComparison::Before => "before",
+            DateComparison::After => "after",
+            DateComparison::SameInstant => "same_instant",
+        }
+    }
+
+    pub(super) fn holds(self, ordering: Ordering) -> bool {
+        match self {
+            DateComparison::Before => ordering == Ordering::Less,
+            DateComparison::After => ordering == Ordering::Greater,
+            DateComparison::SameInstant => ordering == Ordering::Equal,
         }
     }
 }
@@ -118,6 +169,8 @@ pub enum Matcher {
     /// Equal to one of a list.
     OneOf(Expected),
     Compare(Comparison, Expected),
+    /// The value is a date before, after or at the expected one.
+    Date(DateComparison, Expected),
     Type(JsonType),
     /// The nested matcher applies to every element (or node); fails at the first that fails.
     Each(Box<Matcher>),

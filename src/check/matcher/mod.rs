@@ -32,5 +32,5 @@ mod tests;
 pub use describe::{code_span, show};
 pub use evaluate::{Mismatch, Subject, json_eq};
 pub use expected::{Expected, Pattern, Renderer, TemplateSite, is_template};
-pub use language::{Comparison, JsonType, MATCHER_NAMES, Matcher};
+pub use language::{Comparison, DateComparison, JsonType, MATCHER_NAMES, Matcher};
 pub use parse::LoadContext;

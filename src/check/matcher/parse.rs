@@ -253,11 +253,31 @@ impl<'f> LoadContext<'f> {
                         self.error(
                             path,
                             format!("`{name}` compares numbers, not {}", show(value)),
-                            "only numbers are ordered; to check the shape of a date or other text, use `matches`",
+                            "only numbers are ordered; compare dates with `before`, `after` or `same_instant`, and check the shape of other text with `matches`",
                         );
                         return None;
                     }
                 }
+            }
+            ("before" | "after" | "same_instant", _) => {
+                let comparison = DateComparison::from_name(name)?;
+                let expected = self.expected(value, path);
+                let unreadable = match (&expected.templated, value) {
+                    (true, _) => None,
+                    (false, Value::String(_) | Value::Number(_)) => {
+                        crate::datetime::Moment::from_json(value).err()
+                    }
+                    (false, other) => Some(format!("{} is not a date", show(other))),
+                };
+                if let Some(why) = unreadable {
+                    self.error(
+                        path,
+                        format!("`{name}` compares dates: {why}"),
+                        "write RFC 3339 (`2024-05-01T12:00:00Z`), `2024-05-01`, Unix seconds or a template; to expect an object with this key, write `equals: {...}`",
+                    );
+                    return None;
+                }
+                Matcher::Date(comparison, expected)
             }
             ("type", Value::String(t)) if JsonType::from_name(t).is_some() => {
                 Matcher::Type(JsonType::from_name(t)?)

@@ -15,7 +15,8 @@ impl Matcher {
             Matcher::Equals(e)
             | Matcher::Contains(e)
             | Matcher::OneOf(e)
-            | Matcher::Compare(_, e) => e.templated,
+            | Matcher::Compare(_, e)
+            | Matcher::Date(_, e) => e.templated,
             Matcher::Matches(p) => p.regex.is_none(),
             Matcher::Exists(_) | Matcher::Type(_) => false,
             Matcher::Length(m) | Matcher::Each(m) | Matcher::Not(m) => m.has_templates(),
@@ -43,6 +44,7 @@ impl Matcher {
                 Matcher::OneOf(e)
             }
             Matcher::Compare(op, e) => Matcher::Compare(*op, e.render(render)?),
+            Matcher::Date(op, e) => Matcher::Date(*op, e.render(render)?),
             Matcher::Matches(p) => {
                 let rendered = render(&Value::String(p.source.clone()))?;
                 let Value::String(source) = rendered else {

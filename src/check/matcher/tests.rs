@@ -339,3 +339,31 @@ fn header_text_matching() {
     m.expect_text();
     assert!(m.check(&Subject::Single(Some(&json!("43")))).is_ok());
 }
+
+#[test]
+fn dates_compare_as_moments_whatever_their_form() {
+    assert!(check("{ after: '2024-01-01' }", json!("2024-01-01T00:00:01Z")).is_ok());
+    assert!(
+        check(
+            "{ before: '2024-01-01T01:00:00+01:00' }",
+            json!("2023-12-31T23:59:59Z")
+        )
+        .is_ok()
+    );
+    assert!(
+        check(
+            "{ same_instant: '2024-01-01T01:00:00+01:00' }",
+            json!("2024-01-01T00:00:00.000Z")
+        )
+        .is_ok()
+    );
+    assert!(check("{ same_instant: 1704067200 }", json!("2024-01-01")).is_ok());
+    assert_eq!(
+        mismatch("{ before: '2024-01-01' }", json!("2024-01-02")),
+        texts("", "before \"2024-01-01\"", "\"2024-01-02\"")
+    );
+    let (_, _, actual) = mismatch("{ after: '2024-01-01' }", json!("tomorrow"));
+    assert!(actual.contains("is not a date"), "{actual}");
+    assert!(error_text("{ after: soon }").contains("`after` compares dates"));
+    assert!(parse("{ before: \"{{ created | date_add('1d') }}\" }").is_ok());
+}

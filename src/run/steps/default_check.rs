@@ -24,19 +24,21 @@ pub fn default_check(step: &Step, response: &HttpResponse) -> Option<CheckFailur
             expected: "a code".into(),
             actual: format!("error={error}"),
             location: location(),
+            differences: Vec::new(),
         });
     }
     if kind.is_http() && kind != ActionKind::Request && !(200..300).contains(&response.status) {
         let error = response
             .json()
-            .and_then(|j| j.get("error").or_else(|| j.get("title")))
-            .map(|e| format!(" ({})", crate::scenario::model::value_to_text(e)))
+            .and_then(crate::check::error_answer)
+            .map(|why| format!(" ({why})"))
             .unwrap_or_default();
         return Some(CheckFailure {
             check: format!("{} succeeded", kind.keyword()),
             expected: "a 2xx status (write `expect` to check for another)".into(),
             actual: format!("{}{error}", response.status),
             location: location(),
+            differences: Vec::new(),
         });
     }
     None

@@ -208,6 +208,7 @@ pub fn obflow_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .envs(env.iter().copied())
         .output()
         .expect("run obflow");

@@ -273,6 +273,11 @@ pub struct MockArgs {
     /// client, with codes, tokens and secrets in the query redacted.
     #[arg(long)]
     pub log: bool,
+
+    /// Keep no request journal (`GET /__mock/requests` answers empty): for load tests, where
+    /// recording every request is work no one reads.
+    #[arg(long)]
+    pub no_journal: bool,
 }
 
 /// `obflow mock --signing`.

@@ -22,6 +22,7 @@ pub fn mock(args: &MockArgs) -> Result<i32, CommandError> {
             max_entries: args.max_entries as usize,
         },
         access_log: args.log,
+        journal: !args.no_journal,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -28,6 +28,8 @@ pub struct StandaloneOptions {
     pub dialog: Option<super::DialogStyle>,
     /// One access-log line per request on stderr.
     pub access_log: bool,
+    /// Whether requests are kept in the journal.
+    pub journal: bool,
 }
 
 impl StandaloneOptions {
@@ -49,7 +51,7 @@ impl StandaloneOptions {
             retention: self.retention.clone(),
             real_clock: RealClock::system(),
             access_log: self.access_log,
-            journal: true,
+            journal: self.journal,
         })
     }
 }

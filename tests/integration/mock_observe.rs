@@ -389,3 +389,32 @@ fn the_access_log_prints_a_redacted_line_per_request() {
     assert!(lines[2].contains(" GET /__mock/stats 200 "), "{log}");
     assert!(!log.contains("supersecretcode"), "{log}");
 }
+
+/// `obflow mock --no-journal` serves as ever and records nothing.
+#[test]
+fn no_journal_records_nothing() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_obflow"))
+        .args(["mock", "--port", "0", "--no-journal"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start obflow mock");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
+    let get = |path: &str| crate::support::reqwest::blocking_get(format!("{base}{path}"));
+    assert_eq!(get("/.well-known/jwks.json").0, 200);
+    assert_eq!(get("/data/v1/accounts").0, 401);
+    let (status, body) = get("/__mock/requests");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{body}");
+    let journal: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        journal["requests"].as_array().map(Vec::len),
+        Some(0),
+        "{body}"
+    );
+}

@@ -35,6 +35,10 @@ impl Redact for ScenarioReport {
     fn redact(&mut self, redactor: &Redactor) {
         clean(&mut self.name, redactor);
         self.steps.redact(redactor);
+        // What a target lacks quotes the scenario file (a user's name, a URL).
+        if let Some(super::SkipReason::TargetLacks { unmet, .. }) = &mut self.skip_reason {
+            clean(&mut unmet.need, redactor);
+        }
     }
 }
 

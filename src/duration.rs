@@ -29,15 +29,26 @@ pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// A request's `timeout`, at most [`MAX_REQUEST_TIMEOUT`].
 pub fn request_timeout(value: &Value) -> Result<Duration, String> {
-    let timeout = from_value(value)?;
-    if timeout > MAX_REQUEST_TIMEOUT {
+    at_most(
+        value,
+        MAX_REQUEST_TIMEOUT,
+        "a request timeout",
+        "for an answer",
+    )
+}
+
+/// `value` as a duration no longer than `max`; the error names `what` and what obflow waits
+/// `for`.
+fn at_most(value: &Value, max: Duration, what: &str, waits_for: &str) -> Result<Duration, String> {
+    let duration = from_value(value)?;
+    if duration > max {
         return Err(format!(
-            "a request timeout of {} is longer than the {} obflow waits for an answer",
-            format_duration(timeout),
-            format_duration(MAX_REQUEST_TIMEOUT)
+            "{what} of {} is longer than the {} obflow waits {waits_for}",
+            format_duration(duration),
+            format_duration(max)
         ));
     }
-    Ok(timeout)
+    Ok(duration)
 }
 
 /// The longest `await_code` waits for a person to log in (`listen`, `prompt`).
@@ -45,15 +56,7 @@ pub const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// An `await_code` `timeout`, at most [`MAX_LOGIN_TIMEOUT`].
 pub fn login_timeout(value: &Value) -> Result<Duration, String> {
-    let timeout = from_value(value)?;
-    if timeout > MAX_LOGIN_TIMEOUT {
-        return Err(format!(
-            "a login timeout of {} is longer than the {} obflow waits for a person",
-            format_duration(timeout),
-            format_duration(MAX_LOGIN_TIMEOUT)
-        ));
-    }
-    Ok(timeout)
+    at_most(value, MAX_LOGIN_TIMEOUT, "a login timeout", "for a person")
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {

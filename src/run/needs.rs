@@ -53,7 +53,7 @@ fn step_need(
     match step.action.kind {
         ActionKind::Wait => {
             let written = raw.get("duration").unwrap_or(raw);
-            if is_templated(written) {
+            if Templates::is_template_value(written) {
                 return None;
             }
             let wait = crate::duration::from_value(written).ok()?;
@@ -65,19 +65,24 @@ fn step_need(
                 )
             })
         }
-        ActionKind::AwaitCode => match effective_via(step, via, target) {
-            CodeSource::Auto | CodeSource::Browser => match login_user(step) {
-                Some(user) if !is_sandbox_user(&user) => Some(format!(
+        ActionKind::AwaitCode => {
+            let via = effective_via(step, via, target);
+            if !matches!(via, CodeSource::Auto | CodeSource::Browser) {
+                return None;
+            }
+            if let Some(user) = login_user(step).filter(|u| !is_sandbox_user(u)) {
+                return Some(format!(
                     "the mock's user `{user}` (TrueLayer's sandbox Mock bank knows john, john1..john100 and the error.* users)"
-                )),
-                _ if effective_via(step, via, target) == CodeSource::Auto => Some(
+                ));
+            }
+            match via {
+                CodeSource::Auto => Some(
                     "obflow's mock dialog (`await_code` with `via: auto` plays the user in it)"
                         .to_owned(),
                 ),
                 _ => browser_plan_need(raw, target),
-            },
-            _ => None,
-        },
+            }
+        }
         ActionKind::Request => {
             let url = raw.get("url").and_then(|u| u.as_str())?;
             url.contains("/__mock/")
@@ -107,14 +112,14 @@ pub fn effective_via(step: &Step, via: Option<CodeSource>, target: &Target) -> C
     resolve_via(written_via(step), via, target)
 }
 
+/// The `via` written (read as the step's parameters are; the loader has checked it).
 fn written_via(step: &Step) -> CodeSource {
-    match step.action.raw.get("via").and_then(|v| v.as_str()) {
-        Some("listen") => CodeSource::Listen,
-        Some("prompt") => CodeSource::Prompt,
-        Some("value") => CodeSource::Value,
-        Some("browser") => CodeSource::Browser,
-        _ => CodeSource::Auto,
-    }
+    use serde::Deserialize as _;
+    step.action
+        .raw
+        .get("via")
+        .and_then(|v| CodeSource::deserialize(v).ok())
+        .unwrap_or_default()
 }
 
 /// The ways the scenario's `await_code` steps are written to get their code, each once: what
@@ -171,10 +176,6 @@ fn is_sandbox_user(user: &str) -> bool {
             "error.wrong_credentials",
         ]
         .contains(&user)
-}
-
-fn is_templated(value: &serde_json::Value) -> bool {
-    value.as_str().is_some_and(Templates::is_template)
 }
 
 #[cfg(test)]

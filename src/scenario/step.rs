@@ -468,7 +468,11 @@ fn validate_action(
                 }
                 crate::browser::Plan::check(plan, source, &path.key("plan"))?;
             }
-            match params.timeout.as_ref().filter(|t| !is_templated(t)) {
+            match params
+                .timeout
+                .as_ref()
+                .filter(|t| !Templates::is_template_value(t))
+            {
                 Some(t) => crate::duration::login_timeout(t).map(drop).map_err(|msg| {
                     vec![
                         source
@@ -574,7 +578,7 @@ fn check_duration(
     source: &SourceFile,
 ) -> Result<(), Vec<Diagnostic>> {
     match value {
-        Some(v) if !v.as_str().is_some_and(Templates::is_template) => {
+        Some(v) if !Templates::is_template_value(v) => {
             crate::duration::from_value(v).map(drop).map_err(|msg| {
                 vec![
                     source
@@ -614,7 +618,10 @@ fn validate_request(
     {
         errors.push(d);
     }
-    if let Some(timeout) = fields.timeout.as_ref().filter(|t| !is_templated(t))
+    if let Some(timeout) = fields
+        .timeout
+        .as_ref()
+        .filter(|t| !Templates::is_template_value(t))
         && let Err(msg) = crate::duration::request_timeout(timeout)
     {
         errors.push(
@@ -628,10 +635,6 @@ fn validate_request(
     } else {
         Err(errors)
     }
-}
-
-fn is_templated(value: &Value) -> bool {
-    value.as_str().is_some_and(Templates::is_template)
 }
 
 /// Step ids are used as template names (`steps.<id>`), so they must be identifiers.

@@ -184,6 +184,11 @@ impl Templates {
         }
     }
 
+    /// Whether a scalar of a scenario is a template string (numbers and lists are not).
+    pub fn is_template_value(value: &serde_json::Value) -> bool {
+        value.as_str().is_some_and(Self::is_template)
+    }
+
     /// Cheap test used on every scalar: does this string contain template syntax (`{{` or
     /// `{%`)? Does not allocate.
     pub fn is_template(source: &str) -> bool {

@@ -26,7 +26,7 @@ pub use event::{
     StepReport, Transcript,
 };
 pub use plan::{Kept, ScenarioRef};
-pub use runner::{EventSink, Runner, RunnerError, Suite};
+pub use runner::{EventSink, MOCK_ENTRIES_PER_JOB, Runner, RunnerError, Suite};
 pub use runtime::engine_runtime;
 pub use scheduler::run;
 pub use shard::Shard;

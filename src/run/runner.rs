@@ -6,7 +6,7 @@ use tokio::runtime::Runtime;
 
 use super::plan::ScenarioRef;
 use super::{Event, RunConfig, RunSummary, engine_runtime, http};
-use crate::mock::{MockError, MockOptions};
+use crate::mock::{MockError, MockOptions, Retention};
 use crate::scenario::load::Reloader;
 use crate::secret::Redactor;
 use crate::target::TargetKind;
@@ -40,6 +40,21 @@ pub enum RunnerError {
 /// `obflow mock`'s default address, shown by a dry run against the embedded mock (which
 /// starts no mock).
 const DRY_RUN_MOCK_URL: &str = "http://127.0.0.1:8080";
+
+/// What the embedded mock keeps of each kind of state (codes, connections, tokens...) for
+/// every scenario running at once: far more than any flow uses, and the least recently used
+/// entry goes first, which is a finished scenario's.
+pub const MOCK_ENTRIES_PER_JOB: usize = 512;
+
+/// The embedded mock serves this run alone, and its scenarios never share state: it keeps
+/// what the scenarios running at once may use, so its memory follows `--jobs`, not the size
+/// of the suite (a standalone `obflow mock` keeps more, for clients it cannot count).
+fn embedded_retention(jobs: usize) -> Retention {
+    Retention {
+        max_entries: jobs.max(1).saturating_mul(MOCK_ENTRIES_PER_JOB),
+        ..Retention::default()
+    }
+}
 
 pub struct Runner {
     runtime: Runtime,
@@ -79,6 +94,7 @@ impl Runner {
                     crate::mock::start(MockOptions {
                         fixtures: crate::mock::Fixtures::default().with_dialog(config.mock_dialog),
                         journal: false,
+                        retention: embedded_retention(config.jobs),
                         ..MockOptions::loopback()
                     })
                     .await

@@ -62,11 +62,11 @@ impl Scenario {
             .iter()
             .filter_map(|step| {
                 let spec = step.snapshot.as_ref()?;
-                Some(NameUse {
-                    base: base_name(&step.snapshot_identity(self.file()), spec),
-                    repeated: step.for_each.is_some(),
-                    spot: spec.spot.clone(),
-                })
+                Some(NameUse::new(
+                    base_name(&step.snapshot_identity(self.file()), spec),
+                    step.for_each.is_some(),
+                    &spec.spot,
+                ))
             })
             .collect()
     }

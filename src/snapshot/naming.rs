@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::SnapshotSpec;
-use crate::source::{Diagnostic, Spot};
+use crate::source::{Diagnostic, Location, Spot};
 
 /// The step a snapshot belongs to, as naming and describing the snapshot need it.
 #[derive(Debug, Clone, Copy)]
@@ -81,10 +81,35 @@ pub struct NameUse {
     pub base: String,
     /// A `for_each` step: its runs are named `<base>-<index>`.
     pub repeated: bool,
-    pub spot: Spot,
+    /// Where the step's `snapshot:` is written.
+    pub location: Location,
+    /// The error to report if an earlier step writes this name too, made from the file
+    /// while it was at hand: the uses of a suite are compared once every file is loaded,
+    /// and keeping thousands of files for that would hold each one's text and source map.
+    clash: Diagnostic,
 }
 
 impl NameUse {
+    /// The name `base`, written at `spot` (a step's `snapshot:`).
+    pub fn new(base: String, repeated: bool, spot: &Spot) -> NameUse {
+        let location = spot.location();
+        let clash = spot
+            .source()
+            .error_at_location(
+                location.clone(),
+                format!("two steps write the snapshot `{base}.snap`"),
+            )
+            .help(
+                "give one of them its own name: `snapshot: { name: ... }` or a different step id",
+            );
+        NameUse {
+            base,
+            repeated,
+            location,
+            clash,
+        }
+    }
+
     /// Whether the snapshot `name` belongs to this step.
     pub fn owns(&self, name: &str) -> bool {
         if !self.repeated {
@@ -125,14 +150,9 @@ pub fn check_uses(uses: &[NameUse]) -> Vec<Diagnostic> {
             });
         if let Some(first) = clash {
             errors.push(
-                u.spot
-                    .source()
-                    .error_at_location(
-                        u.spot.location(),
-                        format!("two steps write the snapshot `{}.snap`", u.base),
-                    )
-                    .note(format!("the other one is at {}", first.spot.location()))
-                    .help("give one of them its own name: `snapshot: { name: ... }` or a different step id"),
+                u.clash
+                    .clone()
+                    .note(format!("the other one is at {}", first.location)),
             );
         } else {
             seen.insert(&u.base, u);
@@ -162,11 +182,11 @@ mod tests {
     #[test]
     fn repeated_steps_own_their_numbered_names() {
         let source = std::sync::Arc::new(SourceFile::unparsed("x.yaml".into(), String::new()));
-        let u = NameUse {
-            base: "s__id".into(),
-            repeated: true,
-            spot: Spot::value(&source, &YamlPath::root()),
-        };
+        let u = NameUse::new(
+            "s__id".into(),
+            true,
+            &Spot::value(&source, &YamlPath::root()),
+        );
         assert!(u.owns("s__id-0"));
         assert!(u.owns("s__id-12"));
         assert!(!u.owns("s__id"));

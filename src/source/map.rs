@@ -6,7 +6,6 @@
 //! `file:line:col` by looking their path up here.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -165,12 +164,56 @@ impl NodeSpan {
 
 /// Positions of every node of one YAML document, by path.
 ///
-/// Paths are stored encoded as one string each (`steps` `0` `request` → one key), not as
-/// vectors of segments: a suite loads thousands of files and this keeps it to one allocation
-/// per node.
+/// A suite keeps thousands of these for as long as its scenarios may report an error, so the
+/// map is stored compactly: each node as the hash of its encoded path (`steps` `0` `request`
+/// → one key) and a packed position, sorted by hash and found by binary search. A hash two
+/// different paths of one document share (at 64 bits, about never) is dropped from the map
+/// when it is built, so a lookup is never answered with another node's position; such a node
+/// is located at its nearest ancestor instead.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    nodes: HashMap<String, NodeSpan, foldhash::quality::RandomState>,
+    hashes: Box<[u64]>,
+    spans: Box<[PackedSpan]>,
+}
+
+/// A [`NodeSpan`] in 20 bytes: lines and columns as `u32` (a longer file is refused long
+/// before), `key_line` 0 for a node with no key.
+#[derive(Debug, Clone, Copy)]
+struct PackedSpan {
+    key_line: u32,
+    key_col: u32,
+    line: u32,
+    col: u32,
+    quoted: bool,
+    inline_scalar: bool,
+}
+
+impl PackedSpan {
+    fn pack(span: &NodeSpan) -> PackedSpan {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let key = span.key.unwrap_or(Mark { line: 0, col: 0 });
+        PackedSpan {
+            key_line: n(key.line),
+            key_col: n(key.col),
+            line: n(span.value.line),
+            col: n(span.value.col),
+            quoted: span.value_offset > 0,
+            inline_scalar: span.inline_scalar,
+        }
+    }
+
+    fn unpack(self) -> NodeSpan {
+        let mark = |line: u32, col: u32| Mark {
+            line: line as usize,
+            col: col as usize,
+        };
+        NodeSpan {
+            key: (self.key_line > 0).then(|| mark(self.key_line, self.key_col)),
+            value: mark(self.line, self.col),
+            value_offset: usize::from(self.quoted),
+            inline_scalar: self.inline_scalar,
+        }
+    }
 }
 
 /// Ends every encoded segment; no scenario key contains it.
@@ -199,26 +242,78 @@ fn encode(path: &YamlPath) -> String {
     encoded
 }
 
-impl SourceMap {
-    /// Records where the node at the encoded `path` is; the first record of a path stays.
-    pub(super) fn insert(&mut self, path: String, span: NodeSpan) {
-        self.nodes.entry(path).or_insert(span);
+/// The same hash for the same encoded path in every map and run.
+fn hash(encoded: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6f62_666c_6f77).hash_one(encoded)
+}
+
+/// Collects where each node is while a document is read; [`SourceMapBuilder::finish`]
+/// makes the [`SourceMap`] kept with the file.
+#[derive(Debug, Default)]
+pub(super) struct SourceMapBuilder {
+    nodes: Vec<(String, NodeSpan)>,
+}
+
+impl SourceMapBuilder {
+    /// Records where the node at the encoded `path` is, and returns its number for
+    /// [`SourceMapBuilder::set_value_mark`]. If a path is recorded twice, the first stays.
+    pub(super) fn insert(&mut self, path: String, span: NodeSpan) -> usize {
+        self.nodes.push((path, span));
+        self.nodes.len() - 1
     }
 
-    /// Moves where the node at the encoded `path` is said to start.
-    pub(super) fn set_value_mark(&mut self, path: &str, mark: Mark) {
-        if let Some(node) = self.nodes.get_mut(path) {
-            node.value = mark;
+    /// Moves where the node numbered `node` is said to start.
+    pub(super) fn set_value_mark(&mut self, node: usize, mark: Mark) {
+        if let Some((_, span)) = self.nodes.get_mut(node) {
+            span.value = mark;
         }
     }
 
-    /// Where the key of the entry at the encoded `path` is written.
+    /// Where the key of the entry at the encoded `path` is written (for an error: a scan).
     pub(super) fn key_mark_encoded(&self, path: &str) -> Option<Mark> {
-        self.nodes.get(path).and_then(|n| n.key)
+        self.nodes
+            .iter()
+            .find(|(p, _)| p == path)
+            .and_then(|(_, span)| span.key)
     }
 
-    pub fn get(&self, path: &YamlPath) -> Option<&NodeSpan> {
-        self.nodes.get(&encode(path))
+    pub(super) fn finish(self) -> SourceMap {
+        self.finish_with(hash)
+    }
+
+    fn finish_with(self, hash: impl Fn(&str) -> u64) -> SourceMap {
+        let mut nodes: Vec<(u64, String, NodeSpan)> = self
+            .nodes
+            .into_iter()
+            .map(|(path, span)| (hash(&path), path, span))
+            .collect();
+        // Stable: of one path recorded twice, the first stays first.
+        nodes.sort_by_key(|(h, _, _)| *h);
+        let mut hashes = Vec::with_capacity(nodes.len());
+        let mut spans = Vec::with_capacity(nodes.len());
+        for run in nodes.chunk_by(|a, b| a.0 == b.0) {
+            let (h, path, span) = &run[0];
+            if run.iter().all(|(_, p, _)| p == path) {
+                hashes.push(*h);
+                spans.push(PackedSpan::pack(span));
+            }
+        }
+        SourceMap {
+            hashes: hashes.into_boxed_slice(),
+            spans: spans.into_boxed_slice(),
+        }
+    }
+}
+
+impl SourceMap {
+    fn lookup(&self, encoded: &str) -> Option<NodeSpan> {
+        let i = self.hashes.binary_search(&hash(encoded)).ok()?;
+        Some(self.spans[i].unpack())
+    }
+
+    pub fn get(&self, path: &YamlPath) -> Option<NodeSpan> {
+        self.lookup(&encode(path))
     }
 
     /// The position of the value at `path`, or of its nearest ancestor that has one.
@@ -235,10 +330,10 @@ impl SourceMap {
             .unwrap_or(Mark { line: 1, col: 1 })
     }
 
-    fn nearest(&self, path: &YamlPath) -> Option<&NodeSpan> {
+    fn nearest(&self, path: &YamlPath) -> Option<NodeSpan> {
         let mut encoded = encode(path);
         loop {
-            if let Some(n) = self.nodes.get(&encoded) {
+            if let Some(n) = self.lookup(&encoded) {
                 return Some(n);
             }
             if encoded.is_empty() {
@@ -278,5 +373,52 @@ mod tests {
         assert_ne!(step, step.index(0));
         assert!(YamlPath::root().is_root() && !step.is_root());
         assert_eq!(YamlPath::root().to_string(), "");
+    }
+
+    fn mark(line: usize, col: usize) -> Mark {
+        Mark { line, col }
+    }
+
+    fn builder(nodes: &[(&YamlPath, Mark)]) -> SourceMapBuilder {
+        let mut builder = SourceMapBuilder::default();
+        for (path, at) in nodes {
+            builder.insert(encode(path), NodeSpan::plain(Some(mark(at.line, 1)), *at));
+        }
+        builder
+    }
+
+    #[test]
+    fn the_first_record_of_a_path_stays_and_lookups_fall_back_to_ancestors() {
+        let steps = YamlPath::root().key("steps");
+        let step = steps.index(0);
+        let map = builder(&[
+            (&YamlPath::root(), mark(1, 1)),
+            (&steps, mark(2, 1)),
+            (&step, mark(3, 5)),
+            (&step, mark(9, 9)),
+        ])
+        .finish();
+        assert_eq!(map.value_mark(&step), mark(3, 5));
+        assert_eq!(map.key_mark(&step), mark(3, 1));
+        assert_eq!(map.value_mark(&step.key("request").key("url")), mark(3, 5));
+        assert_eq!(map.value_mark(&steps.index(7)), mark(2, 1));
+        assert_eq!(map.get(&steps.index(7)), None);
+    }
+
+    #[test]
+    fn paths_whose_hashes_collide_are_located_at_their_ancestor_not_at_each_other() {
+        let steps = YamlPath::root().key("steps");
+        let (a, b) = (steps.index(0), steps.index(1));
+        // Every path but the root hashes alike: `steps`, `steps[0]` and `steps[1]` collide.
+        let map = builder(&[
+            (&YamlPath::root(), mark(1, 1)),
+            (&steps, mark(2, 1)),
+            (&a, mark(3, 5)),
+            (&b, mark(4, 5)),
+        ])
+        .finish_with(|p| u64::from(!p.is_empty()));
+        assert_eq!(map.get(&a), None);
+        assert_eq!(map.get(&b), None);
+        assert_eq!(map.value_mark(&b), mark(1, 1));
     }
 }

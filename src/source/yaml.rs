@@ -17,7 +17,7 @@ use saphyr::Scalar;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 use serde_json::Value;
 
-use super::map::{Mark, NodeSpan, SourceMap, encode_index, encode_key};
+use super::map::{Mark, NodeSpan, SourceMap, SourceMapBuilder, encode_index, encode_key};
 
 /// Deeper than any real file; a deeper one is refused before anything recurses over it.
 pub const MAX_DEPTH: usize = 128;
@@ -88,7 +88,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
     }
     Ok(Document {
         value: builder.root.unwrap_or(Value::Null),
-        map: builder.map,
+        map: builder.map.finish(),
     })
 }
 
@@ -111,6 +111,8 @@ enum Frame {
     Map {
         /// Length of the encoded path where this mapping's entries start.
         base: usize,
+        /// The mapping's own number in the source map.
+        node: usize,
         entries: serde_json::Map<String, Value>,
         /// The key just read, waiting for its value, with where it is written.
         key: Option<(String, Mark)>,
@@ -140,7 +142,7 @@ struct Builder {
     stack: Vec<Frame>,
     /// The encoded path of the collection being read.
     path: String,
-    map: SourceMap,
+    map: SourceMapBuilder,
     root: Option<Value>,
     /// Anchored values, with the number of nodes each holds.
     anchors: HashMap<usize, (Value, usize)>,
@@ -242,6 +244,7 @@ impl Builder {
     fn key(&mut self, text: String, at: Mark) -> Result<(), YamlError> {
         let Some(Frame::Map {
             base,
+            node,
             entries,
             key,
             first,
@@ -255,7 +258,7 @@ impl Builder {
             // A block mapping's start is reported where its first key is preceded by
             // indentation; a reader sees the mapping start at that key.
             *first = false;
-            self.map.set_value_mark(mapping, at);
+            self.map.set_value_mark(*node, at);
         }
         if entries.contains_key(&text) {
             let mut entry = mapping.to_owned();
@@ -280,13 +283,15 @@ impl Builder {
         }
         self.count(1, at)?;
         let path = self.child_path();
-        self.map
+        let node = self
+            .map
             .insert(path.clone(), NodeSpan::plain(self.pending_key_mark(), at));
         self.path = path;
         let base = self.path.len();
         self.stack.push(if is_map {
             Frame::Map {
                 base,
+                node,
                 entries: serde_json::Map::new(),
                 key: None,
                 first: true,

@@ -251,3 +251,45 @@ async fn clocks_saturate_at_their_maximum_and_never_go_backwards() {
         "9999-01-01T00:00:00Z"
     );
 }
+
+/// The mock embedded in `obflow run` serves that run alone, whose scenarios share no state:
+/// it keeps what the scenarios running at once use (`MOCK_ENTRIES_PER_JOB` a job), so a suite
+/// of thousands does not hold every finished flow until the end.
+#[test]
+fn the_mock_embedded_in_a_run_keeps_what_its_jobs_use_not_the_whole_suite() {
+    use obflow::run::MOCK_ENTRIES_PER_JOB;
+    let project = crate::support::Project::new();
+    let flows = MOCK_ENTRIES_PER_JOB + 40;
+    for i in 0..flows {
+        project.write(
+            &format!("a{i:04}.yaml"),
+            &format!(
+                "name: connect {i}\nsteps:\n  - auth_link: {{ scope: [info, accounts, offline_access] }}\n  - await_code: {{}}\n  - exchange: {{}}\n"
+            ),
+        );
+    }
+    // Runs last with one job: file order.
+    project.write(
+        "z_stats.yaml",
+        &format!(
+            r#"name: what the mock holds
+steps:
+  - request: {{ url: "{{{{ target.auth_url }}}}/__mock/stats" }}
+    expect:
+      json:
+        $.max_entries: {MOCK_ENTRIES_PER_JOB}
+        # The cap is kept per shard of the map, so it may hold a little less.
+        $.sizes.connections: {{ lte: {MOCK_ENTRIES_PER_JOB}, gt: 400 }}
+        $.evicted.connections: {{ gte: 40 }}
+"#
+        ),
+    );
+    let out = project.obflow(&["run", ".", "--jobs", "1"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("{} passed, 0 failed", flows + 1)),
+        "{}",
+        out.stdout
+    );
+}

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::CommandError;
 use crate::cli::LoadArgs;
 use crate::scenario::{self, LoadOptions, Scenario};
+use crate::secret::{Redacted, Redactor, is_secret_name};
 use crate::source::Diagnostic;
 use crate::template::Templates;
 
@@ -89,7 +90,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
                 "ran out of open files while reading the scenario files{limit}: raise it with `ulimit -n`"
             ))
         } else {
-            CommandError::Invalid(problems)
+            invalid(problems, &env, &cli_vars)
         }
     })?;
     // Over every loaded scenario, filtered or not: they share the snapshot folder.
@@ -99,7 +100,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         .collect();
     let clashes = crate::snapshot::check_uses(&uses);
     if !clashes.is_empty() {
-        return Err(CommandError::Invalid(clashes));
+        return Err(invalid(clashes, &env, &cli_vars));
     }
     let scenarios: Vec<(Summary, T)> = loaded
         .into_iter()
@@ -114,6 +115,30 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
         cli_vars,
         options,
     })
+}
+
+/// What can be known secret before a scenario loads: secret-named variables of the
+/// environment (the client secret among them) and of `--var`.
+pub(super) fn early_redactor(env: &Map<String, Value>, cli_vars: &[(String, Value)]) -> Redactor {
+    let redactor = Redactor::new();
+    let cli_vars = cli_vars.iter().map(|(k, v)| (k, v));
+    for (k, v) in env.iter().chain(cli_vars) {
+        if is_secret_name(k) {
+            redactor.declare_json(v);
+        }
+    }
+    redactor
+}
+
+/// Files that do not load, for every command alike: each problem quotes its line of the
+/// file, which may hold a secret the environment or a `--var` also holds.
+fn invalid(
+    problems: Vec<Diagnostic>,
+    env: &Map<String, Value>,
+    cli_vars: &[(String, Value)],
+) -> CommandError {
+    let redacted = Redacted::new(problems, &early_redactor(env, cli_vars));
+    CommandError::Invalid(redacted.to_vec())
 }
 
 /// A `--var` that no selected scenario reads is most likely a typo (`--var acount_id=...`),

@@ -17,7 +17,7 @@ use crate::run::{
 use crate::scenario::Scenario;
 use crate::scenario::actions::CodeSource;
 use crate::scenario::load::{Reloader, Validated};
-use crate::secret::{Redacted, Redactor, is_secret_name};
+use crate::secret::{Redacted, Redactor};
 use crate::snapshot::{SnapshotSettings, SnapshotStore};
 use crate::source::Diagnostic;
 use crate::style::Palette;
@@ -128,21 +128,8 @@ fn keep_for_run(files: usize) -> impl Fn(Scenario) -> Kept + Sync {
 /// The redactor knows the client secret and every secret-named variable from the
 /// environment and `--var` before anything runs.
 fn redactor_for(target: &Target, loaded: &Loaded<Kept>) -> Redactor {
-    let redactor = early_redactor(&loaded.env, &loaded.cli_vars);
+    let redactor = inputs::early_redactor(&loaded.env, &loaded.cli_vars);
     redactor.declare(target.client_secret.expose());
-    redactor
-}
-
-/// What can be known secret before a scenario loads: secret-named variables of the
-/// environment (the client secret among them) and of `--var`.
-fn early_redactor(env: &serde_json::Map<String, Value>, cli_vars: &[(String, Value)]) -> Redactor {
-    let redactor = Redactor::new();
-    let cli_vars = cli_vars.iter().map(|(k, v)| (k, v));
-    for (k, v) in env.iter().chain(cli_vars) {
-        if is_secret_name(k) {
-            redactor.declare_json(v);
-        }
-    }
     redactor
 }
 
@@ -154,7 +141,7 @@ fn early_redactor(env: &serde_json::Map<String, Value>, cli_vars: &[(String, Val
 fn report_invalid(args: &RunArgs, problems: Vec<Diagnostic>) -> CommandError {
     let env = inputs::read_env(args.load.env_file.as_deref()).unwrap_or_default();
     let cli_vars = inputs::parse_cli_vars(&args.load.vars).unwrap_or_default();
-    let redactor = early_redactor(&env, &cli_vars);
+    let redactor = inputs::early_redactor(&env, &cli_vars);
     let problems = Redacted::new(problems, &redactor);
     if let Ok(mut reporters) = build_reporters(args, None, &args.target) {
         reporters.on_event(&Event::RunStarted { total: 0 });

@@ -112,3 +112,40 @@ fn unknown_filters_and_functions_stop_run_and_bound_names_pass() {
     let out = project.obflow(&["run", "good.yaml"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// A file that does not load is shown with its line, which may hold a secret the
+/// environment or a `--var` holds too: every command that loads files redacts it, not only
+/// `run`.
+#[test]
+fn every_command_redacts_what_is_known_secret_from_an_invalid_files_line() {
+    let project = Project::new();
+    project.write("ok.yaml", "name: fine\nsteps:\n  - wait: 1ms\n");
+    project.write(
+        "typo.yaml",
+        "name: typo\nsteps:\n  - requestt: { url: \"http://x/tok-CLI-SECRET/env-SECRET-1\" }\n",
+    );
+    project.write(".env", "BANK_API_KEY=env-SECRET-1\n");
+    let secret = ["--var", "api_token=tok-CLI-SECRET"];
+    let commands: [&[&str]; 5] = [
+        &["check", "."],
+        &["list", "."],
+        &["run", "."],
+        &["doc", "."],
+        &["snapshots", "prune", "."],
+    ];
+    for command in commands {
+        let args: Vec<&str> = command.iter().chain(&secret).copied().collect();
+        let out = project.obflow(&args);
+        assert_eq!(out.code, 2, "{command:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("unknown step key `requestt`")
+                && out.stderr.contains("typo.yaml:3:"),
+            "{command:?}: {}",
+            out.stderr
+        );
+        for text in [&out.stdout, &out.stderr] {
+            assert!(!text.contains("tok-CLI-SECRET"), "{command:?}: {text}");
+            assert!(!text.contains("env-SECRET-1"), "{command:?}: {text}");
+        }
+    }
+}

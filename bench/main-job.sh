@@ -13,6 +13,14 @@
 # where cpu is user+sys of the whole process (engine and embedded mock together), from
 # /usr/bin/time. Fails unless the run exits 0, so every scenario must pass.
 #
+# Then, in the same run, the floor any client meets on this machine: the bare tokio +
+# reqwest client (examples/raw_flow.rs) doing as many complete flows (six requests and one
+# RS256 token each), two at a time, against obflow's mock started in its own process with
+# the embedded mock's options and runtime, as `obflow run` has it:
+#   floor 1600 flows of a bare client cpu X.XXs  Y.YY ms/flow
+# The seed scenarios average about 7.3 requests and 1.1 tokens each, a little more than
+# one such flow. FLOOR=0 leaves it out.
+#
 # The copies live flat in one temporary directory, each file renamed `cNNN_<stem>.yaml`:
 # snapshot files are named `<scenario file stem>__<step>.snap` (docs/snapshots.md), and two
 # scenario files with one stem are a load error, so every copy gets its own stem and its own
@@ -41,6 +49,10 @@ else
   echo "building obflow (--profile $PROFILE)..." >&2
   cargo build --profile "$PROFILE" --quiet --bin obflow
   OBFLOW="$ROOT/target/$PROFILE/obflow"
+fi
+if [ "${FLOOR:-1}" != 0 ]; then
+  cargo build --profile "$PROFILE" --quiet --example raw_flow
+  RAW="$ROOT/target/$PROFILE/examples/raw_flow"
 fi
 
 # --- the suite ------------------------------------------------------------------------------
@@ -86,3 +98,12 @@ for _ in $(seq "$ROUNDS"); do
       n, reports, cpu, cpu * 1000 / n, w, r / 1024
   }'
 done
+
+# --- the floor --------------------------------------------------------------------------------
+[ "${FLOOR:-1}" != 0 ] || exit 0
+"$RAW" embedded 200 2 >/dev/null   # warm-up, not measured
+/usr/bin/time -o "$WORK/time" -f '%U %S' "$RAW" embedded "$COUNT" 2 >/dev/null
+read -r user sys <"$WORK/time"
+awk -v n="$COUNT" -v u="$user" -v s="$sys" 'BEGIN {
+  printf "floor %d flows of a bare client cpu %.2fs  %.2f ms/flow\n", n, u + s, (u + s) * 1000 / n
+}'

@@ -3,6 +3,10 @@
 //! is measured against this (bench/run.sh).
 //!
 //! Usage: raw_flow BASE_URL FLOWS JOBS
+//!
+//! BASE_URL `embedded` starts obflow's mock in this process instead, on the runtime `obflow
+//! run` gives its embedded mock, with the same options (RS256 tokens, no journal): the floor
+//! of the main job (bench/main-job.sh), where engine and mock share one process.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,22 +93,36 @@ fn header(response: &reqwest::Response, name: &str) -> Result<String, Error> {
 }
 
 fn main() -> Result<(), Error> {
-    // obflow's runtime against an external target, so the comparison measures the engines,
-    // not their runtimes.
-    obflow::run::engine_runtime(false)?.block_on(flows())
+    let args: Vec<String> = std::env::args().collect();
+    let [_, base, count, jobs] = args.as_slice() else {
+        return Err("usage: raw_flow BASE_URL|embedded FLOWS JOBS".into());
+    };
+    // obflow's runtime for the same target, so the comparison measures the engines, not
+    // their runtimes.
+    let embedded = base == "embedded";
+    obflow::run::engine_runtime(embedded)?.block_on(async {
+        let mock = match embedded {
+            true => Some(
+                obflow::mock::start(obflow::mock::MockOptions {
+                    journal: false,
+                    ..obflow::mock::MockOptions::loopback()
+                })
+                .await?,
+            ),
+            false => None,
+        };
+        let base = mock.as_ref().map_or(base.as_str(), |m| m.base_url());
+        flows(base, count, jobs).await
+    })
 }
 
-async fn flows() -> Result<(), Error> {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, base, flows, jobs] = args.as_slice() else {
-        return Err("usage: raw_flow BASE_URL FLOWS JOBS".into());
-    };
+async fn flows(base: &str, flows: &str, jobs: &str) -> Result<(), Error> {
     let flows: usize = flows.parse()?;
     let jobs: usize = jobs.parse()?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let base: Arc<str> = Arc::from(base.as_str());
+    let base: Arc<str> = Arc::from(base);
     let started = Instant::now();
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut tasks = tokio::task::JoinSet::new();

@@ -68,6 +68,7 @@ pub(super) fn load_as<T: Send, K: Fn(Scenario) -> T + Sync>(
     let options = LoadOptions {
         cli_var_names: cli_vars.iter().map(|(k, _)| k.clone()).collect(),
         project_root: scenario::load::project_root(&args.paths),
+        flows: Default::default(),
     };
     let loaded = scenario::load::load_files_with(&files, &options, templates, |s| {
         let uses = s.snapshot_uses();

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -46,6 +46,33 @@ pub struct LoadOptions {
     /// (where `obflow.yaml` is), else the one the scenarios were found in
     /// ([`project_root`]). `None`: the including file's own folder.
     pub project_root: Option<PathBuf>,
+    /// The flow files read so far, shared by every load with these options.
+    pub flows: FlowFiles,
+}
+
+/// Flow files as read and parsed, by resolved path. A suite's scenarios mostly include the
+/// same few flows (`_flows/connect.yaml`), so each is read once per command, not once per
+/// include; a scenario made again during a run finds the flow it was validated with.
+#[derive(Debug, Default, Clone)]
+pub struct FlowFiles(Arc<Mutex<HashMap<PathBuf, ParsedFlow>>>);
+
+type ParsedFlow = (Arc<SourceFile>, Arc<Value>);
+
+impl FlowFiles {
+    fn get(&self, file: &Path) -> Option<ParsedFlow> {
+        self.lock().get(file).cloned()
+    }
+
+    fn keep(&self, file: PathBuf, flow: ParsedFlow) {
+        self.lock().insert(file, flow);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, ParsedFlow>> {
+        // A panic elsewhere leaves the map as it was: every entry is whole.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Most steps (and includes) a scenario may have once its includes are expanded: far more
@@ -385,6 +412,7 @@ fn load_scenario(
         errors,
         include_stack: Vec::new(),
         root: options.project_root.clone(),
+        flows: &options.flows,
         expanded: 0,
         too_many_steps: false,
     };
@@ -425,6 +453,7 @@ struct StepList<'a> {
     include_stack: Vec<PathBuf>,
     /// Where included files must lie ([`LoadOptions::project_root`]).
     root: Option<PathBuf>,
+    flows: &'a FlowFiles,
     /// Steps and includes read so far, against [`MAX_STEPS`].
     expanded: usize,
     /// Whether [`MAX_STEPS`] was passed (said once).
@@ -491,6 +520,25 @@ impl StepList<'_> {
                 Err(mut e) => self.errors.append(&mut e),
             }
         }
+    }
+
+    /// The flow file at `file` (resolved, inside the project), read and parsed once.
+    /// `refuse` locates a file that cannot be read at the include naming it.
+    fn read_flow(
+        &self,
+        file: &Path,
+        refuse: impl Fn(String, &str) -> Diagnostic,
+    ) -> Result<ParsedFlow, Diagnostic> {
+        if let Some(flow) = self.flows.get(file) {
+            return Ok(flow);
+        }
+        // Said without a word of the file: it was refused, not read.
+        let text = crate::source::read_text(file)
+            .map_err(|e| refuse(e.to_string(), "include ordinary, UTF-8 flow files"))?;
+        let (source, value) = parse_document(file.to_path_buf(), text)?;
+        let flow = (source, Arc::new(value));
+        self.flows.keep(file.to_path_buf(), flow.clone());
+        Ok(flow)
     }
 
     /// `- include: flows/login.yaml` or `- include: { file: ..., vars: {...} }`: the flow's
@@ -580,17 +628,8 @@ impl StepList<'_> {
             ));
             return;
         }
-        let text = match crate::source::read_text(&file) {
-            Ok(text) => text,
-            Err(e) => {
-                // Said without a word of the file: it was refused, not read.
-                self.errors
-                    .push(refuse(e.to_string(), "include ordinary, UTF-8 flow files"));
-                return;
-            }
-        };
-        let (flow_source, flow_value) = match parse_document(file.clone(), text) {
-            Ok(v) => v,
+        let (flow_source, flow_value) = match self.read_flow(&file, refuse) {
+            Ok(flow) => flow,
             Err(d) => {
                 self.errors.push(d);
                 return;
@@ -694,6 +733,45 @@ pub struct FlowFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_included_by_many_scenarios_is_read_once_and_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("_flows")).unwrap();
+        std::fs::write(
+            root.join("_flows/wait.yaml"),
+            "name: a flow\nsteps:\n  - wait: 1ms\n",
+        )
+        .unwrap();
+        let files: Vec<PathBuf> = (0..3)
+            .map(|i| {
+                let file = root.join(format!("s{i}.yaml"));
+                let text = format!("name: s{i}\nsteps:\n  - include: _flows/wait.yaml\n");
+                std::fs::write(&file, text).unwrap();
+                file
+            })
+            .collect();
+        let options = LoadOptions {
+            project_root: Some(root.clone()),
+            ..LoadOptions::default()
+        };
+        let scenarios = load_files(&files, &options, &Templates::new()).unwrap();
+        let first = &scenarios[0].steps[0].source;
+        assert_eq!(*first.path, root.join("_flows/wait.yaml"));
+        for s in &scenarios[1..] {
+            assert!(
+                Arc::ptr_eq(first, &s.steps[0].source),
+                "read again for {}",
+                s.name
+            );
+        }
+        // Made again later (as a run does for a large suite), a scenario finds the flow it
+        // was validated with, even if the file has changed since.
+        std::fs::write(root.join("_flows/wait.yaml"), "name: changed\nsteps: []\n").unwrap();
+        let again = load_file(&files[0], &options, &Templates::new()).unwrap();
+        assert!(Arc::ptr_eq(first, &again.steps[0].source));
+    }
 
     #[test]
     fn one_directory_is_found_in_path_order_as_a_sort_would_give() {

@@ -1,6 +1,9 @@
 //! What a matcher compares with, as written: expected values and patterns, which may hold
 //! templates the engine renders (through a [`Renderer`]) just before evaluation.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use regex::Regex;
 use serde_json::{Number, Value};
 
@@ -83,6 +86,30 @@ impl PartialEq for Pattern {
     }
 }
 
+/// Patterns compiled at load, by source, at most this many: beyond, the table starts over.
+const MAX_COMPILED: usize = 1024;
+
+/// `source` compiled, once per process. A suite repeats its patterns (every file that checks
+/// a date has `^\d{4}-\d{2}-\d{2}$`) and a compiled regex takes tens of kilobytes, so
+/// each is compiled once and shared: a clone of a [`Regex`] shares the compiled program.
+pub(super) fn compiled(source: &str) -> Result<Regex, regex::Error> {
+    static COMPILED: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let table = COMPILED.get_or_init(Default::default);
+    // A panic elsewhere leaves the table as it was: every entry is whole.
+    let lock = || table.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(regex) = lock().get(source) {
+        return Ok(regex.clone());
+    }
+    // Compiled outside the lock: the other loader threads go on meanwhile.
+    let regex = Regex::new(source)?;
+    let mut table = lock();
+    if table.len() >= MAX_COMPILED {
+        table.clear();
+    }
+    table.insert(source.to_owned(), regex.clone());
+    Ok(regex)
+}
+
 /// The engine's callback that renders an expected value holding templates.
 pub type Renderer<'r> = dyn FnMut(&Value) -> Result<Value, String> + 'r;
 
@@ -94,4 +121,30 @@ pub(super) fn regex_error_text(error: &regex::Error) -> String {
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
         .map_or_else(|| text.trim().to_owned(), str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_compiled_again_or_after_the_table_filled_matches_as_written() {
+        let date = compiled(r"^\d{4}-\d{2}-\d{2}$").unwrap();
+        let again = compiled(r"^\d{4}-\d{2}-\d{2}$").unwrap();
+        assert!(date.is_match("2024-05-01") && again.is_match("2024-05-01"));
+        assert!(!again.is_match("2024-5-1"));
+        for i in 0..MAX_COMPILED + 1 {
+            assert!(
+                compiled(&format!("^p{i}$"))
+                    .unwrap()
+                    .is_match(&format!("p{i}"))
+            );
+        }
+        assert!(
+            compiled(r"^\d{4}-\d{2}-\d{2}$")
+                .unwrap()
+                .is_match("1999-12-31")
+        );
+        assert!(compiled("(unclosed").is_err());
+    }
 }

@@ -4,9 +4,7 @@
 use serde_json::Value;
 use std::sync::Arc;
 
-use regex::Regex;
-
-use super::expected::regex_error_text;
+use super::expected::{compiled, regex_error_text};
 use super::language::TYPE_NAMES;
 use super::*;
 use crate::source::{Diagnostic, SourceFile, YamlPath, closest};
@@ -198,7 +196,7 @@ impl<'f> LoadContext<'f> {
                         regex: None,
                     })
                 } else {
-                    match Regex::new(source) {
+                    match compiled(source) {
                         Ok(regex) => Matcher::Matches(Pattern {
                             source: source.clone(),
                             regex: Some(regex),

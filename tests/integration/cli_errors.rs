@@ -149,3 +149,35 @@ fn every_command_redacts_what_is_known_secret_from_an_invalid_files_line() {
         }
     }
 }
+
+/// Distinct patterns, each allowed on its own, may not together take more than the budget
+/// for compiled patterns: a small file cannot make obflow hold gigabytes of automata, and
+/// once the budget is spent no more are compiled, so it cannot make obflow work for minutes.
+#[test]
+fn the_patterns_of_a_suite_are_bounded_in_memory_together() {
+    let project = Project::new();
+    let mut text = String::from(
+        "name: many large patterns\nsteps:\n  - wait: 1ms\n    expect:\n      json:\n",
+    );
+    for i in 0..400 {
+        text.push_str(&format!(
+            "        $.a{i}: {{ matches: '^\\w{{12}}x{i}$' }}\n"
+        ));
+    }
+    project.write("patterns.yaml", &text);
+    let out = project.obflow(&["check", "."]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("the scenario files' patterns would take more than 64 MiB compiled"),
+        "{}",
+        out.stderr
+    );
+    // The first ones fit: only those past the budget are refused, each at its own line.
+    assert!(!out.stderr.contains("patterns.yaml:6:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--> ./patterns.yaml:405:"),
+        "{}",
+        out.stderr
+    );
+}

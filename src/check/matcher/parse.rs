@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::expected::{compiled, regex_error_text};
+use super::expected::{PatternError, compiled};
 use super::language::TYPE_NAMES;
 use super::*;
 use crate::source::{Diagnostic, SourceFile, YamlPath, closest};
@@ -202,13 +202,21 @@ impl<'f> LoadContext<'f> {
                             regex: Some(regex),
                         }),
                         Err(e) => {
+                            let (message, help) = match e {
+                                PatternError::Syntax(_) => (
+                                    "invalid regular expression",
+                                    "the syntax is Rust's `regex` crate; in YAML, single-quote the pattern so backslashes stay as written",
+                                ),
+                                PatternError::TooBig | PatternError::OverBudget => (
+                                    "regular expression too large",
+                                    "a check needs a far smaller pattern: bound the repetitions, or use `[0-9]` and `[A-Za-z]` rather than `\\d` and `\\w` (which match every script's digits and letters)",
+                                ),
+                            };
                             let diagnostic = self
                                 .file
-                                .error_at(path, "invalid regular expression")
-                                .note(regex_error_text(&e))
-                                .help(
-                                    "the syntax is Rust's `regex` crate; in YAML, single-quote the pattern so backslashes stay as written",
-                                );
+                                .error_at(path, message)
+                                .note(e.to_string())
+                                .help(help);
                             self.errors.push(diagnostic);
                             return None;
                         }

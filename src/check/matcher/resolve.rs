@@ -3,10 +3,9 @@
 
 use std::borrow::Cow;
 
-use regex::Regex;
 use serde_json::Value;
 
-use super::expected::regex_error_text;
+use super::expected::{PatternError, compile};
 use super::{Matcher, Pattern, Renderer, show};
 
 impl Matcher {
@@ -53,11 +52,11 @@ impl Matcher {
                         show(&rendered)
                     ));
                 };
-                let regex = Regex::new(&source).map_err(|e| {
-                    format!(
-                        "the rendered pattern {source:?} is not a valid regular expression: {}",
-                        regex_error_text(&e)
-                    )
+                let regex = compile(&source).map_err(|e| match e {
+                    PatternError::Syntax(why) => format!(
+                        "the rendered pattern {source:?} is not a valid regular expression: {why}"
+                    ),
+                    too_big => format!("the rendered pattern {source:?} is refused: {too_big}"),
                 })?;
                 Matcher::Matches(Pattern {
                     source,

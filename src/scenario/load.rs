@@ -52,22 +52,38 @@ pub struct LoadOptions {
 
 /// Flow files as read and parsed, by resolved path. A suite's scenarios mostly include the
 /// same few flows (`_flows/connect.yaml`), so each is read once per command, not once per
-/// include; a scenario made again during a run finds the flow it was validated with.
+/// include; a scenario made again during a run finds the flow it was validated with. The
+/// flows kept are at most [`MAX_KEPT_FLOW_BYTES`] of text together; past that, a flow is
+/// read at each include, as if nothing were kept.
 #[derive(Debug, Default, Clone)]
-pub struct FlowFiles(Arc<Mutex<HashMap<PathBuf, ParsedFlow>>>);
+pub struct FlowFiles(Arc<Mutex<KeptFlows>>);
+
+/// Far more than the shared flows of any suite.
+pub const MAX_KEPT_FLOW_BYTES: usize = 16 << 20;
 
 type ParsedFlow = (Arc<SourceFile>, Arc<Value>);
 
+#[derive(Debug, Default)]
+struct KeptFlows {
+    by_path: HashMap<PathBuf, ParsedFlow>,
+    text_bytes: usize,
+}
+
 impl FlowFiles {
     fn get(&self, file: &Path) -> Option<ParsedFlow> {
-        self.lock().get(file).cloned()
+        self.lock().by_path.get(file).cloned()
     }
 
     fn keep(&self, file: PathBuf, flow: ParsedFlow) {
-        self.lock().insert(file, flow);
+        let mut kept = self.lock();
+        let bytes = kept.text_bytes.saturating_add(flow.0.text.len());
+        if bytes <= MAX_KEPT_FLOW_BYTES && !kept.by_path.contains_key(&file) {
+            kept.text_bytes = bytes;
+            kept.by_path.insert(file, flow);
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, ParsedFlow>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptFlows> {
         // A panic elsewhere leaves the map as it was: every entry is whole.
         self.0
             .lock()

@@ -119,6 +119,21 @@ impl HttpResponse {
             .map(|(_, v)| v.as_str())
     }
 
+    /// How long the server asks to be left alone before the next try: `Retry-After` on a
+    /// 429 or a 503, in seconds or as an HTTP date (RFC 9110 §10.2.3); a date already past
+    /// asks for no wait. `None` when it asks nothing, or writes something else.
+    pub fn retry_after(&self, now: std::time::SystemTime) -> Option<Duration> {
+        if !matches!(self.status, 429 | 503) {
+            return None;
+        }
+        let value = self.header("retry-after")?.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+
     /// The response as templates see it under `steps.<id>`.
     pub fn to_template_value(&self) -> Value {
         let mut headers = serde_json::Map::new();
@@ -173,5 +188,36 @@ fn parse_json_body(headers: &[(String, String)], body: &str) -> Option<Value> {
         serde_json::from_str(body).ok()
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    fn answer(status: u16, retry_after: &str) -> HttpResponse {
+        let headers = vec![("retry-after".to_owned(), retry_after.to_owned())];
+        HttpResponse::new(status, headers, String::new(), Duration::ZERO)
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date_on_429_and_503_only() {
+        // 2015-10-21 07:28:00 UTC, the RFC's own example date.
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        let secs = |s: u64| Some(Duration::from_secs(s));
+        assert_eq!(answer(429, "120").retry_after(now), secs(120));
+        assert_eq!(answer(503, " 3 ").retry_after(now), secs(3));
+        let date = "Wed, 21 Oct 2015 07:30:00 GMT";
+        assert_eq!(answer(503, date).retry_after(now), secs(120));
+        // Past already: no wait. Not a number or a date, or another status: nothing asked.
+        assert_eq!(
+            answer(429, date).retry_after(now + Duration::from_secs(600)),
+            secs(0)
+        );
+        assert_eq!(answer(429, "soon").retry_after(now), None);
+        assert_eq!(answer(429, "-1").retry_after(now), None);
+        assert_eq!(answer(500, "5").retry_after(now), None);
+        assert_eq!(answer(200, "5").retry_after(SystemTime::now()), None);
     }
 }

@@ -62,6 +62,9 @@ pub struct ScenarioState<'a> {
     /// Whether a request found no file descriptor left: the scenario is then cut short by
     /// the environment, not failed.
     out_of_files: bool,
+    /// What the last response of the step being run asked to wait before another attempt
+    /// (`Retry-After`), which `retry` honours.
+    retry_after: Option<Duration>,
 }
 
 /// What one scenario may hold at once in variables, captures and the results of steps with
@@ -116,6 +119,7 @@ impl<'a> ScenarioState<'a> {
             step_sizes: Default::default(),
             body_cap: run_body_cap(run),
             out_of_files: false,
+            retry_after: None,
         }
     }
 
@@ -342,6 +346,7 @@ impl<'a> ScenarioState<'a> {
             return failed_step(step, started, d);
         }
         let mut attempts = 1;
+        let mut waited = Duration::ZERO;
         loop {
             let mut report = self.run_once(step, scope, item.clone()).await;
             report.attempts = attempts;
@@ -349,8 +354,17 @@ impl<'a> ScenarioState<'a> {
                 report.duration = started.elapsed();
                 return report;
             }
+            // A server that says how long to wait (429 or 503 with `Retry-After`) is
+            // waited for, never less than `interval`; all of it within --max-wait.
+            let asked = self.retry_after.take();
+            let wait = asked.map_or(retry.interval, |asked| asked.max(retry.interval));
+            if waited.saturating_add(wait) > self.run.max_wait {
+                report.duration = started.elapsed();
+                return retry_cut_short(report, step, wait, self.run.max_wait);
+            }
+            waited += wait;
             attempts += 1;
-            tokio::time::sleep(retry.interval).await;
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -376,6 +390,7 @@ impl<'a> ScenarioState<'a> {
         let started = Instant::now();
         self.transcripts.clear();
         self.last_request = None;
+        self.retry_after = None;
         self.keep_request = step.snapshot.is_some();
         self.body_cap = match step.max_body {
             Some(bytes) => http::BodyCap {
@@ -652,6 +667,7 @@ impl<'a> ScenarioState<'a> {
         match result {
             Ok(response) => {
                 crate::secret::learn_response_secrets(&response, &self.redactor);
+                self.retry_after = response.retry_after(std::time::SystemTime::now());
                 if record {
                     self.transcripts.push(Transcript {
                         request: transcript::request(&request, &self.redactor),
@@ -734,6 +750,29 @@ fn type_name(v: &Value) -> &'static str {
 /// The most items a `for_each` step runs for: far more than any account list, few enough
 /// that a list from a file or a server cannot run a step a million times.
 pub const MAX_FOR_EACH_ITEMS: usize = 1000;
+
+/// A step whose server asked, with `Retry-After`, for a longer wait before the next attempt
+/// than --max-wait leaves: the last attempt's report, saying why no more were made.
+fn retry_cut_short(
+    mut report: StepReport,
+    step: &Step,
+    wait: Duration,
+    max_wait: Duration,
+) -> StepReport {
+    let why = format!(
+        "no more attempts: the server asked to wait {} (`Retry-After`), past --max-wait {} for all of this step's waiting",
+        crate::duration::format_duration(wait),
+        crate::duration::format_duration(max_wait)
+    );
+    report.error = Some(match report.error.take() {
+        Some(error) => error.note(why),
+        None => step
+            .source
+            .error_at_key(&step.path.key("retry"), why)
+            .help("raise --max-wait to wait as long as the server asks"),
+    });
+    report
+}
 
 /// A step that could not run at all (its scope or `for_each` list would not render).
 fn failed_step(step: &Step, started: Instant, error: Diagnostic) -> StepReport {

@@ -707,6 +707,68 @@ steps:
     );
 }
 
+/// A 429 or 503 with `Retry-After` is waited for, never less than `interval`; a wait the
+/// server asks for past --max-wait ends the retries at once, saying so.
+#[test]
+fn retry_waits_as_long_as_retry_after_asks_within_max_wait() {
+    let server = TestServer::start();
+    let project = Project::new();
+    let key = format!("ra{}", std::process::id());
+    project.write(
+        "retry_after.yaml",
+        &format!(
+            r#"name: the service says when
+steps:
+  - id: asked
+    request:
+      url: "{{{{ base }}}}/flaky/{key}-a/1?retry_after=1"
+    retry: {{ count: 3, interval: 10ms }}
+    expect:
+      status: 200
+  - id: too_long
+    request:
+      url: "{{{{ base }}}}/flaky/{key}-b/5?retry_after=120"
+    retry: {{ count: 3, interval: 10ms }}
+    expect:
+      status: 200
+"#
+        ),
+    );
+    let base = format!("base={}", server.base);
+    let started = std::time::Instant::now();
+    let out = project.obflow(&[
+        "run",
+        "retry_after.yaml",
+        "--var",
+        &base,
+        "--max-wait",
+        "30s",
+        "--report-json",
+        "r.json",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json: Value = serde_json::from_str(&read(project.path().join("r.json"))).unwrap();
+    let steps = &json["scenarios"][0]["steps"];
+    assert_eq!(steps[0]["outcome"], "passed", "{}", out.stdout);
+    assert_eq!(steps[0]["attempts"], 2);
+    let asked = steps[0]["duration_ms"].as_f64().unwrap();
+    assert!(asked >= 1000.0, "waited {asked} ms, Retry-After asked 1 s");
+    assert_eq!(steps[1]["outcome"], "failed");
+    assert_eq!(
+        steps[1]["attempts"], 1,
+        "120 s is past --max-wait: no retry"
+    );
+    assert!(
+        out.stdout.contains(
+            "no more attempts: the server asked to wait 2m (`Retry-After`), past --max-wait 30.0s"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+}
+
 #[test]
 fn a_bad_retry_is_reported_at_its_line() {
     let project = Project::new();

@@ -64,15 +64,22 @@ fn next_call(key: &str) -> u32 {
 }
 
 /// Fails with 503 for the first `failures` calls with this key, then answers 200: a service
-/// that is not ready yet, for `retry`.
-async fn flaky(UrlPath((key, failures)): UrlPath<(String, u32)>) -> impl IntoResponse {
+/// that is not ready yet, for `retry`. `?retry_after=V` adds `Retry-After: V` to the 503s.
+async fn flaky(
+    UrlPath((key, failures)): UrlPath<(String, u32)>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> impl IntoResponse {
     let call = next_call(&key);
+    let mut headers = HeaderMap::new();
     let status = if call <= failures {
+        if let Some(value) = query.get("retry_after").and_then(|v| v.parse().ok()) {
+            headers.insert(axum::http::header::RETRY_AFTER, value);
+        }
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::OK
     };
-    (status, axum::Json(json!({ "call": call })))
+    (status, headers, axum::Json(json!({ "call": call })))
 }
 
 /// Answers 200 with how many times it was called with this key: a job whose progress a

@@ -98,6 +98,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub allow_live: bool,
 
+    /// A host that may receive the run's secrets besides TrueLayer's and this machine's
+    /// (repeatable): a service of yours that a scenario calls with a secret, or a target
+    /// declared in the project file that is neither. Only the command line can say this:
+    /// the files are what a pull request changes.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
     /// The project file declaring custom targets (default: obflow.yaml when present).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,

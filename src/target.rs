@@ -88,6 +88,50 @@ impl Target {
             || self.truelayer_environment() == Some("sandbox")
     }
 
+    /// Whether a request to `url` may carry the run's secrets: to this machine (loopback),
+    /// to the TrueLayer environment the target is on, or to a host the command line allows
+    /// (`--allow-host`). A target elsewhere is refused before the run ([`Target::trusted`]).
+    pub fn may_receive_secrets(&self, url: &url::Url, allowed: &[String]) -> bool {
+        let Some(host) = url.host() else {
+            return false;
+        };
+        let name = url.host_str().unwrap_or_default();
+        is_loopback(&host)
+            || allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
+            || (truelayer_environment(name).is_some()
+                && truelayer_environment(name) == self.truelayer_environment())
+    }
+
+    /// Refuses a target that is neither TrueLayer's nor on this machine unless the command
+    /// line allows its hosts: the project file that declares it is one a pull request can
+    /// change, and the target receives the environment's credentials and every secret.
+    pub fn trusted(&self, allowed: &[String]) -> Result<(), Diagnostic> {
+        if self.kind == TargetKind::EmbeddedMock {
+            return Ok(());
+        }
+        for base in [&self.auth_url, &self.api_url] {
+            let Ok(url) = url::Url::parse(base) else {
+                continue;
+            };
+            let trusted = url.host().is_some_and(|h| is_loopback(&h))
+                || url.host_str().and_then(truelayer_environment).is_some()
+                || url
+                    .host_str()
+                    .is_some_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h)));
+            if !trusted {
+                let host = url.host_str().unwrap_or(base);
+                return Err(Diagnostic::new(format!(
+                    "target `{}` is at `{host}`, which is neither TrueLayer's nor this machine: it would receive the run's credentials and secrets",
+                    self.name
+                ))
+                .help(format!(
+                    "if `{host}` is yours, pass --allow-host {host} (the project file cannot say so: a pull request can change it)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses a URL on a TrueLayer environment other than this target's.
     pub fn guard(&self, url: &url::Url) -> Result<(), String> {
         let Some(host) = url.host_str() else {
@@ -107,6 +151,17 @@ impl Target {
                 "`{host}` belongs to TrueLayer's {env} environment, but this run targets `{}`",
                 self.name
             ))
+        }
+    }
+}
+
+/// This machine: a loopback address, or `localhost`.
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(d) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
         }
     }
 }
@@ -345,6 +400,36 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
             .collect()
+    }
+
+    #[test]
+    fn secrets_go_to_the_targets_truelayer_environment_this_machine_and_allowed_hosts() {
+        let creds = env(&[(CLIENT_ID_VAR, "id"), (CLIENT_SECRET_VAR, "secret")]);
+        let config = ProjectConfig::default();
+        let sandbox = resolve("sandbox", &config, &creds, false).unwrap();
+        let allowed = vec!["api.example.com".to_owned()];
+        let may = |url: &str| sandbox.may_receive_secrets(&url::Url::parse(url).unwrap(), &allowed);
+        for ok in [
+            "https://auth.truelayer-sandbox.com/connect/token",
+            "https://pay-api.truelayer-sandbox.com/",
+            "http://127.0.0.1:8080/",
+            "http://127.9.9.9/",
+            "http://[::1]:3000/",
+            "http://localhost:3000/cb",
+            "https://API.example.com/v1",
+        ] {
+            assert!(may(ok), "{ok}");
+        }
+        for refused in [
+            "https://auth.truelayer.com/",
+            "https://example.com/",
+            "https://api.example.com.evil.net/",
+            "http://10.0.0.1/",
+            "http://localhost.evil.net/",
+        ] {
+            assert!(!may(refused), "{refused}");
+        }
+        assert!(sandbox.trusted(&[]).is_ok());
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn run(args: RunArgs, stdout: Palette) -> Result<i32, CommandError> {
     let project = ProjectConfig::read(args.config.as_deref())?;
     // Credentials are checked before anything is sent.
     let target = target::resolve(&args.target, &project, &loaded.env, args.allow_live)?;
+    target.trusted(&args.allow_hosts)?;
     let redactor = redactor_for(&target, &loaded);
     let reporters = build_reporters(&args, Some(stdout), &target.name)?;
     // A run that needs a browser and has none stops here, before anything is sent.
@@ -200,6 +201,7 @@ fn plan(
         env: Value::Object(loaded.env),
         target,
         max_wait: args.max_wait,
+        allowed_hosts: args.allow_hosts.clone(),
         await_override: args.await_code.map(AwaitMode::code_source),
         max_body: args.max_body,
         dry_run: args.dry_run,

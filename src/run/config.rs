@@ -33,6 +33,8 @@ pub struct RunConfig {
     pub target: Target,
     /// The longest real `wait` allowed on a target without a virtual clock.
     pub max_wait: Duration,
+    /// `--allow-host`: hosts besides TrueLayer's and this machine's that may receive secrets.
+    pub allowed_hosts: Vec<String>,
     /// `--await`: how every `await_code` of the run gets its code (else what each says).
     pub await_override: Option<CodeSource>,
     /// `--max-body`: the most bytes of a response body a step reads.
@@ -72,6 +74,7 @@ pub struct RunContext {
     pub auth_base: BaseUrl,
     pub api_base: BaseUrl,
     pub max_wait: Duration,
+    pub allowed_hosts: Vec<String>,
     pub await_override: Option<CodeSource>,
     pub max_body: u64,
     pub dry_run: bool,

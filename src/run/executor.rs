@@ -13,7 +13,7 @@ use super::session::TokenSession;
 use super::steps;
 use super::{http, transcript};
 use crate::check::CheckFailure;
-use crate::exchange::{HttpRequest, HttpResponse};
+use crate::exchange::{HttpRequest, HttpResponse, RequestBody};
 use crate::scenario::{Scenario, Step};
 use crate::secret::is_secret_name;
 use crate::source::Diagnostic;
@@ -617,6 +617,23 @@ impl<'a> ScenarioState<'a> {
         ran_out
     }
 
+    /// Whether `request` holds a secret the scenario knows (declared or learnt), in its URL,
+    /// a header or its body.
+    fn carries_secret(&self, request: &HttpRequest) -> bool {
+        let finds = |text: &str| self.redactor.finds_secret(text);
+        finds(request.url.as_str())
+            || request
+                .headers
+                .iter()
+                .any(|(name, value)| finds(name) || finds(value))
+            || match &request.body {
+                None => false,
+                Some(RequestBody::Form(pairs)) => pairs.iter().any(|(k, v)| finds(k) || finds(v)),
+                Some(RequestBody::Json(json)) => finds(&json.to_string()),
+                Some(RequestBody::Raw(text)) => finds(text),
+            }
+    }
+
     /// Sends one request for the current step: refuses another environment's host, tags
     /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
     pub async fn send(
@@ -629,6 +646,26 @@ impl<'a> ScenarioState<'a> {
             return Err(source
                 .error_at(at, format!("request refused: {why}"))
                 .help("every request of a run goes to its target; use `{{ target.api_url }}` / `{{ target.auth_url }}` in URLs")
+                .into());
+        }
+        if !self
+            .run
+            .target
+            .may_receive_secrets(&request.url, &self.run.allowed_hosts)
+            && self.carries_secret(&request)
+        {
+            let host = request.url.host_str().unwrap_or_default().to_owned();
+            return Err(source
+                .error_at(
+                    at,
+                    format!(
+                        "request refused: it carries a secret, and `{host}` is neither this run's target (`{}`) nor this machine",
+                        self.run.target.name
+                    ),
+                )
+                .help(format!(
+                    "secrets go only to the target and to loopback; if `{host}` is yours, pass --allow-host {host}"
+                ))
                 .into());
         }
         // Only a scenario that moves time needs a clock of its own; the others share the

@@ -44,6 +44,7 @@ pub async fn run(
         api_base: BaseUrl::new(&config.target.api_url),
         target: config.target,
         max_wait: config.max_wait,
+        allowed_hosts: config.allowed_hosts,
         await_override: config.await_override,
         max_body: config.max_body,
         dry_run: config.dry_run,

@@ -242,6 +242,11 @@ impl Redactor {
             && self.inner.parent.as_ref().is_none_or(Redactor::is_empty)
     }
 
+    /// Whether `text` holds a known secret, in any of the forms it is redacted in.
+    pub fn finds_secret(&self, text: &str) -> bool {
+        matches!(self.redact(text), Cow::Owned(_))
+    }
+
     /// Replaces every known secret in `text` by the placeholder.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         self.redact_with(text, PLACEHOLDER, 0)

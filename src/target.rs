@@ -92,14 +92,9 @@ impl Target {
     /// to the TrueLayer environment the target is on, or to a host the command line allows
     /// (`--allow-host`). A target elsewhere is refused before the run ([`Target::trusted`]).
     pub fn may_receive_secrets(&self, url: &url::Url, allowed: &[String]) -> bool {
-        let Some(host) = url.host() else {
-            return false;
-        };
-        let name = url.host_str().unwrap_or_default();
-        is_loopback(&host)
-            || allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
-            || (truelayer_environment(name).is_some()
-                && truelayer_environment(name) == self.truelayer_environment())
+        let environment = url.host_str().and_then(truelayer_environment);
+        local_or_allowed(url, allowed)
+            || (environment.is_some() && environment == self.truelayer_environment())
     }
 
     /// Refuses a target that is neither TrueLayer's nor on this machine unless the command
@@ -113,12 +108,8 @@ impl Target {
             let Ok(url) = url::Url::parse(base) else {
                 continue;
             };
-            let trusted = url.host().is_some_and(|h| is_loopback(&h))
-                || url.host_str().and_then(truelayer_environment).is_some()
-                || url
-                    .host_str()
-                    .is_some_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h)));
-            if !trusted {
+            let truelayer = url.host_str().and_then(truelayer_environment).is_some();
+            if !(truelayer || local_or_allowed(&url, allowed)) {
                 let host = url.host_str().unwrap_or(base);
                 return Err(Diagnostic::new(format!(
                     "target `{}` is at `{host}`, which is neither TrueLayer's nor this machine: it would receive the run's credentials and secrets",
@@ -153,6 +144,15 @@ impl Target {
             ))
         }
     }
+}
+
+/// Whether `url` is on this machine or on a host the command line allows (`--allow-host`).
+fn local_or_allowed(url: &url::Url, allowed: &[String]) -> bool {
+    let Some(host) = url.host() else {
+        return false;
+    };
+    let name = url.host_str().unwrap_or_default();
+    is_loopback(&host) || allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
 }
 
 /// This machine: a loopback address, or `localhost`.

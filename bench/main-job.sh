@@ -4,7 +4,8 @@
 #
 #   bench/main-job.sh [COPIES=100] [ROUNDS=1]
 #   OBFLOW_PROFILE=release bench/main-job.sh     # cargo profile to build (default: dist)
-#   OBFLOW_BIN=path/to/obflow bench/main-job.sh  # measure this binary, build nothing
+#   OBFLOW_BIN=path/to/obflow bench/main-job.sh  # measure this binary (the floor's client is
+#                                                # still built; with FLOOR=0 nothing is)
 #   OBFLOW_REPORTS=1 bench/main-job.sh 1250      # 20,000 scenarios with JUnit and JSON reports
 #   OBFLOW_REPORTS=all bench/main-job.sh 1250    # ... and the HTML report too
 #

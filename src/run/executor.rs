@@ -314,8 +314,9 @@ impl<'a> ScenarioState<'a> {
     }
 
     /// Runs a step once, or, with `retry`, again after each failed attempt until it passes or
-    /// the retries are used up. The report counts the attempts and times them all; it keeps
-    /// the exchanges of the last attempt.
+    /// the retries are used up, waiting `interval` or what the server's `Retry-After` asks,
+    /// whichever is longer. The report counts the attempts and times them all; it keeps the
+    /// exchanges of the last attempt.
     async fn run_with_retry(
         &mut self,
         step: &Step,
